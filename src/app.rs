@@ -1,0 +1,186 @@
+//! Runs a parsed command: loads rules, opens the output, scans, writes the report and
+//! the messages on standard error, and decides the exit code.
+
+use crate::cli::{Cli, Command, RulesCommand};
+use crate::config::ScanConfig;
+use crate::exit::Exit;
+use crate::matcher::Matcher;
+use crate::report::text::{clean, summary_line};
+use crate::report::{self, Report, ScanKind};
+use crate::rules::{check_rules, RuleSet};
+use crate::scan;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+pub fn run(cli: Cli) -> Exit {
+    match cli.command {
+        Command::Scan(args) => run_scan(&ScanConfig::from_args(&args)),
+        Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
+        Command::Rules(RulesCommand::Check { files }) => check(&files),
+    }
+}
+
+fn error(message: impl std::fmt::Display) {
+    eprintln!("wayscan: error: {message}");
+}
+
+/// Opens where the report goes before scanning: a report that cannot be written
+/// makes the scan pointless, so it fails fast.
+fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
+    match path {
+        None => Ok(Box::new(BufWriter::new(io::stdout().lock()))),
+        Some(path) => match File::create(path) {
+            Ok(file) => Ok(Box::new(BufWriter::new(file))),
+            Err(e) => {
+                error(format_args!("cannot write the report to {}: {}", path.display(), e));
+                Err(Exit::Error)
+            }
+        },
+    }
+}
+
+pub fn run_scan(config: &ScanConfig) -> Exit {
+    let rules = match RuleSet::load(&config.rule_files) {
+        Ok(rules) => rules,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let mut out = match open_output(config.report.output.as_ref()) {
+        Ok(out) => out,
+        Err(exit) => return exit,
+    };
+    let matcher = Matcher::new(&rules);
+    let outcome = scan::scan_tree(&matcher, &config.roots, &config.walk);
+
+    for p in &outcome.problems {
+        let level = if p.fatal { "error" } else { "warning" };
+        eprintln!("wayscan: {level}: {}: {}", clean(&p.path), clean(&p.message));
+    }
+    if config.report.verbose {
+        for s in &outcome.skipped {
+            eprintln!("wayscan: skipped ({}): {}", s.reason, clean(&s.path));
+        }
+    }
+    let report = Report {
+        kind: ScanKind::Tree,
+        roots: config.roots.iter().map(|r| r.display().to_string()).collect(),
+        outcome: &outcome,
+        rules: &rules,
+        show_secrets: config.report.show_secrets,
+    };
+    let written =
+        report::render(config.report.format, &report, config.report.color, &mut out).and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        // A reader that went away (`| head`) is not a failed scan.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            let target = config
+                .report
+                .output
+                .as_ref()
+                .map_or("standard output".to_string(), |p| p.display().to_string());
+            error(format_args!("cannot write the report to {target}: {e}"));
+            return Exit::Error;
+        }
+    }
+    if !config.report.quiet {
+        eprintln!("{}", summary_line(&outcome));
+    }
+    Exit::of_scan(
+        outcome.has_fatal_problem(),
+        outcome.findings.len(),
+        config.report.findings_exit_code,
+    )
+}
+
+fn list_rules(files: &[PathBuf], json: bool) -> Exit {
+    let rules = match RuleSet::load(files) {
+        Ok(rules) => rules,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let mut out = io::stdout().lock();
+    let written = if json {
+        let list: Vec<serde_json::Value> = rules
+            .rules
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.spec.id,
+                    "name": r.spec.name,
+                    "description": r.spec.description,
+                    "severity": r.spec.severity,
+                    "precision": r.spec.precision,
+                    "keywords": r.spec.keywords,
+                    "encodings": r.spec.encodings,
+                    "tags": r.spec.tags,
+                    "file": r.origin,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &list)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        rules.rules.iter().try_for_each(|r| {
+            writeln!(
+                out,
+                "{:<28} {:<9} {:<10} {}  ({})",
+                r.spec.id,
+                r.spec.severity.as_str(),
+                r.spec.precision.as_str(),
+                r.spec.name,
+                r.origin
+            )
+        })
+    };
+    match written {
+        Ok(()) => Exit::Clean,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Clean,
+        Err(e) => {
+            error(format_args!("cannot write to standard output: {e}"));
+            Exit::Error
+        }
+    }
+}
+
+fn check(files: &[PathBuf]) -> Exit {
+    let rules = match RuleSet::load(files) {
+        Ok(rules) => rules,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let checked: Vec<_> = rules
+        .rules
+        .iter()
+        .filter(|r| names.is_empty() || names.contains(&r.origin))
+        .collect();
+    let failures = check_rules(&rules, &names);
+    for failure in &failures {
+        error(failure);
+    }
+    let examples: usize = checked
+        .iter()
+        .map(|r| r.spec.examples.len() + r.spec.negative_examples.len())
+        .sum();
+    if failures.is_empty() {
+        println!("rules check: {} rules, {examples} examples: ok", checked.len());
+        Exit::Clean
+    } else {
+        eprintln!(
+            "rules check: {} rules, {examples} examples: {} failed",
+            checked.len(),
+            failures.len()
+        );
+        Exit::Error
+    }
+}

@@ -1,0 +1,167 @@
+//! The command line, as the user types it. Doc comments are the help text: first line
+//! the short help, the rest the long help (`--help`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Finds leaked WAYSCloud API keys in working trees, and reports them in text, JSON
+/// and SARIF.
+///
+/// Exit codes: 0 nothing found, 1 findings (see --exit-code), 2 error.
+#[derive(Debug, Parser)]
+#[command(name = "wayscan", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a working tree, or the files named, for leaked secrets.
+    ///
+    /// Directories are walked in parallel, honouring .gitignore files at every level,
+    /// .git/info/exclude and .ignore; .git/ itself is never entered. A file named on
+    /// the command line is scanned even when ignored.
+    Scan(ScanArgs),
+    /// List the rules, or check rule files against their own examples.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Also scan files that ignore rules leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Follow symbolic links. Loops are detected and reported, not followed.
+    #[arg(long, short = 'L')]
+    pub follow: bool,
+
+    /// Skip files larger than this for content rules (bytes, or with K, M, G suffixes,
+    /// binary multiples: 512K, 100MiB, 1G). Skips are counted in the summary.
+    #[arg(long, value_name = "SIZE", default_value = "100MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Load this rule file beside the built-in rules (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Worker threads; 0 uses one per core.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How and where results are written.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print secrets in full in text and JSON reports. SARIF never holds them.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// Exit code when findings are reported (0 to never fail on findings).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=125))]
+    pub exit_code: u8,
+
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Print no summary line on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// List every skipped file on standard error.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules: built-in ones and those of --rules files.
+    List {
+        /// Load this rule file beside the built-in rules (repeatable).
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compile rule files and prove that every example matches and no negative example
+    /// does. Without FILE, checks the built-in rules.
+    Check {
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Parses `1024`, `512K`, `100M`, `100MiB`, `1G` (binary multiples).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size: expected a number with an optional K, M or G suffix"))?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("'{text}': unknown size suffix '{unit}' (use K, M or G)")),
+    };
+    number
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("'{text}' is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_suffixes() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("512K"), Ok(512 * 1024));
+        assert_eq!(parse_size("100MiB"), Ok(100 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("5X").unwrap_err().contains("unknown size suffix"));
+        assert!(parse_size("99999999999999G").unwrap_err().contains("too large"));
+    }
+}

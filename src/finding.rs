@@ -1,0 +1,151 @@
+//! The owned result of a scan: what was found, where, and how to name it stably.
+
+use crate::matcher::RawMatch;
+use crate::rules::{Encoding, Rule, Severity};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A secret value. It has no `Display`, and its `Debug` is redacted, so it cannot be
+/// printed by accident; reports call [`Secret::expose`] only under `--show-secrets`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(bytes: &[u8]) -> Secret {
+        Secret(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// A 1-based position. Columns count UTF-16 code units, as SARIF's default
+/// `columnKind` and GitHub's code scanning expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One leaked secret at one place.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    /// Path relative to the scan root, `/`-separated.
+    pub path: String,
+    pub start: Position,
+    /// Just past the secret's last character.
+    pub end: Position,
+    pub secret: Secret,
+    /// The secret with only its non-secret prefix and a few characters visible.
+    pub redacted: String,
+    pub fingerprint: String,
+    /// Non-secret facts the rule extracted (WAYSCloud: `service`, `key_id`).
+    pub properties: BTreeMap<String, String>,
+    /// Set when the secret was written in an encoding (base64, escapes).
+    pub encoding: Option<Encoding>,
+    pub message: String,
+    pub remediation: String,
+}
+
+impl Finding {
+    /// Builds a finding from a match, computing the redaction and fingerprint.
+    pub fn from_match(rule: &Rule, path: String, (start, end): (Position, Position), m: RawMatch<'_>) -> Finding {
+        let secret = Secret::new(&m.secret);
+        let properties = m.properties;
+        Finding {
+            rule_id: rule.spec.id.clone(),
+            severity: rule.spec.severity,
+            redacted: redact(secret.expose(), m.public_len),
+            fingerprint: fingerprint(&rule.spec.id, secret.expose(), &path),
+            message: crate::rules::render_template(&rule.spec.message, &properties),
+            remediation: crate::rules::render_template(&rule.spec.remediation, &properties),
+            path,
+            start,
+            end,
+            secret,
+            properties,
+            encoding: m.encoding,
+        }
+    }
+
+    /// The secret as the report should show it.
+    pub fn shown_secret(&self, show_secrets: bool) -> &str {
+        if show_secrets {
+            self.secret.expose()
+        } else {
+            &self.redacted
+        }
+    }
+
+    /// The order every report uses: by path, then position, then rule.
+    pub fn sort_key(&self) -> (&str, Position, &str) {
+        (&self.path, self.start, &self.rule_id)
+    }
+}
+
+/// Keeps the first `public_len` bytes (a non-secret prefix such as
+/// `wayscloud_storage_a1b2c3d4_`) and at most 4 characters of the rest, never more
+/// than a quarter of it.
+pub fn redact(secret: &str, public_len: usize) -> String {
+    let public_len = if secret.is_char_boundary(public_len) {
+        public_len
+    } else {
+        0
+    };
+    let (public, private) = secret.split_at(public_len);
+    let visible = (private.chars().count() / 4).min(4);
+    let shown: String = private.chars().take(visible).collect();
+    format!("{public}{shown}***")
+}
+
+/// Stable identity of a finding: rule, secret and path, never the line, so adding
+/// lines above a secret does not turn it into a new finding.
+pub fn fingerprint(rule_id: &str, secret: &str, path: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [rule_id, secret, path] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_prefix_and_at_most_four_secret_chars() {
+        let key = "wayscloud_storage_a1b2c3d4_Abcdefghij0123456789Abcdefghij0123456789";
+        assert_eq!(redact(key, 27), "wayscloud_storage_a1b2c3d4_Abcd***");
+        assert_eq!(redact("shortsecret", 0), "sh***");
+        assert_eq!(redact("abc", 0), "***");
+        assert_eq!(redact("pässwörd", 0), "pä***");
+    }
+
+    #[test]
+    fn fingerprint_depends_on_rule_secret_and_path_only() {
+        let a = fingerprint("r", "s", "p");
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, fingerprint("r", "s", "p"));
+        assert_ne!(a, fingerprint("r", "s", "q"));
+        assert_ne!(a, fingerprint("r", "t", "p"));
+        assert_ne!(a, fingerprint("x", "s", "p"));
+        assert_ne!(fingerprint("ab", "c", "p"), fingerprint("a", "bc", "p"));
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        assert_eq!(format!("{:?}", Secret::new(b"hunter2")), "Secret(<redacted>)");
+    }
+}

@@ -1,0 +1,285 @@
+//! The working tree: a parallel walk (the `ignore` crate, as ripgrep uses) that honours
+//! `.gitignore` at every level, `.git/info/exclude` and `.ignore`, never enters `.git`,
+//! and hands each file's bytes to the caller once.
+
+use super::{content, Problem, Skip, SkipReason};
+use ignore::{WalkBuilder, WalkState};
+use memmap2::Mmap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+/// Files at least this large are memory-mapped instead of read into a buffer, so a
+/// 50 MB minified file costs no heap.
+const MMAP_THRESHOLD: u64 = 4 * 1024 * 1024;
+
+/// How the walk treats the tree.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Scan files that ignore rules would leave out.
+    pub no_ignore: bool,
+    pub follow_links: bool,
+    pub max_file_size: u64,
+    /// Worker threads; 0 picks one per core.
+    pub threads: usize,
+}
+
+/// What the walk reports to its caller, from many threads at once.
+pub enum Event<'a> {
+    /// A file to scan: its display path and its bytes (UTF-16 already transcoded).
+    Content {
+        path: &'a str,
+        bytes: &'a [u8],
+    },
+    Skipped(Skip),
+    Problem(Problem),
+}
+
+/// Walks `roots`, calling `visit` for every file from the walk's worker threads.
+pub fn walk(roots: &[PathBuf], options: &WalkOptions, visit: &(dyn Fn(Event<'_>) + Sync)) {
+    let display = DisplayPaths::new(roots);
+    let mut existing = Vec::new();
+    for root in roots {
+        match std::fs::metadata(root) {
+            Ok(_) => existing.push(root.clone()),
+            Err(e) => visit(Event::Problem(Problem {
+                path: root.display().to_string(),
+                message: format!("cannot scan: {}", io_message(&e)),
+                fatal: true,
+            })),
+        }
+    }
+    let Some((first, rest)) = existing.split_first() else {
+        return;
+    };
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
+        builder.add(root);
+    }
+    builder
+        .standard_filters(!options.no_ignore)
+        .hidden(false)
+        .git_global(false) // a rule that lives on one machine only protects nobody else
+        .follow_links(options.follow_links)
+        .threads(options.threads)
+        .filter_entry(|entry| entry.file_name() != ".git");
+
+    builder.build_parallel().run(|| {
+        let mut buffer = Vec::new();
+        let display = &display;
+        Box::new(move |entry| {
+            match entry {
+                Ok(entry) => visit_entry(&entry, display, options, &mut buffer, visit),
+                Err(err) => visit(Event::Problem(walk_problem(&err, display))),
+            }
+            WalkState::Continue
+        })
+    });
+}
+
+fn visit_entry(
+    entry: &ignore::DirEntry,
+    display: &DisplayPaths,
+    options: &WalkOptions,
+    buffer: &mut Vec<u8>,
+    visit: &(dyn Fn(Event<'_>) + Sync),
+) {
+    let Some(file_type) = entry.file_type() else { return }; // stdin: never walked
+    if file_type.is_dir() {
+        return;
+    }
+    let path = display.show(entry.path());
+    let skip = |reason| {
+        visit(Event::Skipped(Skip {
+            path: path.clone(),
+            reason,
+        }))
+    };
+    if file_type.is_symlink() {
+        return skip(SkipReason::Symlink);
+    }
+    if !file_type.is_file() {
+        return skip(SkipReason::Special);
+    }
+    let problem = |e: std::io::Error| {
+        visit(Event::Problem(Problem {
+            path: path.clone(),
+            message: format!("cannot read: {}", io_message(&e)),
+            fatal: false,
+        }))
+    };
+    let size = match entry.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => {
+            return problem(
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("no metadata")),
+            )
+        }
+    };
+    if size > options.max_file_size {
+        return skip(SkipReason::TooLarge);
+    }
+    let loaded = match load(entry.path(), size, buffer) {
+        Ok(loaded) => loaded,
+        Err(e) => return problem(e),
+    };
+    let bytes: &[u8] = match &loaded {
+        Loaded::Buffer => buffer,
+        Loaded::Mapped(map) => map,
+    };
+    match content::text(bytes) {
+        Some(text) => visit(Event::Content {
+            path: &path,
+            bytes: &text,
+        }),
+        None => skip(SkipReason::Binary),
+    }
+}
+
+enum Loaded {
+    /// The bytes are in the worker's reusable buffer.
+    Buffer,
+    Mapped(Mmap),
+}
+
+fn load(path: &Path, size: u64, buffer: &mut Vec<u8>) -> std::io::Result<Loaded> {
+    let mut file = File::open(path)?;
+    if size >= MMAP_THRESHOLD {
+        // SAFETY: the map is read-only and dropped before the walk moves on. A file
+        // truncated by another process while mapped can fault, the trade-off ripgrep
+        // makes for large files too.
+        let map = unsafe { Mmap::map(&file)? };
+        return Ok(Loaded::Mapped(map));
+    }
+    buffer.clear();
+    file.read_to_end(buffer)?;
+    Ok(Loaded::Buffer)
+}
+
+/// An OS error as people read it: "Permission denied", not "... (os error 13)".
+fn io_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+fn walk_problem(err: &ignore::Error, display: &DisplayPaths) -> Problem {
+    fn path_of(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::Loop { child, .. } => Some(child),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
+            ignore::Error::Partial(errs) => errs.first().and_then(path_of),
+            _ => None,
+        }
+    }
+    fn message_of(err: &ignore::Error) -> String {
+        match err {
+            ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => message_of(err),
+            ignore::Error::Io(e) => format!("cannot read: {}", io_message(e)),
+            ignore::Error::Loop { ancestor, .. } => {
+                format!("symbolic link loop back to {}, not followed", ancestor.display())
+            }
+            other => other.to_string(),
+        }
+    }
+    Problem {
+        path: path_of(err).map(|p| display.show(p)).unwrap_or_else(|| "?".into()),
+        message: message_of(err),
+        fatal: false,
+    }
+}
+
+/// Turns walked paths into report paths: relative to the scan root, `/`-separated.
+struct DisplayPaths {
+    /// (root as given, prefix shown for its files).
+    roots: Vec<(PathBuf, String)>,
+}
+
+impl DisplayPaths {
+    fn new(roots: &[PathBuf]) -> DisplayPaths {
+        let several = roots.len() > 1;
+        let roots = roots
+            .iter()
+            .map(|root| {
+                let prefix = if several { normalize(root) } else { String::new() };
+                (root.clone(), prefix)
+            })
+            .collect();
+        DisplayPaths { roots }
+    }
+
+    fn show(&self, path: &Path) -> String {
+        for (root, prefix) in &self.roots {
+            if path == root {
+                // A file named on the command line is shown as the user wrote it.
+                return normalize(path);
+            }
+            if let Ok(rel) = path.strip_prefix(root) {
+                let rel = normalize(rel);
+                return if prefix.is_empty() || prefix == "." {
+                    rel
+                } else {
+                    format!("{prefix}/{rel}")
+                };
+            }
+        }
+        normalize(path)
+    }
+}
+
+/// `./a/b` -> `a/b`, with `/` separators on every platform.
+fn normalize(path: &Path) -> String {
+    let parts: Vec<String> = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| match c {
+            Component::RootDir => String::new(),
+            other => other.as_os_str().to_string_lossy().into_owned(),
+        })
+        .collect();
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_relative_to_a_single_root() {
+        let d = DisplayPaths::new(&[PathBuf::from("./repo")]);
+        assert_eq!(d.show(Path::new("./repo/src/a.rs")), "src/a.rs");
+    }
+
+    #[test]
+    fn a_file_root_is_shown_as_given() {
+        let d = DisplayPaths::new(&[PathBuf::from("./src/a.rs")]);
+        assert_eq!(d.show(Path::new("./src/a.rs")), "src/a.rs");
+    }
+
+    #[test]
+    fn several_roots_keep_their_names() {
+        let d = DisplayPaths::new(&[PathBuf::from("one"), PathBuf::from("two/")]);
+        assert_eq!(d.show(Path::new("two/x/y")), "two/x/y");
+        assert_eq!(d.show(Path::new("one/z")), "one/z");
+    }
+
+    #[test]
+    fn absolute_paths_normalize_with_leading_slash() {
+        assert_eq!(normalize(Path::new("/tmp/x")), "/tmp/x");
+        assert_eq!(normalize(Path::new(".")), ".");
+    }
+
+    #[test]
+    fn os_error_suffix_is_dropped() {
+        let e = std::io::Error::from_raw_os_error(13);
+        assert_eq!(io_message(&e), "Permission denied");
+    }
+}

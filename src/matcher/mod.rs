@@ -1,0 +1,336 @@
+//! The matcher: one aho-corasick pass over a buffer finds every rule's keywords (plain,
+//! base64-encoded and escaped), then each rule's regex runs only in windows around its
+//! hits. Everything here is pure: bytes in, matches out.
+
+mod decode;
+
+use crate::rules::{Encoding, Rule, RuleSet};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use regex::bytes::Captures;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// Where a match was seen: in the text as written, or inside an encoding of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Channel {
+    Plain,
+    Base64,
+    Escape,
+}
+
+/// What a prefilter pattern hit means: look for `rule` through `channel`.
+#[derive(Debug, Clone, Copy)]
+struct Trigger {
+    rule: usize,
+    channel: Channel,
+    /// For escape stems ("wayscloud" of "wayscloud_"): only a hit followed by an
+    /// escape character opens a window, so plain keys are not decoded twice.
+    needs_escape_after: bool,
+}
+
+/// A confirmed match, borrowing the buffer where it can.
+#[derive(Debug, Clone)]
+pub struct RawMatch<'a> {
+    pub rule: usize,
+    /// Span in the buffer that holds the secret as written (encoded text included).
+    pub span: Range<usize>,
+    /// The secret, decoded.
+    pub secret: Cow<'a, [u8]>,
+    /// How many leading bytes of `secret` are not secret (shown when redacting).
+    pub public_len: usize,
+    pub properties: BTreeMap<String, String>,
+    pub encoding: Option<Encoding>,
+}
+
+/// All rules' prefilter, compiled once per scan and shared by every thread.
+pub struct Matcher<'r> {
+    rules: &'r RuleSet,
+    prefilter: AhoCorasick,
+    /// For each prefilter pattern, what its hits trigger.
+    triggers: Vec<Vec<Trigger>>,
+}
+
+impl<'r> Matcher<'r> {
+    pub fn new(rules: &'r RuleSet) -> Matcher<'r> {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut triggers: Vec<Vec<Trigger>> = Vec::new();
+        let mut add = |pattern: Vec<u8>, trigger: Trigger| {
+            let pattern = pattern.to_ascii_lowercase();
+            match patterns.iter().position(|p| *p == pattern) {
+                Some(i) => triggers[i].push(trigger),
+                None => {
+                    patterns.push(pattern);
+                    triggers.push(vec![trigger]);
+                }
+            }
+        };
+        for (index, rule) in rules.rules.iter().enumerate() {
+            let trigger = |channel, needs_escape_after| Trigger {
+                rule: index,
+                channel,
+                needs_escape_after,
+            };
+            for keyword in &rule.spec.keywords {
+                let keyword = keyword.as_bytes();
+                add(keyword.to_vec(), trigger(Channel::Plain, false));
+                if rule.spec.encodings.contains(&Encoding::Base64) {
+                    for fragment in base64_fragments(keyword) {
+                        add(fragment, trigger(Channel::Base64, false));
+                    }
+                }
+                let escapes =
+                    rule.spec.encodings.contains(&Encoding::Percent) || rule.spec.encodings.contains(&Encoding::Escape);
+                if escapes {
+                    for first in escaped_first_byte(keyword[0]) {
+                        add(first, trigger(Channel::Escape, false));
+                    }
+                    let stem = keyword.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+                    if stem >= 4 && stem < keyword.len() {
+                        add(keyword[..stem].to_vec(), trigger(Channel::Escape, true));
+                    }
+                }
+            }
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("prefilter patterns are small literals");
+        Matcher {
+            rules,
+            prefilter,
+            triggers,
+        }
+    }
+
+    pub fn rules(&self) -> &'r RuleSet {
+        self.rules
+    }
+
+    /// Every match of every rule in `hay`, sorted by position, duplicates removed.
+    pub fn find<'a>(&self, hay: &'a [u8]) -> Vec<RawMatch<'a>> {
+        // (rule, channel) -> hit positions, in ascending order.
+        let mut hits: BTreeMap<(usize, Channel), Vec<usize>> = BTreeMap::new();
+        for m in self.prefilter.find_overlapping_iter(hay) {
+            for t in &self.triggers[m.pattern().as_usize()] {
+                if t.needs_escape_after && !matches!(hay.get(m.end()), Some(b'%' | b'\\')) {
+                    continue;
+                }
+                hits.entry((t.rule, t.channel)).or_default().push(m.start());
+            }
+        }
+        let mut out = Vec::new();
+        for ((rule_index, channel), positions) in hits {
+            let rule = &self.rules.rules[rule_index];
+            match channel {
+                Channel::Plain => find_plain(rule_index, rule, hay, &positions, &mut out),
+                Channel::Escape => find_escaped(rule_index, rule, hay, &positions, &mut out),
+                Channel::Base64 => find_base64(rule_index, rule, hay, &positions, &mut out),
+            }
+        }
+        out.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
+        out.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
+        out
+    }
+}
+
+/// Windows of `radius` bytes around each position, merged where they overlap.
+fn windows(positions: &[usize], radius: usize, len: usize) -> Vec<Range<usize>> {
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for &p in positions {
+        let w = p.saturating_sub(radius)..(p + radius).min(len);
+        match merged.last_mut() {
+            Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+            _ => merged.push(w),
+        }
+    }
+    merged
+}
+
+fn find_plain<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize], out: &mut Vec<RawMatch<'a>>) {
+    for w in windows(positions, rule.spec.window, hay.len()) {
+        for caps in rule.regex.captures_iter(&hay[w.clone()]) {
+            if let Some(c) = Candidate::accept(rule, &caps) {
+                let span = w.start + c.secret.start..w.start + c.secret.end;
+                let secret = Cow::Borrowed(&hay[span.clone()]);
+                out.push(c.into_match(index, span, secret, None));
+            }
+        }
+    }
+}
+
+fn find_escaped<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize], out: &mut Vec<RawMatch<'a>>) {
+    for w in windows(positions, rule.spec.window, hay.len()) {
+        let Some(text) = decode::unescape(hay, w) else { continue };
+        for caps in rule.regex.captures_iter(&text.bytes) {
+            let Some(c) = Candidate::accept(rule, &caps) else {
+                continue;
+            };
+            let span = text.source[c.secret.start]..text.source[c.secret.end];
+            if span.len() == c.secret.len() {
+                continue; // written without escapes: the plain channel reports it
+            }
+            let encoding = if hay[span.clone()].contains(&b'%') {
+                Encoding::Percent
+            } else {
+                Encoding::Escape
+            };
+            let secret = text.bytes[c.secret.clone()].to_vec();
+            out.push(c.into_match(index, span, Cow::Owned(secret), Some(encoding)));
+        }
+    }
+}
+
+fn find_base64<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize], out: &mut Vec<RawMatch<'a>>) {
+    let mut done_until = 0;
+    for &p in positions {
+        if p < done_until {
+            continue; // inside a run already decoded
+        }
+        let run = decode::base64_run(hay, p);
+        done_until = run.end;
+        // The run may start with bytes glued to the encoding; try each alignment.
+        for skip in 0..4 {
+            let Some((decoded, origin)) = decode::decode_base64(hay, run.clone(), skip) else {
+                break;
+            };
+            let before = out.len();
+            for caps in rule.regex.captures_iter(&decoded) {
+                let Some(c) = Candidate::accept(rule, &caps) else {
+                    continue;
+                };
+                let span = decode::base64_source_offset(origin, c.secret.start)
+                    ..decode::base64_source_end(origin, c.secret.end).min(run.end);
+                let secret = decoded[c.secret.clone()].to_vec();
+                out.push(c.into_match(index, span, Cow::Owned(secret), Some(Encoding::Base64)));
+            }
+            if out.len() > before {
+                break;
+            }
+        }
+    }
+}
+
+/// A regex match that passed the rule's filters, with spans relative to the text the
+/// regex ran on.
+struct Candidate {
+    secret: Range<usize>,
+    public_len: usize,
+    properties: BTreeMap<String, String>,
+}
+
+impl Candidate {
+    /// Applies the rule's placeholder and entropy filters to one regex match.
+    fn accept(rule: &Rule, caps: &Captures) -> Option<Candidate> {
+        let secret = caps.get(rule.secret_group)?;
+        if let Some(min) = rule.spec.min_entropy {
+            let measured = caps.get(rule.entropy_group).map_or(&[][..], |m| m.as_bytes());
+            if shannon_entropy(measured) < min {
+                return None;
+            }
+        }
+        if rule.placeholders.iter().any(|p| p.is_match(secret.as_bytes())) {
+            return None;
+        }
+        let public_len = rule
+            .public_group
+            .and_then(|g| caps.get(g))
+            .filter(|p| p.start() == secret.start() && p.end() <= secret.end())
+            .map_or(0, |p| p.len());
+        let properties = rule
+            .property_groups
+            .iter()
+            .filter_map(|(name, g)| {
+                let m = caps.get(*g)?;
+                Some((name.clone(), String::from_utf8_lossy(m.as_bytes()).into_owned()))
+            })
+            .collect();
+        Some(Candidate {
+            secret: secret.range(),
+            public_len,
+            properties,
+        })
+    }
+
+    fn into_match<'a>(
+        self,
+        rule: usize,
+        span: Range<usize>,
+        secret: Cow<'a, [u8]>,
+        encoding: Option<Encoding>,
+    ) -> RawMatch<'a> {
+        RawMatch {
+            rule,
+            span,
+            secret,
+            public_len: self.public_len,
+            properties: self.properties,
+            encoding,
+        }
+    }
+}
+
+/// Shannon entropy in bits per byte.
+pub fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0usize; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The parts of the base64 encoding of `keyword` that do not depend on the bytes
+/// around it, for each of the three alignments it can have in the encoded stream.
+fn base64_fragments(keyword: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for shift in 0..3usize {
+        let mut raw = vec![0u8; shift];
+        raw.extend_from_slice(keyword);
+        let encoded = STANDARD_NO_PAD.encode(&raw);
+        // Character i holds bits [6i, 6i+6); the keyword owns bits [8*shift, 8*len).
+        let first = (8 * shift).div_ceil(6);
+        let last = (8 * raw.len()) / 6;
+        if last > first + 4 {
+            let fragment = encoded.as_bytes()[first..last].to_vec();
+            let url_safe: Vec<u8> = fragment
+                .iter()
+                .map(|&b| match b {
+                    b'+' => b'-',
+                    b'/' => b'_',
+                    b => b,
+                })
+                .collect();
+            if url_safe != fragment {
+                out.push(url_safe);
+            }
+            out.push(fragment);
+        }
+    }
+    out
+}
+
+/// The first byte of a keyword written as a JSON, C or URL escape.
+fn escaped_first_byte(b: u8) -> Vec<Vec<u8>> {
+    vec![
+        format!("\\u{:04x}", b).into_bytes(),
+        format!("\\x{:02x}", b).into_bytes(),
+        format!("%{:02x}", b).into_bytes(),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,224 @@
+//! Byte-slice tests of the matcher with the built-in `wayscloud-api-key` rule.
+
+use super::*;
+use crate::testkeys::{fake_key, key_id};
+use base64::engine::general_purpose;
+
+fn rules() -> RuleSet {
+    RuleSet::builtin().expect("built-in rules compile")
+}
+
+/// (secret, text of the span, properties, encoding) of one match.
+type Found = (String, String, BTreeMap<String, String>, Option<Encoding>);
+
+/// Every wayscloud match in `text`.
+fn wayscloud(text: &str) -> Vec<Found> {
+    let set = rules();
+    let matcher = Matcher::new(&set);
+    matcher
+        .find(text.as_bytes())
+        .into_iter()
+        .filter(|m| set.rules[m.rule].id() == "wayscloud-api-key")
+        .map(|m| {
+            (
+                String::from_utf8(m.secret.to_vec()).unwrap(),
+                text[m.span.clone()].to_string(),
+                m.properties,
+                m.encoding,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_documented_service_is_found_with_its_properties() {
+    for (seed, service) in ["storage", "llm", "database", "dns", "gpu"].iter().enumerate() {
+        let key = fake_key(service, seed as u64);
+        let found = wayscloud(&format!("export WAYSCLOUD_API_KEY=\"{key}\"\n"));
+        assert_eq!(found.len(), 1, "{service}: {found:?}");
+        let (secret, span, props, encoding) = &found[0];
+        assert_eq!(secret, &key);
+        assert_eq!(span, &key);
+        assert_eq!(props["service"], *service);
+        assert_eq!(props["key_id"], key_id(&key));
+        assert_eq!(*encoding, None);
+    }
+}
+
+#[test]
+fn an_undocumented_lowercase_service_is_still_a_leak() {
+    let key = fake_key("backup2", 7);
+    let found = wayscloud(&key);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].2["service"], "backup2");
+}
+
+#[test]
+fn documentation_placeholders_are_not_reported() {
+    let placeholders = [
+        "wayscloud_storage_abc123_secret",
+        "wayscloud_storage_a1b2c3d4_YourSecretKey",
+        "wayscloud_storage_a1b2c3d4_XyZ789SecretKeyThatYouMustCopyNow123456",
+        "Should start with: wayscloud_{service}_",
+        "wayscloud_dns_<keyid>_<secret>",
+        "wayscloud_llm_xxxxxxxx_xxxx…",
+        "wayscloud_llm_xxxxxxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "wayscloud_gpu_a1b2c3d4_0000000000000000000000000000000000000000",
+        "wayscloud_gpu_00000000_0000000000000000",
+        "wayscloud_storage_12345678_REPLACE_WITH_YOUR_KEY_HERE",
+        "wayscloud_storage_a1b2c3d4_ExampleKeyAbCdEf0123456789",
+        "wayscloud_llm_a1b2c3d4_DummyKeyForUnitTestsOnlyZq8",
+        "wayscloud_llm_a1b2c3d4_ababababababababababab",
+        "WAYSCLOUD_STORAGE_A1B2C3D4_V5NNQBCQXACDMP19HFAHJDCL0HWW",
+    ];
+    for text in placeholders {
+        assert!(wayscloud(text).is_empty(), "placeholder reported: {text}");
+    }
+}
+
+#[test]
+fn a_secret_running_into_an_identifier_is_not_a_key() {
+    let key = fake_key("storage", 3);
+    assert!(wayscloud(&format!("{key}_suffix")).is_empty());
+    assert!(wayscloud(&format!("prefix_{key}")).len() == 1);
+}
+
+#[test]
+fn base64_encoded_key_is_found_at_the_encoded_text() {
+    let key = fake_key("storage", 11);
+    let encoded = general_purpose::STANDARD.encode(&key);
+    let text = format!("apiVersion: v1\nkind: Secret\ndata:\n  api-key: {encoded}\n");
+    let found = wayscloud(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, key);
+    assert_eq!(found[0].3, Some(Encoding::Base64));
+    assert!(
+        encoded.starts_with(&found[0].1),
+        "span {} is not the encoded key",
+        found[0].1
+    );
+}
+
+#[test]
+fn base64_of_a_key_inside_a_larger_document_is_found_at_any_alignment() {
+    for prefix in ["", "K=", "KEY=", "API_KEY="] {
+        let key = fake_key("llm", prefix.len() as u64);
+        let encoded = general_purpose::STANDARD.encode(format!("{prefix}{key}\nOTHER=1\n"));
+        let found = wayscloud(&format!("blob: \"{encoded}\""));
+        assert_eq!(found.len(), 1, "prefix {prefix:?}");
+        assert_eq!(found[0].0, key);
+    }
+}
+
+#[test]
+fn url_safe_base64_is_found() {
+    let key = fake_key("dns", 5);
+    let encoded = general_purpose::URL_SAFE_NO_PAD.encode(format!("\u{fb}\u{ff}{key}"));
+    assert_eq!(wayscloud(&encoded).len(), 1);
+}
+
+#[test]
+fn base64_of_a_placeholder_is_not_reported() {
+    let encoded = general_purpose::STANDARD.encode("wayscloud_storage_a1b2c3d4_YourSecretKey");
+    assert!(wayscloud(&encoded).is_empty());
+}
+
+#[test]
+fn percent_encoded_key_is_found() {
+    let key = fake_key("gpu", 9);
+    let encoded = key.replace('_', "%5F");
+    let text = format!("https://host.invalid/hook?token={encoded}&x=1");
+    let found = wayscloud(&text);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, key);
+    assert_eq!(found[0].1, encoded);
+    assert_eq!(found[0].3, Some(Encoding::Percent));
+}
+
+#[test]
+fn json_unicode_escaped_key_is_found() {
+    let key = fake_key("database", 13);
+    let escaped = key.replace('_', "\\u005f").replacen('w', "\\u0077", 1);
+    let text = format!("{{\"key\": \"{escaped}\"}}");
+    let found = wayscloud(&text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, key);
+    assert_eq!(found[0].1, escaped);
+    assert_eq!(found[0].3, Some(Encoding::Escape));
+}
+
+#[test]
+fn hex_escaped_key_is_found() {
+    let key = fake_key("dns", 17);
+    let escaped = key.replace('_', "\\x5f");
+    assert_eq!(wayscloud(&format!("k = b\"{escaped}\"")).len(), 1);
+}
+
+#[test]
+fn plain_key_is_reported_once_not_again_as_escaped() {
+    let key = fake_key("llm", 21);
+    let text = format!("a={key}%20 b=\\n{key}\\n");
+    let found = wayscloud(&text);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.iter().all(|f| f.3.is_none()));
+}
+
+#[test]
+fn key_in_a_large_minified_line_is_found() {
+    let key = fake_key("storage", 23);
+    let mut text = String::with_capacity(600_000);
+    while text.len() < 300_000 {
+        text.push_str("var a=function(b){return b+1};");
+    }
+    text.push_str(&format!("var k=\"{key}\";"));
+    while text.len() < 600_000 {
+        text.push_str("x.y=z;");
+    }
+    let found = wayscloud(&text);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, key);
+}
+
+#[test]
+fn two_keys_close_together_are_both_found() {
+    let a = fake_key("storage", 31);
+    let b = fake_key("dns", 32);
+    let found = wayscloud(&format!("{a},{b}"));
+    assert_eq!(found.len(), 2);
+}
+
+#[test]
+fn entropy_is_in_bits_per_byte() {
+    assert_eq!(shannon_entropy(b""), 0.0);
+    assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+    assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+}
+
+#[test]
+fn base64_fragments_cover_all_alignments() {
+    let key = fake_key("storage", 41);
+    let fragments = base64_fragments(b"wayscloud_");
+    for prefix in ["", "a", "ab"] {
+        let encoded = general_purpose::STANDARD.encode(format!("{prefix}{key}"));
+        assert!(
+            fragments
+                .iter()
+                .any(|f| encoded.as_bytes().windows(f.len()).any(|w| w == &f[..])),
+            "no fragment in encoding with prefix {prefix:?}"
+        );
+    }
+}
+
+#[test]
+fn random_keys_are_not_mistaken_for_placeholders() {
+    let set = rules();
+    let matcher = Matcher::new(&set);
+    let services = ["storage", "llm", "database", "dns", "gpu"];
+    let dropped: Vec<u64> = (0..20_000u64)
+        .filter(|&seed| {
+            let key = fake_key(services[(seed % 5) as usize], 1_000_000 + seed);
+            matcher.find(key.as_bytes()).len() != 1
+        })
+        .collect();
+    assert!(dropped.is_empty(), "random keys dropped for seeds {dropped:?}");
+}

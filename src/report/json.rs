@@ -1,0 +1,112 @@
+//! The JSON report (schema `wayscan-report/1`, documented in the README). Field names
+//! and meanings only ever grow; a breaking change bumps the schema number.
+
+use super::Report;
+use crate::input::{Problem, Skip};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+pub const SCHEMA: &str = "wayscan-report/1";
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema: &'static str,
+    tool: Tool,
+    scan: Scan<'a>,
+    findings: Vec<JsonFinding<'a>>,
+    skipped: &'a [Skip],
+    errors: &'a [Problem],
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Scan<'a> {
+    kind: &'static str,
+    roots: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    severity: &'static str,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    /// Redacted unless `--show-secrets`.
+    secret: &'a str,
+    secret_redacted: bool,
+    fingerprint: &'a str,
+    encoding: Option<&'static str>,
+    properties: &'a BTreeMap<String, String>,
+    message: &'a str,
+    remediation: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: u64,
+    bytes: u64,
+    skipped: BTreeMap<&'static str, u64>,
+    errors: usize,
+    suppressed: u64,
+    findings: usize,
+    elapsed_ms: u128,
+}
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let outcome = report.outcome;
+    let stats = &outcome.stats;
+    let doc = JsonReport {
+        schema: SCHEMA,
+        tool: Tool {
+            name: "wayscan",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        scan: Scan {
+            kind: report.kind.as_str(),
+            roots: &report.roots,
+        },
+        findings: outcome
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule_id: &f.rule_id,
+                severity: f.severity.as_str(),
+                path: &f.path,
+                line: f.start.line,
+                column: f.start.column,
+                end_line: f.end.line,
+                end_column: f.end.column,
+                secret: f.shown_secret(report.show_secrets),
+                secret_redacted: !report.show_secrets,
+                fingerprint: &f.fingerprint,
+                encoding: f.encoding.map(|e| e.as_str()),
+                properties: &f.properties,
+                message: &f.message,
+                remediation: &f.remediation,
+            })
+            .collect(),
+        skipped: &outcome.skipped,
+        errors: &outcome.problems,
+        summary: Summary {
+            files: stats.files,
+            bytes: stats.bytes,
+            skipped: stats.skipped.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
+            errors: outcome.problems.len(),
+            suppressed: stats.suppressed,
+            findings: outcome.findings.len(),
+            elapsed_ms: stats.elapsed.as_millis(),
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

@@ -1,0 +1,350 @@
+//! SARIF 2.1.0 for GitHub code scanning. Our own small set of serde structs: only the
+//! parts we emit, named as the schema names them.
+//!
+//! No raw secret is ever written here, whatever `--show-secrets` says: SARIF files are
+//! uploaded to services and kept as build artifacts.
+
+use super::Report;
+use crate::finding::Finding;
+use crate::rules::Rule;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// Key of our fingerprint in `partialFingerprints`; bump the version if the
+/// fingerprint's recipe changes, so old alerts are not matched to new ones wrongly.
+pub const FINGERPRINT_KEY: &str = "wayscan/v1";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    automation_details: AutomationDetails,
+    column_kind: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+    invocations: Vec<Invocation>,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'static str,
+    semantic_version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor<'a> {
+    id: &'a str,
+    name: String,
+    short_description: Message,
+    full_description: Message,
+    help: MultiformatMessage,
+    default_configuration: Configuration,
+    properties: RuleProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct MultiformatMessage {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties<'a> {
+    tags: &'a [String],
+    precision: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Message,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Message,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    properties: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let rules = &report.rules.rules;
+    let results = report
+        .outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let index = rules.iter().position(|r| r.id() == f.rule_id).unwrap_or(0);
+            result(f, index)
+        })
+        .collect();
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "wayscan",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/wayscan/wayscan",
+                    rules: rules.iter().map(descriptor).collect(),
+                },
+            },
+            // The trailing slash makes the whole id the code scanning category, so tree
+            // and history analyses never replace each other's alerts.
+            automation_details: AutomationDetails {
+                id: format!("wayscan/{}/", report.kind.as_str()),
+            },
+            column_kind: "utf16CodeUnits",
+            original_uri_base_ids: src_root(&report.roots),
+            invocations: vec![Invocation {
+                execution_successful: !report.outcome.has_fatal_problem(),
+                tool_execution_notifications: report
+                    .outcome
+                    .problems
+                    .iter()
+                    .map(|p| Notification {
+                        level: if p.fatal { "error" } else { "warning" },
+                        message: Message {
+                            text: format!("{}: {}", p.path, p.message),
+                        },
+                    })
+                    .collect(),
+            }],
+            results,
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
+    let spec = &rule.spec;
+    let remediation = crate::rules::render_generic(&spec.remediation);
+    ReportingDescriptor {
+        id: &spec.id,
+        name: pascal_case(&spec.id),
+        short_description: Message {
+            text: spec.name.clone(),
+        },
+        full_description: Message {
+            text: spec.description.clone(),
+        },
+        help: MultiformatMessage {
+            text: format!("{}\n\n{}", spec.description, remediation),
+            markdown: format!(
+                "**{}**\n\n{}\n\n**What to do:** {}",
+                spec.name, spec.description, remediation
+            ),
+        },
+        default_configuration: Configuration {
+            level: level(spec.severity),
+        },
+        properties: RuleProperties {
+            tags: &spec.tags,
+            precision: spec.precision.as_str(),
+            security_severity: spec.severity.security_severity(),
+        },
+    }
+}
+
+fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
+    let mut properties = f.properties.clone();
+    properties.insert("redactedSecret".into(), f.redacted.clone());
+    if let Some(encoding) = f.encoding {
+        properties.insert("encoding".into(), encoding.as_str().into());
+    }
+    SarifResult {
+        rule_id: &f.rule_id,
+        rule_index,
+        level: level(f.severity),
+        message: Message {
+            text: format!("{} ({}). {}", f.message, f.redacted, f.remediation),
+        },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: artifact(&f.path),
+                region: Region {
+                    start_line: f.start.line.max(1),
+                    start_column: f.start.column.max(1),
+                    end_line: f.end.line.max(f.start.line).max(1),
+                    end_column: f.end.column.max(1),
+                },
+            },
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.as_str())]),
+        properties,
+    }
+}
+
+fn level(severity: crate::rules::Severity) -> &'static str {
+    match severity {
+        crate::rules::Severity::Critical | crate::rules::Severity::High => "error",
+        crate::rules::Severity::Medium => "warning",
+        crate::rules::Severity::Low => "note",
+    }
+}
+
+/// A finding's path as a URI: relative to `%SRCROOT%`, or `file://` when absolute.
+fn artifact(path: &str) -> ArtifactLocation {
+    if path.starts_with('/') {
+        ArtifactLocation {
+            uri: format!("file://{}", percent_encode_path(path)),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: percent_encode_path(path),
+            uri_base_id: Some("%SRCROOT%"),
+        }
+    }
+}
+
+/// `%SRCROOT%` as the absolute scan root, when there is one directory root.
+fn src_root(roots: &[String]) -> BTreeMap<&'static str, ArtifactLocation> {
+    let [root] = roots else { return BTreeMap::new() };
+    let Ok(abs) = Path::new(root).canonicalize() else {
+        return BTreeMap::new();
+    };
+    if !abs.is_dir() {
+        return BTreeMap::new();
+    }
+    let mut text = abs.to_string_lossy().replace('\\', "/");
+    if !text.ends_with('/') {
+        text.push('/');
+    }
+    if !text.starts_with('/') {
+        text.insert(0, '/');
+    }
+    BTreeMap::from([(
+        "%SRCROOT%",
+        ArtifactLocation {
+            uri: format!("file://{}", percent_encode_path(&text)),
+            uri_base_id: None,
+        },
+    )])
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters and `/`.
+fn percent_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(percent_encode_path("src/my file#1.py"), "src/my%20file%231.py");
+        assert_eq!(percent_encode_path("dir/ü"), "dir/%C3%BC");
+    }
+
+    #[test]
+    fn rule_names_are_pascal_case() {
+        assert_eq!(pascal_case("wayscloud-api-key"), "WayscloudApiKey");
+    }
+}

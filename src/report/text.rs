@@ -1,0 +1,160 @@
+//! The text report: findings grouped by file, each with what to do about it. Every
+//! string that came from the scanned tree is cleaned of control characters first, so
+//! a hostile file name cannot rewrite the terminal.
+
+use super::Report;
+use crate::finding::Finding;
+use crate::scan::Outcome;
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint<'a>(&self, code: &str, text: &'a str) -> Cow<'a, str> {
+        if self.on {
+            Cow::Owned(format!("\x1b[{code}m{text}\x1b[0m"))
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+}
+
+pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let style = Style { on: color };
+    let findings = &report.outcome.findings;
+    let mut current: Option<&str> = None;
+    for f in findings {
+        if current != Some(f.path.as_str()) {
+            if current.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", style.paint("1;4", &clean(&f.path)))?;
+            current = Some(&f.path);
+        }
+        write_finding(f, report.show_secrets, &style, out)?;
+    }
+    if !findings.is_empty() {
+        let files = {
+            let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+            paths.dedup();
+            paths.len()
+        };
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} in {} {}.",
+            plural(findings.len(), "finding"),
+            files,
+            if files == 1 { "file" } else { "files" }
+        )?;
+    }
+    Ok(())
+}
+
+fn write_finding(f: &Finding, show_secrets: bool, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let severity = f.severity.as_str();
+    let severity_code = match f.severity {
+        crate::rules::Severity::Critical | crate::rules::Severity::High => "1;31",
+        crate::rules::Severity::Medium => "33",
+        crate::rules::Severity::Low => "36",
+    };
+    writeln!(
+        out,
+        "  {}:{}  {}  {}  {}",
+        f.start.line,
+        f.start.column,
+        style.paint(severity_code, severity),
+        style.paint("35", &f.rule_id),
+        clean(&f.message)
+    )?;
+    let encoding = f
+        .encoding
+        .map(|e| format!("  ({}-encoded in the file)", e.as_str()))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "      {}  {}{}",
+        style.paint("2", "secret     "),
+        clean(f.shown_secret(show_secrets)),
+        encoding
+    )?;
+    writeln!(out, "      {}  {}", style.paint("2", "fingerprint"), f.fingerprint)?;
+    writeln!(
+        out,
+        "      {}  {}",
+        style.paint("2", "what to do "),
+        clean(&f.remediation)
+    )?;
+    Ok(())
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Replaces control characters (C0, DEL, C1) and bidirectional overrides, which can
+/// hide or reorder text on a terminal, with visible `\u{..}` escapes.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    let bad = |c: char| {
+        c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(bad) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if bad(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The one-line summary for standard error.
+pub fn summary_line(outcome: &Outcome) -> String {
+    let s = &outcome.stats;
+    let skipped_total: u64 = s.skipped.values().sum();
+    let mut line = format!(
+        "wayscan: {} ({:.1} MB) scanned in {:.2}s",
+        plural(s.files as usize, "file"),
+        s.bytes as f64 / 1e6,
+        s.elapsed.as_secs_f64()
+    );
+    if skipped_total > 0 {
+        let reasons: Vec<String> = s.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        line.push_str(&format!("; skipped {skipped_total} ({})", reasons.join(", ")));
+    } else {
+        line.push_str("; skipped 0");
+    }
+    if !outcome.problems.is_empty() {
+        line.push_str(&format!("; {}", plural(outcome.problems.len(), "error")));
+    }
+    if s.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed by wayscan:allow", s.suppressed));
+    }
+    line.push_str(&format!("; {}", plural(outcome.findings.len(), "finding")));
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_made_visible() {
+        assert_eq!(clean("plain/path.rs"), "plain/path.rs");
+        assert_eq!(clean("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(clean("x\u{202E}y\n"), "x\\u{202e}y\\u{a}");
+    }
+}

@@ -1,0 +1,439 @@
+//! Rules: TOML rule files, validated and compiled into a [`RuleSet`].
+//!
+//! A rule is data: its keywords feed the prefilter, its regex (with a named `secret`
+//! group) confirms a hit, its filters drop placeholders, and its `examples` and
+//! `negative_examples` are proved by `wayscan rules check` and by `cargo test`.
+
+mod check;
+
+pub use check::{check_rules, CheckFailure};
+
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+/// How bad a finding of this rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The CVSS-like score GitHub code scanning reads from `security-severity`.
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+}
+
+/// How often a match of this rule is a real secret (SARIF `precision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    Low,
+    Medium,
+    High,
+    VeryHigh,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Low => "low",
+            Precision::Medium => "medium",
+            Precision::High => "high",
+            Precision::VeryHigh => "very-high",
+        }
+    }
+}
+
+/// Encodings a rule's secrets are also looked for in, besides plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// Standard or URL-safe base64, as in a Kubernetes Secret's `data:`.
+    Base64,
+    /// `%5F`-style URL encoding.
+    Percent,
+    /// String escapes: JSON `\u005f`, C/Python `\x5f`.
+    Escape,
+}
+
+impl Encoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Percent => "percent",
+            Encoding::Escape => "escape",
+        }
+    }
+}
+
+/// One rule as written in a rule file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub severity: Severity,
+    #[serde(default = "default_precision")]
+    pub precision: Precision,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub keywords: Vec<String>,
+    pub regex: String,
+    /// Named groups carried into the finding as properties (never secret ones).
+    #[serde(default)]
+    pub properties: Vec<String>,
+    /// The group the entropy filter measures; the `secret` group when absent.
+    #[serde(default)]
+    pub entropy_group: Option<String>,
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Regexes that mark a matched secret as a placeholder.
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+    #[serde(default)]
+    pub encodings: Vec<Encoding>,
+    /// How far around a keyword hit the regex looks, in bytes.
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// One-line message; `{property}` is replaced by the finding's property.
+    pub message: String,
+    /// What to do about a finding; `{property}` is replaced as in `message`.
+    pub remediation: String,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+fn default_precision() -> Precision {
+    Precision::Medium
+}
+
+fn default_window() -> usize {
+    512
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+/// A rule ready to match: the spec plus its compiled regexes and group indexes.
+#[derive(Debug)]
+pub struct Rule {
+    pub spec: RuleSpec,
+    /// The file the rule came from, for messages.
+    pub origin: String,
+    pub regex: Regex,
+    pub secret_group: usize,
+    pub public_group: Option<usize>,
+    pub entropy_group: usize,
+    pub property_groups: Vec<(String, usize)>,
+    pub placeholders: Vec<Regex>,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+}
+
+/// Every rule of a scan, in load order: built-in files first, then `--rules` files.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+/// A rule file that could not be loaded, naming the file and, where known, the rule.
+#[derive(Debug)]
+pub struct RuleError {
+    pub file: String,
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule {
+            Some(rule) => write!(f, "rule file {}: rule '{}': {}", self.file, rule, self.message),
+            None => write!(f, "rule file {}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+impl RuleSet {
+    /// The built-in rules only.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        RuleSet::load(&[] as &[&Path])
+    }
+
+    /// Built-in rules plus the rule files the user named.
+    pub fn load(extra_files: &[impl AsRef<Path>]) -> Result<RuleSet, RuleError> {
+        let mut sources: Vec<(String, String)> = BUILTIN_RULE_FILES
+            .iter()
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect();
+        for path in extra_files {
+            let path = path.as_ref();
+            let text = std::fs::read_to_string(path).map_err(|e| RuleError {
+                file: path.display().to_string(),
+                rule: None,
+                message: format!("cannot read: {e}"),
+            })?;
+            sources.push((path.display().to_string(), text));
+        }
+        RuleSet::from_sources(&sources)
+    }
+
+    /// Compiles rule files given as (name, text) pairs; ids must be unique across them.
+    pub fn from_sources(sources: &[(String, String)]) -> Result<RuleSet, RuleError> {
+        let mut rules: Vec<Rule> = Vec::new();
+        for (file, text) in sources {
+            for rule in parse_rule_file(file, text)? {
+                if let Some(first) = rules.iter().find(|r| r.id() == rule.id()) {
+                    return Err(RuleError {
+                        file: file.clone(),
+                        rule: Some(rule.spec.id.clone()),
+                        message: format!("duplicate rule id, already defined in {}", first.origin),
+                    });
+                }
+                rules.push(rule);
+            }
+        }
+        Ok(RuleSet { rules })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id() == id)
+    }
+}
+
+/// Parses and compiles one rule file.
+pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError {
+        file: file.to_string(),
+        rule: None,
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    if parsed.rules.is_empty() {
+        return Err(RuleError {
+            file: file.to_string(),
+            rule: None,
+            message: "no [[rules]] defined".to_string(),
+        });
+    }
+    parsed.rules.into_iter().map(|spec| compile(file, spec)).collect()
+}
+
+fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
+    let fail = |message: String| RuleError {
+        file: file.to_string(),
+        rule: Some(spec.id.clone()),
+        message,
+    };
+    if spec.id.is_empty()
+        || !spec
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(fail("id must be non-empty lowercase letters, digits and '-'".into()));
+    }
+    if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.len() < 3) {
+        return Err(fail("needs at least one keyword, each of 3 or more bytes".into()));
+    }
+    let regex = Regex::new(&spec.regex).map_err(|e| fail(format!("invalid regex: {e}")))?;
+    let group = |name: &str| -> Result<usize, RuleError> {
+        regex
+            .capture_names()
+            .position(|n| n == Some(name))
+            .ok_or_else(|| fail(format!("regex has no named group '{name}'")))
+    };
+    let secret_group = group("secret")?;
+    let public_group = regex.capture_names().position(|n| n == Some("public"));
+    let entropy_group = match &spec.entropy_group {
+        Some(name) => group(name)?,
+        None => secret_group,
+    };
+    let property_groups = spec
+        .properties
+        .iter()
+        .map(|name| Ok((name.clone(), group(name)?)))
+        .collect::<Result<Vec<_>, RuleError>>()?;
+    let placeholders = spec
+        .placeholders
+        .iter()
+        .map(|p| Regex::new(p).map_err(|e| fail(format!("invalid placeholder regex '{p}': {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(min) = spec.min_entropy {
+        if !(0.0..=8.0).contains(&min) {
+            return Err(fail(format!("min_entropy {min} is outside 0..=8 bits per byte")));
+        }
+    }
+    if spec.window < 64 {
+        return Err(fail("window must be at least 64 bytes".into()));
+    }
+    Ok(Rule {
+        origin: file.to_string(),
+        regex,
+        secret_group,
+        public_group,
+        entropy_group,
+        property_groups,
+        placeholders,
+        spec,
+    })
+}
+
+/// Replaces `{name}` in a rule's message or remediation with the finding's property.
+pub fn render_template(template: &str, properties: &std::collections::BTreeMap<String, String>) -> String {
+    let mut out = template.to_string();
+    for (name, value) in properties {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// A template for the rule as a whole: each `{property}` becomes `<property>`.
+pub fn render_generic(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map(|c| open + c);
+        match close {
+            Some(close)
+                if rest[open + 1..close]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+            {
+                out.push_str(&rest[..open]);
+                out.push('<');
+                out.push_str(&rest[open + 1..close]);
+                out.push('>');
+                rest = &rest[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=open]);
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Result<Vec<Rule>, RuleError> {
+        parse_rule_file("test.toml", text)
+    }
+
+    const MINIMAL: &str = r#"
+[[rules]]
+id = "demo"
+name = "Demo"
+description = "d"
+severity = "high"
+keywords = ["demo_"]
+regex = 'demo_(?P<secret>[a-z]{8})'
+message = "m"
+remediation = "r"
+"#;
+
+    #[test]
+    fn builtin_rules_compile() {
+        let set = RuleSet::builtin().expect("built-in rules compile");
+        assert!(set.get("wayscloud-api-key").is_some());
+    }
+
+    #[test]
+    fn minimal_rule_compiles() {
+        let rules = one(MINIMAL).unwrap();
+        assert_eq!(rules[0].id(), "demo");
+        assert_eq!(rules[0].spec.window, 512);
+    }
+
+    #[test]
+    fn missing_secret_group_names_file_and_rule() {
+        let text = MINIMAL.replace("(?P<secret>[a-z]{8})", "[a-z]{8}");
+        let err = one(&text).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "rule file test.toml: rule 'demo': regex has no named group 'secret'"
+        );
+    }
+
+    #[test]
+    fn invalid_regex_is_reported() {
+        let text = MINIMAL.replace("[a-z]{8}", "[a-z");
+        let err = one(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("rule file test.toml: rule 'demo': invalid regex"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_field_is_an_error() {
+        let text = MINIMAL.replace("message = \"m\"", "message = \"m\"\nmessgae = \"typo\"");
+        let err = one(&text).unwrap_err().to_string();
+        assert!(err.contains("unknown field `messgae`"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_rejected() {
+        let sources = vec![
+            ("a.toml".to_string(), MINIMAL.to_string()),
+            ("b.toml".to_string(), MINIMAL.to_string()),
+        ];
+        let err = RuleSet::from_sources(&sources).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "rule file b.toml: rule 'demo': duplicate rule id, already defined in a.toml"
+        );
+    }
+
+    #[test]
+    fn template_fills_properties() {
+        let mut props = std::collections::BTreeMap::new();
+        props.insert("key_id".to_string(), "a1b2".to_string());
+        assert_eq!(
+            render_template("revoke {key_id} ({other})", &props),
+            "revoke a1b2 ({other})"
+        );
+        assert_eq!(
+            render_generic("revoke {key_id} in {a b} {"),
+            "revoke <key_id> in {a b} {"
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! Deterministic, never-issued WAYSCloud-shaped keys for tests and benchmarks, so no
+//! test file has to hold a key literal.
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// splitmix64: a tiny, well-mixed generator; the same seed gives the same key.
+fn next(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A key `wayscloud_{service}_{8 hex}_{40 alphanumerics}` derived from `seed`.
+pub fn fake_key(service: &str, seed: u64) -> String {
+    let mut state = seed;
+    let key_id: String = (0..8)
+        .map(|_| char::from(b"0123456789abcdef"[(next(&mut state) % 16) as usize]))
+        .collect();
+    let secret: String = (0..40)
+        .map(|_| char::from(ALNUM[(next(&mut state) % ALNUM.len() as u64) as usize]))
+        .collect();
+    format!("wayscloud_{service}_{key_id}_{secret}")
+}
+
+/// The key id part of a key made by [`fake_key`].
+pub fn key_id(key: &str) -> &str {
+    key.split('_').nth(2).unwrap_or("")
+}
