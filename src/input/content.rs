@@ -6,16 +6,19 @@ use std::borrow::Cow;
 /// How many leading bytes the binary test looks at; git looks at the same 8000.
 const BINARY_PROBE: usize = 8000;
 
-/// The bytes to scan, or `None` for a binary file. UTF-16 files with a byte order
-/// mark (Windows tools write them: .reg exports, PowerShell, resource files) are
-/// transcoded to UTF-8 so their keys are found; other files are scanned as they are,
-/// whatever their encoding.
+/// The bytes to scan, or `None` for a binary file. Text in any 8-bit encoding is
+/// scanned as it is. UTF-16 files with a byte order mark (Windows tools write them:
+/// .reg exports, PowerShell, resource files) are transcoded to UTF-8 so their keys are
+/// found: ASCII in UTF-16 always has NUL bytes, which tells them from a Latin-1 file
+/// that merely starts with the bytes of a byte order mark.
 pub fn text(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
+    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_none() {
+        return Some(Cow::Borrowed(bytes));
+    }
     match bytes {
         [0xFF, 0xFE, rest @ ..] => Some(Cow::Owned(utf16(rest, u16::from_le_bytes))),
         [0xFE, 0xFF, rest @ ..] => Some(Cow::Owned(utf16(rest, u16::from_be_bytes))),
-        _ if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() => None,
-        _ => Some(Cow::Borrowed(bytes)),
+        _ => None,
     }
 }
 
@@ -56,5 +59,10 @@ mod tests {
         let mut be = vec![0xFE, 0xFF];
         be.extend("k=v".encode_utf16().flat_map(|u| u.to_be_bytes()));
         assert_eq!(text(&be).unwrap(), &b"k=v"[..]);
+    }
+
+    #[test]
+    fn latin1_that_starts_like_a_bom_is_not_transcoded() {
+        assert_eq!(text(b"\xff\xfe caf\xe9").unwrap(), &b"\xff\xfe caf\xe9"[..]);
     }
 }

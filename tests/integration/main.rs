@@ -1,0 +1,8 @@
+//! Integration tests: the real `wayscan` binary on real temporary directories and git
+//! repositories. Keys are generated (`wayscan::testkeys`), never written as literals.
+
+mod bad_input;
+mod reports;
+mod rules_cmd;
+mod sandbox;
+mod tree;

@@ -1,0 +1,170 @@
+//! The three report formats: snapshots (volatile values masked), the SARIF schema, and
+//! the redaction promise.
+
+use crate::sandbox::Sandbox;
+use base64::Engine;
+use serde_json::Value;
+use wayscan::testkeys::fake_key;
+
+/// A small tree with one of each kind of finding, a suppressed key and a skipped file.
+fn fixture() -> (Sandbox, Vec<String>) {
+    let s = Sandbox::git_repo();
+    let keys: Vec<String> = (0..4)
+        .map(|i| fake_key(["storage", "llm", "dns", "gpu"][i], 50 + i as u64))
+        .collect();
+    s.write(
+        "config/settings.py",
+        format!("import os\n\nWAYSCLOUD_KEY = \"{}\"\n", keys[0]),
+    );
+    s.write(
+        "deploy/secret.yaml",
+        format!(
+            "kind: Secret\ndata:\n  key: {}\n",
+            base64::engine::general_purpose::STANDARD.encode(&keys[1])
+        ),
+    );
+    s.write("tests/fixture.txt", format!("{}  # wayscan:allow\n", keys[2]));
+    s.write(
+        "web/app.js",
+        format!("fetch(url, {{headers: {{k: '{}'}}}});\n", keys[3]),
+    );
+    s.write("img/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    (s, keys)
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let schema: Value =
+        serde_json::from_str(include_str!("../fixtures/sarif-schema-2.1.0.json")).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+fn assert_valid_sarif(sarif: &Value) {
+    let validator = sarif_validator();
+    let errors: Vec<String> = validator
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
+}
+
+fn assert_no_raw_keys(text: &str, keys: &[String]) {
+    for key in keys {
+        assert!(!text.contains(key.as_str()), "raw key in output");
+        let secret_part = &key[key.rfind('_').unwrap() + 1..];
+        assert!(!text.contains(secret_part), "raw secret part in output");
+    }
+}
+
+#[test]
+fn text_report_groups_by_file_and_says_what_to_do() {
+    let (s, keys) = fixture();
+    let run = s.run(&["scan", "--format", "text"]);
+    assert_eq!(run.code, 1);
+    assert_no_raw_keys(&run.stdout, &keys);
+    assert_no_raw_keys(&run.stderr, &keys);
+    insta::assert_snapshot!("text_report", run.stdout);
+}
+
+#[test]
+fn json_report_snapshot() {
+    let (s, keys) = fixture();
+    let run = s.run(&["scan", "--format", "json"]);
+    assert_no_raw_keys(&run.stdout, &keys);
+    let mut report = run.json();
+    report["summary"]["elapsed_ms"] = "[elapsed]".into();
+    insta::assert_json_snapshot!("json_report", report);
+}
+
+#[test]
+fn sarif_report_snapshot_validates_against_the_schema() {
+    let (s, keys) = fixture();
+    let run = s.run(&["scan", "--format", "sarif", "--show-secrets"]);
+    assert_no_raw_keys(&run.stdout, &keys);
+    let mut sarif = run.json();
+    assert_valid_sarif(&sarif);
+    let r = &sarif["runs"][0];
+    assert_eq!(r["automationDetails"]["id"], "wayscan/tree/");
+    let results = r["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    for result in results {
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+        assert!(region["startColumn"].as_u64().unwrap() >= 1);
+        assert!(region["endColumn"].as_u64().unwrap() > region["startColumn"].as_u64().unwrap());
+        assert_eq!(result["partialFingerprints"]["wayscan/v1"].as_str().unwrap().len(), 32);
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(!uri.starts_with('/') && !uri.contains(':'), "uri {uri} is not relative");
+    }
+    let rule = &r["tool"]["driver"]["rules"][0];
+    for field in ["shortDescription", "fullDescription", "help"] {
+        assert!(rule[field]["text"].as_str().is_some_and(|t| !t.is_empty()), "{field}");
+    }
+    let tags: Vec<&str> = rule["properties"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(tags.contains(&"security"));
+    assert_eq!(rule["properties"]["precision"], "very-high");
+    assert_eq!(rule["properties"]["security-severity"], "9.5");
+
+    sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] = "[root]".into();
+    insta::assert_json_snapshot!("sarif_report", sarif);
+}
+
+#[test]
+fn sarif_without_findings_and_with_errors_validates() {
+    let s = Sandbox::new();
+    s.write("clean.txt", "nothing\n");
+    let run = s.run(&["scan", "--format", "sarif"]);
+    assert_eq!(run.code, 0);
+    assert_valid_sarif(&run.json());
+
+    let run = s.run(&["scan", "--format", "sarif", "missing-dir", "clean.txt"]);
+    assert_eq!(run.code, 2);
+    let sarif = run.json();
+    assert_valid_sarif(&sarif);
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert!(invocation["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("missing-dir: cannot scan"));
+}
+
+#[test]
+fn show_secrets_reveals_keys_in_text_and_json_only_when_asked() {
+    let (s, keys) = fixture();
+    let run = s.run(&["scan", "--format", "json", "--show-secrets"]);
+    let report = run.json();
+    assert_eq!(report["findings"][0]["secret"], keys[0].as_str());
+    assert_eq!(report["findings"][0]["secret_redacted"], false);
+    let run = s.run(&["scan", "--show-secrets"]);
+    assert!(run.stdout.contains(keys[3].as_str()));
+}
+
+#[test]
+fn output_file_holds_the_report_and_nothing_is_printed_to_stdout() {
+    let (s, keys) = fixture();
+    let run = s.run(&["scan", "--format", "sarif", "-o", "report.sarif", "--quiet"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "");
+    let written = std::fs::read_to_string(s.join("report.sarif")).unwrap();
+    assert_no_raw_keys(&written, &keys);
+    assert_valid_sarif(&serde_json::from_str(&written).unwrap());
+}
+
+#[test]
+fn summary_line_counts_files_bytes_skips_and_findings() {
+    let (s, _) = fixture();
+    let run = s.run(&["scan", "--format", "json"]);
+    let line = run.stderr.lines().last().unwrap();
+    assert!(line.starts_with("wayscan: 4 files ("), "{line}");
+    assert!(line.contains("skipped 1 (binary 1)"), "{line}");
+    assert!(line.contains("1 suppressed by wayscan:allow"), "{line}");
+    assert!(line.ends_with("3 findings"), "{line}");
+}

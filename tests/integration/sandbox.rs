@@ -1,0 +1,122 @@
+//! A fresh temporary directory (optionally a git repository) and a way to run the real
+//! `wayscan` binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+/// What a run of the binary produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Parses standard output as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Sandbox {
+    /// An empty directory.
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::Builder::new()
+                .prefix("wayscan-test")
+                .tempdir()
+                .expect("temp dir"),
+        }
+    }
+
+    /// An empty git repository.
+    pub fn git_repo() -> Sandbox {
+        let sandbox = Sandbox::new();
+        sandbox.git(&["init", "-q", "-b", "main"]);
+        sandbox.git(&["config", "user.email", "test@example.invalid"]);
+        sandbox.git(&["config", "user.name", "Test"]);
+        sandbox
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes `contents` to `rel`, creating parent directories.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> &Sandbox {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs `wayscan ARGS` with the sandbox as working directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_wayscan"))
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("wayscan runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// `wayscan scan --format json ARGS`, parsed.
+    pub fn scan_json(&self, args: &[&str]) -> (Run, serde_json::Value) {
+        let mut all = vec!["scan", "--format", "json"];
+        all.extend_from_slice(args);
+        let run = self.run(&all);
+        let json = run.json();
+        (run, json)
+    }
+}
+
+/// (path, line, column, rule) of each finding in a JSON report.
+pub fn places(report: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Paths of the findings in a JSON report.
+pub fn paths(report: &serde_json::Value) -> Vec<String> {
+    places(report).into_iter().map(|p| p.0).collect()
+}
