@@ -36,7 +36,16 @@ pub struct Position {
     pub column: usize,
 }
 
-/// One leaked secret at one place.
+/// A found secret and its redacted form.
+#[derive(Debug, Clone)]
+pub struct FoundSecret {
+    pub value: Secret,
+    /// The secret with only its non-secret prefix and a few characters visible.
+    pub redacted: String,
+}
+
+/// One leak at one place: a secret in a file, or a file that leaks by existing (an
+/// `.env` file git does not ignore).
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub rule_id: String,
@@ -46,9 +55,8 @@ pub struct Finding {
     pub start: Position,
     /// Just past the secret's last character.
     pub end: Position,
-    pub secret: Secret,
-    /// The secret with only its non-secret prefix and a few characters visible.
-    pub redacted: String,
+    /// `None` for file-level findings.
+    pub secret: Option<FoundSecret>,
     pub fingerprint: String,
     /// Non-secret facts the rule extracted (WAYSCloud: `service`, `key_id`).
     pub properties: BTreeMap<String, String>,
@@ -66,26 +74,59 @@ impl Finding {
         Finding {
             rule_id: rule.spec.id.clone(),
             severity: rule.spec.severity,
-            redacted: redact(secret.expose(), m.public_len),
             fingerprint: fingerprint(&rule.spec.id, secret.expose(), &path),
             message: crate::rules::render_template(&rule.spec.message, &properties),
             remediation: crate::rules::render_template(&rule.spec.remediation, &properties),
             path,
             start,
             end,
-            secret,
+            secret: Some(FoundSecret {
+                redacted: redact(secret.expose(), m.public_len),
+                value: secret,
+            }),
             properties,
             encoding: m.encoding,
         }
     }
 
-    /// The secret as the report should show it.
-    pub fn shown_secret(&self, show_secrets: bool) -> &str {
-        if show_secrets {
-            self.secret.expose()
-        } else {
-            &self.redacted
+    /// A finding about a whole file, at its first line.
+    pub fn file_level(
+        rule: &Rule,
+        path: String,
+        properties: BTreeMap<String, String>,
+        message: String,
+        remediation: String,
+    ) -> Finding {
+        let first = Position { line: 1, column: 1 };
+        Finding {
+            rule_id: rule.spec.id.clone(),
+            severity: rule.spec.severity,
+            fingerprint: fingerprint(&rule.spec.id, "", &path),
+            message,
+            remediation,
+            path,
+            start: first,
+            end: first,
+            secret: None,
+            properties,
+            encoding: None,
         }
+    }
+
+    /// The secret as the report should show it; `None` for file-level findings.
+    pub fn shown_secret(&self, show_secrets: bool) -> Option<&str> {
+        self.secret.as_ref().map(|s| {
+            if show_secrets {
+                s.value.expose()
+            } else {
+                s.redacted.as_str()
+            }
+        })
+    }
+
+    /// The redacted secret; `None` for file-level findings.
+    pub fn redacted(&self) -> Option<&str> {
+        self.secret.as_ref().map(|s| s.redacted.as_str())
     }
 
     /// The order every report uses: by path, then position, then rule.

@@ -28,3 +28,11 @@ pub fn fake_key(service: &str, seed: u64) -> String {
 pub fn key_id(key: &str) -> &str {
     key.split('_').nth(2).unwrap_or("")
 }
+
+/// A 32-character alphanumeric bearer token derived from `seed`.
+pub fn fake_token(seed: u64) -> String {
+    let mut state = seed ^ 0x5EED_0F70_6BE2;
+    (0..32)
+        .map(|_| char::from(ALNUM[(next(&mut state) % ALNUM.len() as u64) as usize]))
+        .collect()
+}

@@ -2,9 +2,10 @@
 //! base64-encoded and escaped), then each rule's regex runs only in windows around its
 //! hits. Everything here is pure: bytes in, matches out.
 
+mod checks;
 mod decode;
 
-use crate::rules::{Encoding, Rule, RuleSet};
+use crate::rules::{Check, Encoding, Rule, RuleSet};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
@@ -50,54 +51,59 @@ pub struct Matcher<'r> {
     rules: &'r RuleSet,
     prefilter: AhoCorasick,
     /// For each prefilter pattern, what its hits trigger.
-    triggers: Vec<Vec<Trigger>>,
+    triggers: Vec<Vec<Hit>>,
+}
+
+/// A trigger reached through a pattern hit: the trigger's own pattern lies at
+/// `start..end` relative to the hit (itself, or a pattern found inside it).
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    trigger: Trigger,
+    start: usize,
+    end: usize,
 }
 
 impl<'r> Matcher<'r> {
     pub fn new(rules: &'r RuleSet) -> Matcher<'r> {
-        let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut triggers: Vec<Vec<Trigger>> = Vec::new();
-        let mut add = |pattern: Vec<u8>, trigger: Trigger| {
-            let pattern = pattern.to_ascii_lowercase();
-            match patterns.iter().position(|p| *p == pattern) {
-                Some(i) => triggers[i].push(trigger),
-                None => {
-                    patterns.push(pattern);
-                    triggers.push(vec![trigger]);
-                }
-            }
-        };
-        for (index, rule) in rules.rules.iter().enumerate() {
+        let mut patterns: Vec<(Vec<u8>, Trigger)> = Vec::new();
+        for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.is_content()) {
             let trigger = |channel, needs_escape_after| Trigger {
                 rule: index,
                 channel,
                 needs_escape_after,
             };
+            let escapes =
+                rule.spec.encodings.contains(&Encoding::Percent) || rule.spec.encodings.contains(&Encoding::Escape);
             for keyword in &rule.spec.keywords {
                 let keyword = keyword.as_bytes();
-                add(keyword.to_vec(), trigger(Channel::Plain, false));
+                for variant in case_variants(keyword) {
+                    patterns.push((variant, trigger(Channel::Plain, false)));
+                }
                 if rule.spec.encodings.contains(&Encoding::Base64) {
                     for fragment in base64_fragments(keyword) {
-                        add(fragment, trigger(Channel::Base64, false));
+                        patterns.push((fragment, trigger(Channel::Base64, false)));
                     }
                 }
-                let escapes =
-                    rule.spec.encodings.contains(&Encoding::Percent) || rule.spec.encodings.contains(&Encoding::Escape);
                 if escapes {
                     for first in escaped_first_byte(keyword[0]) {
-                        add(first, trigger(Channel::Escape, false));
+                        patterns.push((first, trigger(Channel::Escape, false)));
                     }
                     let stem = keyword.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
                     if stem >= 4 && stem < keyword.len() {
-                        add(keyword[..stem].to_vec(), trigger(Channel::Escape, true));
+                        for variant in case_variants(&keyword[..stem]) {
+                            patterns.push((variant, trigger(Channel::Escape, true)));
+                        }
                     }
                 }
             }
         }
+        let (literals, triggers) = group_patterns(patterns);
+        // Case-sensitive leftmost-longest search is what lets aho-corasick use its SIMD
+        // (Teddy) prefilter: ten times the speed of a case-insensitive or overlapping
+        // search. Case is covered by explicit variants, overlaps by `group_patterns`.
         let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&literals)
             .expect("prefilter patterns are small literals");
         Matcher {
             rules,
@@ -114,16 +120,22 @@ impl<'r> Matcher<'r> {
     pub fn find<'a>(&self, hay: &'a [u8]) -> Vec<RawMatch<'a>> {
         // (rule, channel) -> hit positions, in ascending order.
         let mut hits: BTreeMap<(usize, Channel), Vec<usize>> = BTreeMap::new();
-        for m in self.prefilter.find_overlapping_iter(hay) {
-            for t in &self.triggers[m.pattern().as_usize()] {
-                if t.needs_escape_after && !matches!(hay.get(m.end()), Some(b'%' | b'\\')) {
+        for m in self.prefilter.find_iter(hay) {
+            for hit in &self.triggers[m.pattern().as_usize()] {
+                let t = hit.trigger;
+                if t.needs_escape_after && !matches!(hay.get(m.start() + hit.end), Some(b'%' | b'\\')) {
                     continue;
                 }
-                hits.entry((t.rule, t.channel)).or_default().push(m.start());
+                let positions = hits.entry((t.rule, t.channel)).or_default();
+                let at = m.start() + hit.start;
+                if positions.last() != Some(&at) {
+                    positions.push(at);
+                }
             }
         }
         let mut out = Vec::new();
-        for ((rule_index, channel), positions) in hits {
+        for ((rule_index, channel), mut positions) in hits {
+            positions.sort_unstable();
             let rule = &self.rules.rules[rule_index];
             match channel {
                 Channel::Plain => find_plain(rule_index, rule, hay, &positions, &mut out),
@@ -135,6 +147,52 @@ impl<'r> Matcher<'r> {
         out.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
         out
     }
+}
+
+/// Deduplicates patterns and gives each the triggers of every pattern it contains: a
+/// leftmost-longest search reports only the longest pattern at a place, so a shorter
+/// one inside it ("wayscloud" in "wayscloud_") must ride along.
+fn group_patterns(patterns: Vec<(Vec<u8>, Trigger)>) -> (Vec<Vec<u8>>, Vec<Vec<Hit>>) {
+    let mut literals: Vec<Vec<u8>> = Vec::new();
+    let mut own: Vec<Vec<Trigger>> = Vec::new();
+    for (pattern, trigger) in patterns {
+        match literals.iter().position(|p| *p == pattern) {
+            Some(i) => own[i].push(trigger),
+            None => {
+                literals.push(pattern);
+                own.push(vec![trigger]);
+            }
+        }
+    }
+    let triggers = literals
+        .iter()
+        .map(|outer| {
+            let mut hits = Vec::new();
+            for (inner, inner_triggers) in literals.iter().zip(&own) {
+                let found = (0..=outer.len().saturating_sub(inner.len())).filter(|&at| outer[at..].starts_with(inner));
+                for at in found {
+                    hits.extend(inner_triggers.iter().map(|&trigger| Hit {
+                        trigger,
+                        start: at,
+                        end: at + inner.len(),
+                    }));
+                }
+            }
+            hits
+        })
+        .collect();
+    (literals, triggers)
+}
+
+/// The spellings a keyword is searched in: as written, lower, UPPER and Capitalized.
+fn case_variants(keyword: &[u8]) -> Vec<Vec<u8>> {
+    let lower = keyword.to_ascii_lowercase();
+    let mut capital = lower.clone();
+    capital[0] = capital[0].to_ascii_uppercase();
+    let mut variants = vec![keyword.to_vec(), lower, keyword.to_ascii_uppercase(), capital];
+    variants.sort();
+    variants.dedup();
+    variants
 }
 
 /// Windows of `radius` bytes around each position, merged where they overlap.
@@ -235,6 +293,18 @@ impl Candidate {
         if rule.placeholders.iter().any(|p| p.is_match(secret.as_bytes())) {
             return None;
         }
+        let scheme = rule.scheme_group.and_then(|g| caps.get(g)).map(|m| m.as_bytes());
+        for check in &rule.spec.checks {
+            let passed = match check {
+                Check::BasicCredential => {
+                    !scheme.is_some_and(|s| s.eq_ignore_ascii_case(b"basic"))
+                        || checks::basic_credential(secret.as_bytes())
+                }
+            };
+            if !passed {
+                return None;
+            }
+        }
         let public_len = rule
             .public_group
             .and_then(|g| caps.get(g))
@@ -323,14 +393,25 @@ fn base64_fragments(keyword: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// The first byte of a keyword written as a JSON, C or URL escape.
+/// The first byte of a keyword written as a JSON, C or URL escape, in lower- and
+/// upper-case hex.
 fn escaped_first_byte(b: u8) -> Vec<Vec<u8>> {
-    vec![
-        format!("\\u{:04x}", b).into_bytes(),
-        format!("\\x{:02x}", b).into_bytes(),
-        format!("%{:02x}", b).into_bytes(),
-    ]
+    let mut out = Vec::new();
+    for (prefix, hex) in [
+        ("\\u", format!("{b:04x}")),
+        ("\\x", format!("{b:02x}")),
+        ("%", format!("{b:02x}")),
+    ] {
+        out.push(format!("{prefix}{hex}").into_bytes());
+        let upper = hex.to_ascii_uppercase();
+        if upper != hex {
+            out.push(format!("{prefix}{upper}").into_bytes());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_authorization;

@@ -222,3 +222,27 @@ fn random_keys_are_not_mistaken_for_placeholders() {
         .collect();
     assert!(dropped.is_empty(), "random keys dropped for seeds {dropped:?}");
 }
+
+#[test]
+fn escaped_first_bytes_in_both_hex_cases() {
+    let forms: Vec<String> = escaped_first_byte(b'_')
+        .into_iter()
+        .map(|v| String::from_utf8(v).unwrap())
+        .collect();
+    assert_eq!(forms, ["\\u005f", "\\u005F", "\\x5f", "\\x5F", "%5f", "%5F"]);
+}
+
+#[test]
+fn keywords_match_in_the_usual_cases_and_inside_longer_patterns() {
+    assert_eq!(
+        case_variants(b"Authorization"),
+        [
+            b"AUTHORIZATION".to_vec(),
+            b"Authorization".to_vec(),
+            b"authorization".to_vec()
+        ]
+    );
+    let key = fake_key("llm", 51);
+    // "wayscloud" (escape stem) lies inside "wayscloud_" (keyword): both must fire.
+    assert_eq!(wayscloud(&format!("{key} {}", key.replace('_', "%5F"))).len(), 2);
+}

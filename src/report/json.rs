@@ -41,8 +41,8 @@ struct JsonFinding<'a> {
     column: usize,
     end_line: usize,
     end_column: usize,
-    /// Redacted unless `--show-secrets`.
-    secret: &'a str,
+    /// Redacted unless `--show-secrets`; null for file-level findings.
+    secret: Option<&'a str>,
     secret_redacted: bool,
     fingerprint: &'a str,
     encoding: Option<&'static str>,

@@ -233,7 +233,9 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
 
 fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
     let mut properties = f.properties.clone();
-    properties.insert("redactedSecret".into(), f.redacted.clone());
+    if let Some(redacted) = f.redacted() {
+        properties.insert("redactedSecret".into(), redacted.into());
+    }
     if let Some(encoding) = f.encoding {
         properties.insert("encoding".into(), encoding.as_str().into());
     }
@@ -242,7 +244,10 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
         rule_index,
         level: level(f.severity),
         message: Message {
-            text: format!("{} ({}). {}", f.message, f.redacted, f.remediation),
+            text: match f.redacted() {
+                Some(redacted) => format!("{} ({}). {}", f.message, redacted, f.remediation),
+                None => format!("{}. {}", f.message, f.remediation),
+            },
         },
         locations: vec![Location {
             physical_location: PhysicalLocation {

@@ -74,13 +74,15 @@ fn write_finding(f: &Finding, show_secrets: bool, style: &Style, out: &mut dyn W
         .encoding
         .map(|e| format!("  ({}-encoded in the file)", e.as_str()))
         .unwrap_or_default();
-    writeln!(
-        out,
-        "      {}  {}{}",
-        style.paint("2", "secret     "),
-        clean(f.shown_secret(show_secrets)),
-        encoding
-    )?;
+    if let Some(secret) = f.shown_secret(show_secrets) {
+        writeln!(
+            out,
+            "      {}  {}{}",
+            style.paint("2", "secret     "),
+            clean(secret),
+            encoding
+        )?;
+    }
     writeln!(out, "      {}  {}", style.paint("2", "fingerprint"), f.fingerprint)?;
     writeln!(
         out,

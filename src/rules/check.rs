@@ -41,7 +41,14 @@ pub fn check_rules(set: &RuleSet, files: &[String]) -> Vec<CheckFailure> {
         if rule.spec.negative_examples.is_empty() {
             fail("has no negative_examples: every rule must show what it leaves alone".into());
         }
-        let finds = |text: &str| matcher.find(text.as_bytes()).iter().any(|m| m.rule == index);
+        // Content rules' examples are file contents; file rules' examples are paths.
+        let finds = |text: &str| {
+            if rule.is_content() {
+                matcher.find(text.as_bytes()).iter().any(|m| m.rule == index)
+            } else {
+                rule.matches_path(text)
+            }
+        };
         for (n, example) in rule.spec.examples.iter().enumerate() {
             if !finds(example) {
                 fail(format!("examples[{n}] is not matched"));

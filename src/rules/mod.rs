@@ -89,11 +89,34 @@ impl Encoding {
     }
 }
 
+/// What a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// File contents: keywords, then `regex` with a `secret` group.
+    #[default]
+    Content,
+    /// File paths: `regex` runs on the path, relative to the repository root; a
+    /// check in Rust (see `dotenv`) decides whether a matching file is a leak.
+    File,
+}
+
+/// Extra checks a rule can ask for, where a regex cannot say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// When the `scheme` group says Basic, the secret must be base64 of
+    /// `user:password` with a password that is not a placeholder.
+    BasicCredential,
+}
+
 /// One rule as written in a rule file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     pub id: String,
+    #[serde(default)]
+    pub kind: RuleKind,
     pub name: String,
     pub description: String,
     pub severity: Severity,
@@ -101,6 +124,7 @@ pub struct RuleSpec {
     pub precision: Precision,
     #[serde(default)]
     pub tags: Vec<String>,
+    #[serde(default)]
     pub keywords: Vec<String>,
     pub regex: String,
     /// Named groups carried into the finding as properties (never secret ones).
@@ -111,9 +135,11 @@ pub struct RuleSpec {
     pub entropy_group: Option<String>,
     #[serde(default)]
     pub min_entropy: Option<f64>,
-    /// Regexes that mark a matched secret as a placeholder.
+    /// Regexes that mark a matched secret (for file rules: path) as a placeholder.
     #[serde(default)]
     pub placeholders: Vec<String>,
+    #[serde(default)]
+    pub checks: Vec<Check>,
     #[serde(default)]
     pub encodings: Vec<Encoding>,
     /// How far around a keyword hit the regex looks, in bytes.
@@ -151,7 +177,9 @@ pub struct Rule {
     /// The file the rule came from, for messages.
     pub origin: String,
     pub regex: Regex,
+    /// The `secret` group; 0 (the whole match) for file rules.
     pub secret_group: usize,
+    pub scheme_group: Option<usize>,
     pub public_group: Option<usize>,
     pub entropy_group: usize,
     pub property_groups: Vec<(String, usize)>,
@@ -161,6 +189,15 @@ pub struct Rule {
 impl Rule {
     pub fn id(&self) -> &str {
         &self.spec.id
+    }
+
+    pub fn is_content(&self) -> bool {
+        self.spec.kind == RuleKind::Content
+    }
+
+    /// For file rules: whether `path` is a file this rule is about.
+    pub fn matches_path(&self, path: &str) -> bool {
+        self.regex.is_match(path.as_bytes()) && !self.placeholders.iter().any(|p| p.is_match(path.as_bytes()))
     }
 }
 
@@ -267,8 +304,12 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     {
         return Err(fail("id must be non-empty lowercase letters, digits and '-'".into()));
     }
-    if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.len() < 3) {
+    let content = spec.kind == RuleKind::Content;
+    if content && (spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.len() < 3)) {
         return Err(fail("needs at least one keyword, each of 3 or more bytes".into()));
+    }
+    if !content && (!spec.keywords.is_empty() || !spec.encodings.is_empty() || !spec.checks.is_empty()) {
+        return Err(fail("a file rule takes no keywords, encodings or checks".into()));
     }
     let regex = Regex::new(&spec.regex).map_err(|e| fail(format!("invalid regex: {e}")))?;
     let group = |name: &str| -> Result<usize, RuleError> {
@@ -277,7 +318,11 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             .position(|n| n == Some(name))
             .ok_or_else(|| fail(format!("regex has no named group '{name}'")))
     };
-    let secret_group = group("secret")?;
+    let secret_group = if content { group("secret")? } else { 0 };
+    let scheme_group = regex.capture_names().position(|n| n == Some("scheme"));
+    if spec.checks.contains(&Check::BasicCredential) && scheme_group.is_none() {
+        return Err(fail("check basic-credential needs a named group 'scheme'".into()));
+    }
     let public_group = regex.capture_names().position(|n| n == Some("public"));
     let entropy_group = match &spec.entropy_group {
         Some(name) => group(name)?,
@@ -305,6 +350,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         origin: file.to_string(),
         regex,
         secret_group,
+        scheme_group,
         public_group,
         entropy_group,
         property_groups,

@@ -97,7 +97,12 @@ fn sarif_report_snapshot_validates_against_the_schema() {
             .unwrap();
         assert!(!uri.starts_with('/') && !uri.contains(':'), "uri {uri} is not relative");
     }
-    let rule = &r["tool"]["driver"]["rules"][0];
+    let rules = r["tool"]["driver"]["rules"].as_array().unwrap();
+    let rule = rules.iter().find(|rule| rule["id"] == "wayscloud-api-key").unwrap();
+    for (index, result) in results.iter().enumerate() {
+        let rule_index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[rule_index]["id"], result["ruleId"], "result {index}");
+    }
     for field in ["shortDescription", "fullDescription", "help"] {
         assert!(rule[field]["text"].as_str().is_some_and(|t| !t.is_empty()), "{field}");
     }

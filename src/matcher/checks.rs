@@ -1,0 +1,112 @@
+//! Checks a regex cannot express, named by rules in their `checks` list.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+/// Passwords that documentation and examples use instead of a real one.
+const PLACEHOLDER_PASSWORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "changeme",
+    "change_me",
+    "change-me",
+    "test",
+    "testing",
+    "example",
+    "sample",
+    "admin",
+    "root",
+    "guest",
+    "demo",
+    "default",
+    "letmein",
+    "placeholder",
+    "pa55word",
+    "p@ssword",
+    "p@ssw0rd",
+    "passw0rd",
+    "password1",
+    "password123",
+    "secret123",
+    "123456",
+    "12345678",
+];
+
+/// Whether `credential`, the token of an `Authorization: Basic` header, is base64 of a
+/// `user:password` pair whose password looks real: decodable, printable, a password of
+/// 6 or more characters that is not a placeholder word, a template, a run of one
+/// character, or the user name again.
+pub fn basic_credential(credential: &[u8]) -> bool {
+    let Ok(decoded) = STANDARD.decode(credential) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&decoded) else {
+        return false;
+    };
+    let Some((user, password)) = text.split_once(':') else {
+        return false;
+    };
+    if user.is_empty() || text.chars().any(char::is_control) {
+        return false;
+    }
+    let lower = password.to_ascii_lowercase();
+    let templated = password.contains(['<', '>', '{', '}', '$', '%']) || password.starts_with(':');
+    let one_char = password.chars().all(|c| password.starts_with(c));
+    let placeholder_word = PLACEHOLDER_PASSWORDS.contains(&lower.as_str())
+        || ["your", "my", "the", "some"]
+            .iter()
+            .any(|p| lower.starts_with(p) && (lower.contains("pass") || lower.contains("secret")))
+        || lower.contains("xxx")
+        || lower.contains("***");
+    password.chars().count() >= 6 && !templated && !one_char && !placeholder_word && password != user
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(text: &str) -> Vec<u8> {
+        STANDARD.encode(text).into_bytes()
+    }
+
+    #[test]
+    fn real_looking_pairs_pass() {
+        for pair in [
+            "admin:s3cr3tP4ss!",
+            "deploy:Xk9#mQ2vLp",
+            "svc-ci:ZtW8nq4RfJ1u",
+            "me@corp.io:hunter22x",
+        ] {
+            assert!(basic_credential(&b64(pair)), "{pair}");
+        }
+    }
+
+    #[test]
+    fn placeholders_and_non_credentials_fail() {
+        for pair in [
+            "user:password",
+            "username:password",
+            "admin:admin",
+            "user:pass",
+            "user:changeme",
+            "user:<password>",
+            "user:${PASSWORD}",
+            "user:%PASS%",
+            "user:xxxxxxxx",
+            "user:yourpassword",
+            "user:",
+            ":password123x",
+            "no-colon-here",
+            "user:short",
+        ] {
+            assert!(!basic_credential(&b64(pair)), "{pair}");
+        }
+        assert!(!basic_credential(b"not base64 at all!"));
+        assert!(!basic_credential(
+            &STANDARD.encode([0xff, 0xfe, b':', b'a']).into_bytes()
+        ));
+    }
+}
