@@ -53,7 +53,10 @@ pub fn run_scan(config: &ScanConfig) -> Exit {
         Err(exit) => return exit,
     };
     let matcher = Matcher::new(&rules);
-    let outcome = scan::scan_tree(&matcher, &config.roots, &config.walk);
+    let mut outcome = scan::scan_tree(&matcher, &config.roots, &config.walk);
+    if config.fix_gitignore {
+        fix_gitignore(&mut outcome);
+    }
 
     for p in &outcome.problems {
         let level = if p.fatal { "error" } else { "warning" };
@@ -95,6 +98,30 @@ pub fn run_scan(config: &ScanConfig) -> Exit {
         outcome.findings.len(),
         config.report.findings_exit_code,
     )
+}
+
+/// Applies `--fix-gitignore`: appends the lines, says what changed, and drops the
+/// findings it resolved. Tracked files stay findings: ignoring them does not untrack
+/// them, and their keys are in history.
+fn fix_gitignore(outcome: &mut scan::Outcome) {
+    let fixes: Vec<_> = outcome.gitignore_fixes.iter().map(|(_, _, fix)| fix).collect();
+    let (changes, errors) = crate::dotenv::fix::apply(&fixes);
+    for change in &changes {
+        for line in &change.lines {
+            eprintln!("wayscan: added `{}` to {}", clean(line), clean(&change.shown));
+        }
+    }
+    for (file, message) in &errors {
+        eprintln!("wayscan: error: cannot update {}: {}", clean(file), clean(message));
+    }
+    let failed: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+    let resolved: Vec<&str> = outcome
+        .gitignore_fixes
+        .iter()
+        .filter(|(_, tracked, fix)| !tracked && !failed.contains(&fix.shown.as_str()))
+        .map(|(fingerprint, _, _)| fingerprint.as_str())
+        .collect();
+    outcome.findings.retain(|f| !resolved.contains(&f.fingerprint.as_str()));
 }
 
 fn list_rules(files: &[PathBuf], json: bool) -> Exit {

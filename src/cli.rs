@@ -51,6 +51,11 @@ pub struct ScanArgs {
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
 
+    /// Append the missing lines to the right .gitignore files for .env files that git
+    /// would commit, and print what changed. Existing lines are never rewritten.
+    #[arg(long)]
+    pub fix_gitignore: bool,
+
     /// Worker threads; 0 uses one per core.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,

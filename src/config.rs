@@ -26,6 +26,7 @@ pub struct ScanConfig {
     pub roots: Vec<PathBuf>,
     pub walk: WalkOptions,
     pub rule_files: Vec<PathBuf>,
+    pub fix_gitignore: bool,
     pub report: ReportConfig,
 }
 
@@ -65,6 +66,7 @@ impl ScanConfig {
                 threads: args.threads,
             },
             rule_files: args.rules.clone(),
+            fix_gitignore: args.fix_gitignore,
             report: ReportConfig::from_args(&args.output),
         }
     }

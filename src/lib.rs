@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod dotenv;
 pub mod exit;
 pub mod filter;
 pub mod finding;

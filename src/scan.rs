@@ -1,9 +1,10 @@
 //! Orchestration: content from `input` goes through the matcher and the filters into
 //! findings, in parallel; results are sorted so every run prints the same bytes.
 
+use crate::dotenv::{self, GitignoreFix};
 use crate::filter::inline;
 use crate::finding::Finding;
-use crate::input::fs::{self, Event, WalkOptions};
+use crate::input::fs::{self, DisplayPaths, Event, WalkOptions};
 use crate::input::{Problem, Skip, SkipReason};
 use crate::location::Locator;
 use crate::matcher::Matcher;
@@ -31,6 +32,8 @@ pub struct Outcome {
     pub skipped: Vec<Skip>,
     pub problems: Vec<Problem>,
     pub stats: Stats,
+    /// For file-level findings git does not ignore: (fingerprint, tracked, the fix).
+    pub gitignore_fixes: Vec<(String, bool, GitignoreFix)>,
 }
 
 impl Outcome {
@@ -100,6 +103,16 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
         mut skipped,
         mut problems,
     } = collected.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+
+    let file_rules: Vec<_> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
+    let mut gitignore_fixes = Vec::new();
+    for file in dotenv::check(&file_rules, roots, &DisplayPaths::new(roots), &mut problems) {
+        if let Some(fix) = file.fix {
+            gitignore_fixes.push((file.finding.fingerprint.clone(), file.tracked, fix));
+        }
+        findings.push(file.finding);
+    }
+
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     skipped.sort();
     problems.sort();
@@ -118,5 +131,6 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
             suppressed: suppressed.into_inner(),
             elapsed: started.elapsed(),
         },
+        gitignore_fixes,
     }
 }

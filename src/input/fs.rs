@@ -137,6 +137,36 @@ fn visit_entry(
     }
 }
 
+/// Every file under `dir` (no ignore rules, `.git` never entered), in sorted order,
+/// without reading any; directories for which `prune` says true are not entered.
+pub fn list_files(dir: &Path, prune: std::sync::Arc<dyn Fn(&Path) -> bool + Send + Sync>) -> Vec<PathBuf> {
+    let found = std::sync::Mutex::new(Vec::new());
+    WalkBuilder::new(dir)
+        .standard_filters(false)
+        .hidden(false)
+        .filter_entry(move |entry| {
+            entry.file_name() != ".git"
+                && !(entry.depth() > 0 && entry.file_type().is_some_and(|t| t.is_dir()) && prune(entry.path()))
+        })
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                if let Ok(entry) = entry {
+                    if entry.file_type().is_some_and(|t| t.is_file()) {
+                        if let Ok(mut found) = found.lock() {
+                            found.push(entry.into_path());
+                        }
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+    let mut found = found.into_inner().unwrap_or_default();
+    found.sort();
+    found
+}
+
 enum Loaded {
     /// The bytes are in the worker's reusable buffer.
     Buffer,
@@ -194,13 +224,13 @@ fn walk_problem(err: &ignore::Error, display: &DisplayPaths) -> Problem {
 }
 
 /// Turns walked paths into report paths: relative to the scan root, `/`-separated.
-struct DisplayPaths {
+pub struct DisplayPaths {
     /// (root as given, prefix shown for its files).
     roots: Vec<(PathBuf, String)>,
 }
 
 impl DisplayPaths {
-    fn new(roots: &[PathBuf]) -> DisplayPaths {
+    pub fn new(roots: &[PathBuf]) -> DisplayPaths {
         let several = roots.len() > 1;
         let roots = roots
             .iter()
@@ -212,7 +242,7 @@ impl DisplayPaths {
         DisplayPaths { roots }
     }
 
-    fn show(&self, path: &Path) -> String {
+    pub fn show(&self, path: &Path) -> String {
         for (root, prefix) in &self.roots {
             if path == root {
                 // A file named on the command line is shown as the user wrote it.

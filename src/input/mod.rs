@@ -3,6 +3,8 @@
 
 pub mod content;
 pub mod fs;
+pub mod git;
+pub mod gitignore;
 
 use serde::Serialize;
 use std::fmt;

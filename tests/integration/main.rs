@@ -1,7 +1,9 @@
 //! Integration tests: the real `wayscan` binary on real temporary directories and git
 //! repositories. Keys are generated (`wayscan::testkeys`), never written as literals.
 
+mod authorization;
 mod bad_input;
+mod dotenv;
 mod reports;
 mod rules_cmd;
 mod sandbox;

@@ -24,7 +24,7 @@ fn builtin_rules_check_passes() {
     let s = Sandbox::new();
     let run = s.run(&["rules", "check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.starts_with("rules check: 2 rules, "), "{}", run.stdout);
+    assert!(run.stdout.starts_with("rules check: 3 rules, "), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with(": ok"));
 }
 
@@ -39,11 +39,19 @@ fn rules_list_shows_builtin_and_user_rules() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(ids, ["authorization-header", "wayscloud-api-key", "acme-token"]);
+    assert_eq!(
+        ids,
+        [
+            "authorization-header",
+            "dotenv-not-ignored",
+            "wayscloud-api-key",
+            "acme-token"
+        ]
+    );
     let run = s.run(&["rules", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(list[1]["id"], "wayscloud-api-key");
-    assert_eq!(list[1]["encodings"], serde_json::json!(["base64", "percent", "escape"]));
+    assert_eq!(list[2]["id"], "wayscloud-api-key");
+    assert_eq!(list[2]["encodings"], serde_json::json!(["base64", "percent", "escape"]));
 }
 
 #[test]

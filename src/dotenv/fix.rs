@@ -1,0 +1,99 @@
+//! `--fix-gitignore`: appends the missing lines to the right `.gitignore` files. It
+//! never rewrites a line that is there: it only adds, after a newline if the file
+//! lacks a final one.
+
+use super::GitignoreFix;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// One `.gitignore` changed: the lines added to it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Change {
+    pub shown: String,
+    pub lines: Vec<String>,
+}
+
+/// Appends every fix's line to its `.gitignore`, each line once. Returns the changes
+/// made and, per `.gitignore` that could not be written, the error.
+pub fn apply(fixes: &[&GitignoreFix]) -> (Vec<Change>, Vec<(String, String)>) {
+    let mut by_file: BTreeMap<PathBuf, (String, Vec<String>)> = BTreeMap::new();
+    for fix in fixes {
+        let entry = by_file
+            .entry(fix.gitignore.clone())
+            .or_insert_with(|| (fix.shown.clone(), Vec::new()));
+        if !entry.1.contains(&fix.line) {
+            entry.1.push(fix.line.clone());
+        }
+    }
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    for (path, (shown, lines)) in by_file {
+        match append(&path, &lines) {
+            Ok(added) if !added.is_empty() => changes.push(Change { shown, lines: added }),
+            Ok(_) => {}
+            Err(e) => errors.push((shown, e.to_string())),
+        }
+    }
+    (changes, errors)
+}
+
+/// Appends the lines that the file does not hold yet; returns them.
+fn append(path: &PathBuf, lines: &[String]) -> std::io::Result<Vec<String>> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    let present: Vec<&str> = existing.lines().map(str::trim_end).collect();
+    let added: Vec<String> = lines
+        .iter()
+        .filter(|l| !present.contains(&l.as_str()))
+        .cloned()
+        .collect();
+    if added.is_empty() {
+        return Ok(added);
+    }
+    let mut text = String::new();
+    if !existing.is_empty() && !existing.ends_with('\n') {
+        text.push('\n');
+    }
+    for line in &added {
+        text.push_str(line);
+        text.push('\n');
+    }
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())?;
+    Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_missing_lines_once_after_a_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".gitignore");
+        std::fs::write(&path, "node_modules/\n/.env").unwrap();
+        let fix = |line: &str| GitignoreFix {
+            gitignore: path.clone(),
+            shown: ".gitignore".into(),
+            line: line.into(),
+        };
+        let (a, b, c) = (fix("/.env"), fix("/a/.env"), fix("/a/.env"));
+        let (changes, errors) = apply(&[&a, &b, &c]);
+        assert!(errors.is_empty());
+        assert_eq!(
+            changes,
+            vec![Change {
+                shown: ".gitignore".into(),
+                lines: vec!["/a/.env".into()]
+            }]
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "node_modules/\n/.env\n/a/.env\n"
+        );
+    }
+}

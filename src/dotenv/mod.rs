@@ -1,0 +1,267 @@
+//! Files that leak by existing: `.env` files (and whatever else a `kind = "file"` rule
+//! names) that git would commit. A file is a finding when no committed `.gitignore`
+//! rule keeps it out (see `input::gitignore` for the exact semantics), or when the
+//! index already tracks it, whatever `.gitignore` says: ignore rules do not apply to
+//! tracked files.
+
+pub mod fix;
+
+use crate::finding::Finding;
+use crate::input::fs::{list_files, DisplayPaths};
+use crate::input::git::{Discovery, Repo};
+use crate::input::gitignore::{GitIgnores, Verdict};
+use crate::input::Problem;
+use crate::rules::Rule;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A line to append to a `.gitignore` that makes git ignore a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitignoreFix {
+    /// The `.gitignore` to append to (it may not exist yet).
+    pub gitignore: PathBuf,
+    /// How reports name that `.gitignore`.
+    pub shown: String,
+    pub line: String,
+}
+
+/// A file-level finding and what would fix its ignore status.
+#[derive(Debug, Clone)]
+pub struct FileFinding {
+    pub finding: Finding,
+    /// `None` when the file is ignored already (it is a finding because it is tracked).
+    pub fix: Option<GitignoreFix>,
+    pub tracked: bool,
+}
+
+/// The work tree a root belongs to, and what git says about it.
+struct Tree {
+    /// Where paths are relative to: the work tree root, or the scan root outside git.
+    base: PathBuf,
+    ignores: Option<Arc<GitIgnores>>,
+    tracked: BTreeSet<String>,
+}
+
+/// Checks the files under each root (or each named file) against the file rules.
+pub fn check(
+    rules: &[&Rule],
+    roots: &[PathBuf],
+    display: &DisplayPaths,
+    problems: &mut Vec<Problem>,
+) -> Vec<FileFinding> {
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for root in roots {
+        let Ok(abs_root) = root.canonicalize() else { continue }; // reported by the walk
+        let start = if abs_root.is_dir() {
+            abs_root.clone()
+        } else {
+            abs_root.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let tree = open_tree(&start, rules, root, problems);
+        let matching = |rel: &str| rules.iter().find(|r| r.matches_path(rel)).copied();
+
+        // Candidates: files under the root that git's .gitignore rules do not prune,
+        // plus files the index tracks (tracked files may sit in ignored directories).
+        let mut candidates: BTreeSet<PathBuf> = BTreeSet::new();
+        if abs_root.is_dir() {
+            let prune: Arc<dyn Fn(&Path) -> bool + Send + Sync> = match &tree.ignores {
+                Some(ignores) => {
+                    let (ignores, base) = (Arc::clone(ignores), tree.base.clone());
+                    Arc::new(move |dir: &Path| {
+                        dir.strip_prefix(&base)
+                            .is_ok_and(|rel| ignores.verdict(rel, true).is_ignored())
+                    })
+                }
+                None => Arc::new(|_: &Path| false),
+            };
+            for file in list_files(&abs_root, prune) {
+                if rel_str(&file, &tree.base).is_some_and(|rel| matching(&rel).is_some()) {
+                    candidates.insert(file);
+                }
+            }
+            for rel in &tree.tracked {
+                let file = tree.base.join(rel);
+                if file.starts_with(&abs_root) && file.is_file() {
+                    candidates.insert(file);
+                }
+            }
+        } else if rel_str(&abs_root, &tree.base).is_some_and(|rel| matching(&rel).is_some()) {
+            candidates.insert(abs_root.clone());
+        }
+
+        for file in candidates {
+            let Some(rel) = rel_str(&file, &tree.base) else {
+                continue;
+            };
+            let Some(rule) = matching(&rel) else { continue };
+            let shown = show(&file, &abs_root, root, display);
+            if let Some(found) = judge(rule, &tree, &rel, shown, |p| show(p, &abs_root, root, display)) {
+                out.push(found);
+            }
+        }
+        if let Some(ignores) = &tree.ignores {
+            for (file, message) in ignores.problems() {
+                problems.push(Problem {
+                    path: show(&tree.base.join(file), &abs_root, root, display),
+                    message,
+                    fatal: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Problem>) -> Tree {
+    let outside = |base: &Path| Tree {
+        base: base.to_path_buf(),
+        ignores: None,
+        tracked: BTreeSet::new(),
+    };
+    match Repo::discover(start) {
+        Discovery::Found(repo) => {
+            let tracked = match repo.tracked(|p| rules.iter().any(|r| r.matches_path(p))) {
+                Ok(paths) => paths.into_iter().collect(),
+                Err(message) => {
+                    problems.push(Problem {
+                        path: root.display().to_string(),
+                        message: format!("{message}; tracked files cannot be told apart"),
+                        fatal: false,
+                    });
+                    BTreeSet::new()
+                }
+            };
+            Tree {
+                ignores: Some(Arc::new(GitIgnores::new(&repo.workdir))),
+                base: repo.workdir,
+                tracked,
+            }
+        }
+        Discovery::None => outside(start),
+        Discovery::Broken(message) => {
+            problems.push(Problem {
+                path: root.display().to_string(),
+                message: format!("cannot open the git repository ({message}); judging files as outside git"),
+                fatal: false,
+            });
+            outside(start)
+        }
+    }
+}
+
+/// The finding for one candidate, or `None` when git keeps it out.
+fn judge(rule: &Rule, tree: &Tree, rel: &str, shown: String, show: impl Fn(&Path) -> String) -> Option<FileFinding> {
+    let rel_path = Path::new(rel);
+    let verdict = match &tree.ignores {
+        Some(ignores) => ignores.verdict(rel_path, false),
+        None => Verdict::NotIgnored,
+    };
+    let tracked = tree.tracked.contains(rel);
+    if verdict.is_ignored() && !tracked {
+        return None;
+    }
+    let fix = (!verdict.is_ignored()).then(|| proposed_fix(tree, rel_path, &show));
+    let mut properties = BTreeMap::new();
+    properties.insert("tracked".to_string(), tracked.to_string());
+    if let Some(fix) = &fix {
+        properties.insert("gitignore".to_string(), fix.shown.clone());
+        properties.insert("ignore_line".to_string(), fix.line.clone());
+    }
+    let why = match (&verdict, &tree.ignores) {
+        (_, None) => "it is not in a git repository, so no ignore rule protects it".to_string(),
+        (Verdict::NotIgnored, _) => "no .gitignore rule covers it".to_string(),
+        (Verdict::Reincluded { file, pattern }, _) => {
+            format!("`{pattern}` in {} re-includes it", show(&tree.base.join(file)))
+        }
+        (Verdict::Ignored { .. }, _) => "it is ignored, but ignore rules do not apply to tracked files".to_string(),
+    };
+    let message = if tracked {
+        format!("{shown} is tracked by git ({why}): every clone has the secrets in it")
+    } else {
+        format!("{shown} is not ignored by git ({why}): `git add .` would commit it")
+    };
+    let add_line = fix
+        .as_ref()
+        .map(|f| {
+            format!(
+                "Add the line `{}` to {} (`wayscan scan --fix-gitignore` does it). ",
+                f.line, f.shown
+            )
+        })
+        .unwrap_or_default();
+    let remediation = if tracked {
+        format!(
+            "Run `git rm --cached {rel}` to stop tracking it. {add_line}Then rotate every key in it: \
+             removing the file does not remove it from git history, and every clone keeps a copy."
+        )
+    } else {
+        format!(
+            "{add_line}Keep secrets in environment variables or a secrets manager; commit a template \
+             such as .env.example without values instead."
+        )
+    };
+    Some(FileFinding {
+        finding: Finding::file_level(rule, shown, properties, message, remediation),
+        fix,
+        tracked,
+    })
+}
+
+/// The line that makes git ignore `rel`: anchored in the work tree's root
+/// `.gitignore`, unless a deeper negation would override it; then anchored in the
+/// file's own directory, where nothing deeper can. Each proposal is proved by
+/// re-running the ignore decision with the line added.
+fn proposed_fix(tree: &Tree, rel: &Path, show: &impl Fn(&Path) -> String) -> GitignoreFix {
+    let to_fix = |dir: &Path, line: String| GitignoreFix {
+        gitignore: tree.base.join(dir).join(".gitignore"),
+        shown: show(&tree.base.join(dir).join(".gitignore")),
+        line,
+    };
+    let root_line = format!("/{}", slashed(rel));
+    let works = |dir: &Path, line: &str| {
+        tree.ignores
+            .as_ref()
+            .is_none_or(|g| g.verdict_with(rel, false, Some((dir, line))).is_ignored())
+    };
+    if works(Path::new(""), &root_line) {
+        return to_fix(Path::new(""), root_line);
+    }
+    let dir = rel.parent().unwrap_or(Path::new(""));
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    to_fix(dir, format!("/{name}"))
+}
+
+/// `path` relative to `base`, `/`-separated; `None` outside it.
+fn rel_str(path: &Path, base: &Path) -> Option<String> {
+    path.strip_prefix(base).ok().map(slashed)
+}
+
+fn slashed(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// How reports name an absolute path: like the walk names files, relative to the
+/// root as the user gave it; absolute when outside the root.
+fn show(abs: &Path, abs_root: &Path, root: &Path, display: &DisplayPaths) -> String {
+    let root_dir = if abs_root.is_dir() {
+        (abs_root, root)
+    } else {
+        (abs_root.parent().unwrap_or(abs_root), root.parent().unwrap_or(root))
+    };
+    match abs.strip_prefix(root_dir.0) {
+        Ok(rel) if abs_root.is_dir() => display.show(&root_dir.1.join(rel)),
+        Ok(_) if abs == abs_root => display.show(root),
+        Ok(rel) => slashed(&root_dir.1.join(rel)),
+        Err(_) => abs.display().to_string(),
+    }
+}
