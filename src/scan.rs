@@ -71,6 +71,7 @@ struct Collected {
     findings: Vec<Finding>,
     skipped: Vec<Skip>,
     problems: Vec<Problem>,
+    seen: dotenv::Seen,
 }
 
 /// Scans the working tree under `roots`.
@@ -82,7 +83,16 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     let collected = Mutex::new(Collected::default());
     let lock = || collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 
+    let file_rules: Vec<_> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     fs::walk(roots, options, &|event| match event {
+        Event::Found { path, shown } => {
+            let dot_ignore = shown == ".ignore" || shown.ends_with("/.ignore");
+            if dot_ignore || file_rules.iter().any(|r| r.matches_path(shown)) {
+                let mut collected = lock();
+                collected.seen.dot_ignore |= dot_ignore;
+                collected.seen.files.push(path.to_path_buf());
+            }
+        }
         Event::Content { path, bytes: content } => {
             files.fetch_add(1, Ordering::Relaxed);
             bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
@@ -102,11 +112,12 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
         mut findings,
         mut skipped,
         mut problems,
+        mut seen,
     } = collected.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
 
-    let file_rules: Vec<_> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
+    seen.unfiltered = options.no_ignore;
     let mut gitignore_fixes = Vec::new();
-    for file in dotenv::check(&file_rules, roots, &DisplayPaths::new(roots), &mut problems) {
+    for file in dotenv::check(&file_rules, roots, &DisplayPaths::new(roots), &seen, &mut problems) {
         if let Some(fix) = file.fix {
             gitignore_fixes.push((file.finding.fingerprint.clone(), file.tracked, fix));
         }

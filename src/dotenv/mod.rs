@@ -41,13 +41,31 @@ struct Tree {
     base: PathBuf,
     ignores: Option<Arc<GitIgnores>>,
     tracked: BTreeSet<String>,
+    /// `.git/info/exclude` has patterns.
+    local_excludes: bool,
+}
+
+/// What the content walk saw that the file rules need, so the tree is walked once.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Files, as walked, whose display path a file rule matches.
+    pub files: Vec<PathBuf>,
+    /// A `.ignore` file was walked: it may hide files that git would commit.
+    pub dot_ignore: bool,
+    /// The walk applied no ignore files (`--no-ignore`): it saw every file.
+    pub unfiltered: bool,
 }
 
 /// Checks the files under each root (or each named file) against the file rules.
+///
+/// The content walk honours `.git/info/exclude` and `.ignore` files, which git's
+/// committed rules do not; where either could have hidden a file, the root is walked
+/// again with `.gitignore` rules alone.
 pub fn check(
     rules: &[&Rule],
     roots: &[PathBuf],
     display: &DisplayPaths,
+    seen: &Seen,
     problems: &mut Vec<Problem>,
 ) -> Vec<FileFinding> {
     if rules.is_empty() {
@@ -67,7 +85,16 @@ pub fn check(
         // Candidates: files under the root that git's .gitignore rules do not prune,
         // plus files the index tracks (tracked files may sit in ignored directories).
         let mut candidates: BTreeSet<PathBuf> = BTreeSet::new();
-        if abs_root.is_dir() {
+        let walk_saw_all =
+            seen.unfiltered || !(seen.dot_ignore || tree.local_excludes || dot_ignore_above(&abs_root, &tree.base));
+        if abs_root.is_dir() && walk_saw_all {
+            let walked = seen.files.iter().filter_map(|p| p.strip_prefix(root).ok());
+            for file in walked.map(|rel| abs_root.join(rel)) {
+                if rel_str(&file, &tree.base).is_some_and(|rel| matching(&rel).is_some()) {
+                    candidates.insert(file);
+                }
+            }
+        } else if abs_root.is_dir() {
             let prune: Arc<dyn Fn(&Path) -> bool + Send + Sync> = match &tree.ignores {
                 Some(ignores) => {
                     let (ignores, base) = (Arc::clone(ignores), tree.base.clone());
@@ -83,6 +110,8 @@ pub fn check(
                     candidates.insert(file);
                 }
             }
+        }
+        if abs_root.is_dir() {
             for rel in &tree.tracked {
                 let file = tree.base.join(rel);
                 if file.starts_with(&abs_root) && file.is_file() {
@@ -121,6 +150,7 @@ fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Prob
         base: base.to_path_buf(),
         ignores: None,
         tracked: BTreeSet::new(),
+        local_excludes: false,
     };
     match Repo::discover(start) {
         Discovery::Found(repo) => {
@@ -137,6 +167,7 @@ fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Prob
             };
             Tree {
                 ignores: Some(Arc::new(GitIgnores::new(&repo.workdir))),
+                local_excludes: repo.has_local_excludes(),
                 base: repo.workdir,
                 tracked,
             }
@@ -151,6 +182,22 @@ fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Prob
             outside(start)
         }
     }
+}
+
+/// Whether a `.ignore` file sits in a directory above the root, up to the work tree
+/// root: the walk reads those too.
+fn dot_ignore_above(abs_root: &Path, base: &Path) -> bool {
+    let mut dir = abs_root.parent();
+    while let Some(d) = dir {
+        if !d.starts_with(base) {
+            break;
+        }
+        if d.join(".ignore").exists() {
+            return true;
+        }
+        dir = d.parent();
+    }
+    false
 }
 
 /// The finding for one candidate, or `None` when git keeps it out.

@@ -26,6 +26,12 @@ pub struct WalkOptions {
 
 /// What the walk reports to its caller, from many threads at once.
 pub enum Event<'a> {
+    /// A regular file the walk reached, before it is read: its path as walked (the
+    /// root as given, joined with the rest) and its display path.
+    Found {
+        path: &'a Path,
+        shown: &'a str,
+    },
     /// A file to scan: its display path and its bytes (UTF-16 already transcoded).
     Content {
         path: &'a str,
@@ -101,6 +107,10 @@ fn visit_entry(
     if !file_type.is_file() {
         return skip(SkipReason::Special);
     }
+    visit(Event::Found {
+        path: entry.path(),
+        shown: &path,
+    });
     let problem = |e: std::io::Error| {
         visit(Event::Problem(Problem {
             path: path.clone(),

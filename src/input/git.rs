@@ -35,6 +35,17 @@ impl Repo {
         }
     }
 
+    /// Whether `.git/info/exclude` holds a pattern: it can hide files from a walk that
+    /// git's committed rules would not hide.
+    pub fn has_local_excludes(&self) -> bool {
+        std::fs::read_to_string(self.repo.path().join("info").join("exclude")).is_ok_and(|text| {
+            text.lines().any(|l| {
+                let l = l.trim();
+                !l.is_empty() && !l.starts_with('#')
+            })
+        })
+    }
+
     /// Paths in the index (relative to the work tree, `/`-separated) that `keep`
     /// accepts.
     pub fn tracked(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {

@@ -317,3 +317,13 @@ fn a_named_env_file_is_judged_too() {
     let (_, report) = s.scan_json(&["app/.env", "ignored/.env"]);
     assert_eq!(dotenv_paths(&report), BTreeSet::from(["app/.env".to_string()]));
 }
+
+#[test]
+fn a_dot_ignore_file_hides_content_but_not_the_env_finding() {
+    let s = Sandbox::git_repo();
+    s.write(".ignore", ".env\n");
+    s.write("svc/.env", format!("K={}\n", fake_key("dns", 3)));
+    let (_, report) = s.scan_json(&[]);
+    assert_eq!(dotenv_paths(&report), BTreeSet::from(["svc/.env".to_string()]));
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1, ".ignore keeps the content out of the scan");
+}
