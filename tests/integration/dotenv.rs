@@ -325,5 +325,9 @@ fn a_dot_ignore_file_hides_content_but_not_the_env_finding() {
     s.write("svc/.env", format!("K={}\n", fake_key("dns", 3)));
     let (_, report) = s.scan_json(&[]);
     assert_eq!(dotenv_paths(&report), BTreeSet::from(["svc/.env".to_string()]));
-    assert_eq!(report["findings"].as_array().unwrap().len(), 1, ".ignore keeps the content out of the scan");
+    assert_eq!(
+        report["findings"].as_array().unwrap().len(),
+        1,
+        ".ignore keeps the content out of the scan"
+    );
 }

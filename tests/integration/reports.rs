@@ -29,6 +29,16 @@ fn fixture() -> (Sandbox, Vec<String>) {
         format!("fetch(url, {{headers: {{k: '{}'}}}});\n", keys[3]),
     );
     s.write("img/logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    s.write(".gitignore", "/.env.local\n");
+    s.write("api/.env", "DEBUG=1\n");
+    s.write(".env.local", "DEBUG=1\n");
+    let token = wayscan::testkeys::fake_token(3);
+    s.write(
+        "api/requests.http",
+        format!("GET https://api.invalid/v1\nAuthorization: Bearer {token}\n"),
+    );
+    let mut keys = keys;
+    keys.push(token);
     (s, keys)
 }
 
@@ -50,7 +60,7 @@ fn assert_valid_sarif(sarif: &Value) {
 fn assert_no_raw_keys(text: &str, keys: &[String]) {
     for key in keys {
         assert!(!text.contains(key.as_str()), "raw key in output");
-        let secret_part = &key[key.rfind('_').unwrap() + 1..];
+        let secret_part = &key[key.rfind('_').map_or(0, |i| i + 1)..];
         assert!(!text.contains(secret_part), "raw secret part in output");
     }
 }
@@ -85,12 +95,14 @@ fn sarif_report_snapshot_validates_against_the_schema() {
     let r = &sarif["runs"][0];
     assert_eq!(r["automationDetails"]["id"], "wayscan/tree/");
     let results = r["results"].as_array().unwrap();
-    assert_eq!(results.len(), 3);
+    assert_eq!(results.len(), 5);
     for result in results {
         let region = &result["locations"][0]["physicalLocation"]["region"];
         assert!(region["startLine"].as_u64().unwrap() >= 1);
         assert!(region["startColumn"].as_u64().unwrap() >= 1);
-        assert!(region["endColumn"].as_u64().unwrap() > region["startColumn"].as_u64().unwrap());
+        if result["ruleId"] != "dotenv-not-ignored" {
+            assert!(region["endColumn"].as_u64().unwrap() > region["startColumn"].as_u64().unwrap());
+        }
         assert_eq!(result["partialFingerprints"]["wayscan/v1"].as_str().unwrap().len(), 32);
         let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             .as_str()
@@ -145,8 +157,14 @@ fn show_secrets_reveals_keys_in_text_and_json_only_when_asked() {
     let (s, keys) = fixture();
     let run = s.run(&["scan", "--format", "json", "--show-secrets"]);
     let report = run.json();
-    assert_eq!(report["findings"][0]["secret"], keys[0].as_str());
-    assert_eq!(report["findings"][0]["secret_redacted"], false);
+    let settings = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "config/settings.py")
+        .unwrap();
+    assert_eq!(settings["secret"], keys[0].as_str());
+    assert_eq!(settings["secret_redacted"], false);
     let run = s.run(&["scan", "--show-secrets"]);
     assert!(run.stdout.contains(keys[3].as_str()));
 }
@@ -168,8 +186,8 @@ fn summary_line_counts_files_bytes_skips_and_findings() {
     let (s, _) = fixture();
     let run = s.run(&["scan", "--format", "json"]);
     let line = run.stderr.lines().last().unwrap();
-    assert!(line.starts_with("wayscan: 4 files ("), "{line}");
+    assert!(line.starts_with("wayscan: 7 files ("), "{line}");
     assert!(line.contains("skipped 1 (binary 1)"), "{line}");
     assert!(line.contains("1 suppressed by wayscan:allow"), "{line}");
-    assert!(line.ends_with("3 findings"), "{line}");
+    assert!(line.ends_with("5 findings"), "{line}");
 }
