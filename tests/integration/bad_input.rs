@@ -9,12 +9,9 @@ fn a_missing_path_is_named_and_the_other_paths_are_still_scanned() {
     let s = Sandbox::new();
     s.write("real/app.py", format!("k='{}'\n", fake_key("llm", 1)));
     let (run, report) = s.scan_json(&["nope/missing", "real"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("wayscan: error: nope/missing: cannot scan: No such file or directory"),
-        "{}",
-        run.stderr
+    run.assert_stderr(
+        2,
+        "wayscan: error: nope/missing: cannot scan: No such file or directory",
     );
     assert_eq!(paths(&report), vec!["real/app.py"]);
     assert_eq!(report["errors"][0]["path"], "nope/missing");
@@ -25,13 +22,7 @@ fn an_unwritable_output_path_fails_before_scanning() {
     let s = Sandbox::new();
     s.write("a.txt", "hello\n");
     let run = s.run(&["scan", "-o", "no/such/dir/report.json"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("cannot write the report to no/such/dir/report.json"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr(2, "cannot write the report to no/such/dir/report.json");
     assert!(
         !run.stderr.contains("scanned"),
         "scan ran although the report cannot be written"
@@ -64,8 +55,7 @@ fn an_unreadable_file_is_reported_and_the_rest_is_scanned() {
     std::os::unix::fs::symlink(s.join("gone.txt"), s.join("dangling.txt")).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
     let (run, report) = s.scan_json(&["--follow"]);
-    assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("wayscan: warning: dangling.txt:"), "{}", run.stderr);
+    run.assert_stderr(1, "wayscan: warning: dangling.txt:");
     assert_eq!(paths(&report), vec!["locked.txt", "open.txt"]);
     assert_eq!(report["errors"][0]["path"], "dangling.txt");
 }
@@ -76,8 +66,7 @@ fn a_symlink_loop_is_reported_not_followed_forever() {
     s.write("dir/app.env", format!("KEY={}\n", fake_key("gpu", 4)));
     std::os::unix::fs::symlink(s.join("dir"), s.join("dir/loop")).unwrap();
     let (run, report) = s.scan_json(&["--follow"]);
-    assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("dir/loop: symbolic link loop"), "{}", run.stderr);
+    run.assert_stderr(1, "dir/loop: symbolic link loop");
     assert_eq!(paths(&report), vec!["dir/app.env"]);
 
     let (run, report) = s.scan_json(&[]);
@@ -137,20 +126,9 @@ fn a_broken_rule_file_names_the_file_and_the_rule() {
          keywords = [\"tok_\"]\nregex = 'tok_(?P<secret>[a-z'\nmessage = \"m\"\nremediation = \"r\"\n",
     );
     let run = s.run(&["scan", "--rules", "bad.toml"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("wayscan: error: rule file bad.toml: rule 'my-token': invalid regex"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr(2, "wayscan: error: rule file bad.toml: rule 'my-token': invalid regex");
     let run = s.run(&["scan", "--rules", "missing.toml"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("rule file missing.toml: cannot read"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr(2, "rule file missing.toml: cannot read");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `dotenv-not-ignored`: every scenario is built as a real repository, and wayscan's
 //! decision is cross-checked against `git check-ignore` and `git ls-files`.
 
-use crate::sandbox::{Run, Sandbox};
+use crate::sandbox::{pairs, Run, Sandbox};
 use std::collections::BTreeSet;
 use std::process::Command;
 use wayscan::testkeys::fake_key;
@@ -282,17 +282,7 @@ fn ignored_env_files_are_read_only_with_no_ignore_and_others_always() {
     s.write(".env", format!("WAYSCLOUD_API_KEY={}\n", fake_key("storage", 1)));
     s.write("app/.env.local", format!("WAYSCLOUD_API_KEY={}\n", fake_key("llm", 2)));
     let (_, report) = s.scan_json(&[]);
-    let rules: Vec<(String, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().into(),
-                f["rule_id"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let rules: Vec<(String, String)> = pairs(&report, "path", "rule_id");
     assert_eq!(
         rules,
         vec![

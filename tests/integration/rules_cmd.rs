@@ -74,12 +74,9 @@ fn rules_check_catches_a_failing_example_without_printing_it() {
     );
     s.write("acme.toml", broken);
     let run = s.run(&["rules", "check", "acme.toml"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("rule file acme.toml: rule 'acme-token': negative_examples[0] is matched"),
-        "{}",
-        run.stderr
+    run.assert_stderr(
+        2,
+        "rule file acme.toml: rule 'acme-token': negative_examples[0] is matched",
     );
     assert!(!run.stderr.contains("9f86d081"), "the example was printed");
 }
@@ -89,11 +86,5 @@ fn rules_check_rejects_a_duplicate_id() {
     let s = Sandbox::new();
     s.write("dup.toml", CUSTOM.replace("acme-token", "wayscloud-api-key"));
     let run = s.run(&["rules", "check", "dup.toml"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("rule file dup.toml: rule 'wayscloud-api-key': duplicate rule id"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr(2, "rule file dup.toml: rule 'wayscloud-api-key': duplicate rule id");
 }

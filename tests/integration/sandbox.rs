@@ -16,6 +16,16 @@ pub struct Run {
 }
 
 impl Run {
+    /// Asserts the exit code and that standard error says `needle`.
+    pub fn assert_stderr(&self, code: i32, needle: &str) {
+        assert_eq!(self.code, code, "exit code; stderr:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+    }
+
     /// Parses standard output as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
@@ -119,4 +129,19 @@ pub fn places(report: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
 /// Paths of the findings in a JSON report.
 pub fn paths(report: &serde_json::Value) -> Vec<String> {
     places(report).into_iter().map(|p| p.0).collect()
+}
+
+/// Two string fields of each finding in a JSON report, e.g. ("path", "rule_id").
+pub fn pairs(report: &serde_json::Value, a: &str, b: &str) -> Vec<(String, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f[a].as_str().unwrap_or("").to_string(),
+                f[b].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
 }

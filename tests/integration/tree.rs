@@ -1,6 +1,6 @@
 //! `wayscan scan` over working trees: what is walked, what is found, what is not.
 
-use crate::sandbox::{paths, places, Sandbox};
+use crate::sandbox::{pairs, paths, places, Sandbox};
 use base64::Engine;
 use wayscan::testkeys::{fake_key, key_id};
 
@@ -234,17 +234,7 @@ fn percent_and_json_escaped_keys_are_found() {
     );
     s.write("data.json", format!("{{\"key\": \"{}\"}}\n", b.replace('_', "\\u005f")));
     let (_, report) = s.scan_json(&[]);
-    let encodings: Vec<(String, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().into(),
-                f["encoding"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let encodings: Vec<(String, String)> = pairs(&report, "path", "encoding");
     assert_eq!(
         encodings,
         vec![
