@@ -1,8 +1,8 @@
 //! Runs a parsed command: loads rules, opens the output, scans, writes the report and
 //! the messages on standard error, and decides the exit code.
 
-use crate::cli::{Cli, Command, RulesCommand};
-use crate::config::ScanConfig;
+use crate::cli::{Cli, Command, RulesCommand, StagedArgs};
+use crate::config::{HistoryConfig, ReportConfig, ScanConfig};
 use crate::exit::Exit;
 use crate::matcher::Matcher;
 use crate::report::text::{clean, summary_line};
@@ -16,6 +16,8 @@ use std::path::PathBuf;
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Scan(args) => run_scan(&ScanConfig::from_args(&args)),
+        Command::History(args) => run_history(&HistoryConfig::from_args(&args)),
+        Command::Staged(args) => run_staged(&args),
         Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
         Command::Rules(RulesCommand::Check { files }) => check(&files),
     }
@@ -40,16 +42,19 @@ fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
     }
 }
 
+/// Loads the rules and opens the output: the work every scan does before scanning.
+fn prepare(rule_files: &[PathBuf], report: &ReportConfig) -> Result<(RuleSet, Box<dyn Write>), Exit> {
+    let rules = RuleSet::load(rule_files).map_err(|e| {
+        error(e);
+        Exit::Error
+    })?;
+    let out = open_output(report.output.as_ref())?;
+    Ok((rules, out))
+}
+
 pub fn run_scan(config: &ScanConfig) -> Exit {
-    let rules = match RuleSet::load(&config.rule_files) {
-        Ok(rules) => rules,
-        Err(e) => {
-            error(e);
-            return Exit::Error;
-        }
-    };
-    let mut out = match open_output(config.report.output.as_ref()) {
-        Ok(out) => out,
+    let (rules, out) = match prepare(&config.rule_files, &config.report) {
+        Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
     let matcher = Matcher::new(&rules);
@@ -57,32 +62,66 @@ pub fn run_scan(config: &ScanConfig) -> Exit {
     if config.fix_gitignore {
         fix_gitignore(&mut outcome);
     }
+    let roots = config.roots.iter().map(|r| r.display().to_string()).collect();
+    finish(ScanKind::Tree, roots, &outcome, &rules, &config.report, out)
+}
 
+pub fn run_history(config: &HistoryConfig) -> Exit {
+    let (rules, out) = match prepare(&config.rule_files, &config.report) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
+    };
+    let matcher = Matcher::new(&rules);
+    let outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &config.walk, config.progress);
+    let roots = vec![config.repo.display().to_string()];
+    finish(ScanKind::History, roots, &outcome, &rules, &config.report, out)
+}
+
+pub fn run_staged(args: &StagedArgs) -> Exit {
+    let report = ReportConfig::from_args(&args.output);
+    let (rules, out) = match prepare(&args.rules, &report) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
+    };
+    let matcher = Matcher::new(&rules);
+    let outcome = scan::scan_staged(&matcher, &args.repo, args.max_file_size);
+    let roots = vec![args.repo.display().to_string()];
+    finish(ScanKind::Staged, roots, &outcome, &rules, &report, out)
+}
+
+/// Prints problems (and skips with `-v`), writes the report and the summary line,
+/// and decides the exit code.
+fn finish(
+    kind: ScanKind,
+    roots: Vec<String>,
+    outcome: &scan::Outcome,
+    rules: &RuleSet,
+    config: &ReportConfig,
+    mut out: Box<dyn Write>,
+) -> Exit {
     for p in &outcome.problems {
         let level = if p.fatal { "error" } else { "warning" };
         eprintln!("wayscan: {level}: {}: {}", clean(&p.path), clean(&p.message));
     }
-    if config.report.verbose {
+    if config.verbose {
         for s in &outcome.skipped {
             eprintln!("wayscan: skipped ({}): {}", s.reason, clean(&s.path));
         }
     }
     let report = Report {
-        kind: ScanKind::Tree,
-        roots: config.roots.iter().map(|r| r.display().to_string()).collect(),
-        outcome: &outcome,
-        rules: &rules,
-        show_secrets: config.report.show_secrets,
+        kind,
+        roots,
+        outcome,
+        rules,
+        show_secrets: config.show_secrets,
     };
-    let written =
-        report::render(config.report.format, &report, config.report.color, &mut out).and_then(|()| out.flush());
+    let written = report::render(config.format, &report, config.color, &mut out).and_then(|()| out.flush());
     match written {
         Ok(()) => {}
         // A reader that went away (`| head`) is not a failed scan.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => {
             let target = config
-                .report
                 .output
                 .as_ref()
                 .map_or("standard output".to_string(), |p| p.display().to_string());
@@ -90,13 +129,13 @@ pub fn run_scan(config: &ScanConfig) -> Exit {
             return Exit::Error;
         }
     }
-    if !config.report.quiet {
-        eprintln!("{}", summary_line(&outcome));
+    if !config.quiet {
+        eprintln!("{}", summary_line(outcome));
     }
     Exit::of_scan(
         outcome.has_fatal_problem(),
         outcome.findings.len(),
-        config.report.findings_exit_code,
+        config.findings_exit_code,
     )
 }
 

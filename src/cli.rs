@@ -23,6 +23,19 @@ pub enum Command {
     /// .git/info/exclude and .ignore; .git/ itself is never entered. A file named on
     /// the command line is scanned even when ignored.
     Scan(ScanArgs),
+    /// Scan every blob of a repository's git history, each once.
+    ///
+    /// All refs by default: branches, tags, remote-tracking refs (--stash adds the
+    /// stash). Each finding is credited to the earliest commit that introduced the
+    /// blob at that path. `.env` files ever committed are findings too.
+    History(HistoryArgs),
+    /// Scan what is about to be committed, as a pre-commit hook does.
+    ///
+    /// Reads the staged version of each added or modified file from the index (not
+    /// the working tree) and reports only what the staged change adds, so findings
+    /// already in the repository do not block unrelated commits. A staged .env file
+    /// is always a finding.
+    Staged(StagedArgs),
     /// List the rules, or check rule files against their own examples.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -64,6 +77,62 @@ pub struct ScanArgs {
     pub output: OutputArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The repository (any directory inside it; bare repositories work too).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Only blobs introduced by commits in this range (A..B), as for a pull request.
+    #[arg(long, value_name = "A..B", conflicts_with_all = ["since_commit", "branch"])]
+    pub range: Option<String>,
+
+    /// Only blobs introduced after commit A, up to HEAD (the same as --range A..HEAD).
+    #[arg(long, value_name = "A", conflicts_with = "branch")]
+    pub since_commit: Option<String>,
+
+    /// Only this ref's ancestry instead of all refs.
+    #[arg(long, value_name = "REF")]
+    pub branch: Option<String>,
+
+    /// Also scan the stash.
+    #[arg(long)]
+    pub stash: bool,
+
+    /// Skip blobs larger than this (see `scan --max-file-size`).
+    #[arg(long, value_name = "SIZE", default_value = "100MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Load this rule file beside the built-in rules (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Worker threads; 0 uses one per core.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    /// The repository (any directory inside its work tree).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Skip staged files larger than this (see `scan --max-file-size`).
+    #[arg(long, value_name = "SIZE", default_value = "100MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Load this rule file beside the built-in rules (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// How and where results are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -87,7 +156,7 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
-    /// Print no summary line on standard error.
+    /// Print no summary line and no progress bar on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 

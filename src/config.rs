@@ -1,8 +1,9 @@
 //! Arguments resolved into the configuration the rest of the program reads. Tests
 //! build a [`ScanConfig`] directly, without a command line.
 
-use crate::cli::{ColorChoice, Format, OutputArgs, ScanArgs};
+use crate::cli::{ColorChoice, Format, HistoryArgs, OutputArgs, ScanArgs};
 use crate::input::fs::WalkOptions;
+use crate::input::history::Selection;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -67,6 +68,45 @@ impl ScanConfig {
             },
             rule_files: args.rules.clone(),
             fix_gitignore: args.fix_gitignore,
+            report: ReportConfig::from_args(&args.output),
+        }
+    }
+}
+
+/// A resolved `wayscan history`.
+#[derive(Debug, Clone)]
+pub struct HistoryConfig {
+    pub repo: PathBuf,
+    pub selection: Selection,
+    pub walk: WalkOptions,
+    pub rule_files: Vec<PathBuf>,
+    /// Draw a progress bar: standard error is a terminal and not `--quiet`.
+    pub progress: bool,
+    pub report: ReportConfig,
+}
+
+impl HistoryConfig {
+    pub fn from_args(args: &HistoryArgs) -> HistoryConfig {
+        let range = match (&args.range, &args.since_commit) {
+            (Some(range), _) => Some(range.clone()),
+            (None, Some(since)) => Some(format!("{since}..HEAD")),
+            (None, None) => None,
+        };
+        HistoryConfig {
+            repo: args.repo.clone(),
+            selection: Selection {
+                range,
+                branch: args.branch.clone(),
+                stash: args.stash,
+            },
+            walk: WalkOptions {
+                no_ignore: false,
+                follow_links: false,
+                max_file_size: args.max_file_size,
+                threads: args.threads,
+            },
+            rule_files: args.rules.clone(),
+            progress: !args.output.quiet && std::io::stderr().is_terminal(),
             report: ReportConfig::from_args(&args.output),
         }
     }

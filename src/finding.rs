@@ -36,6 +36,16 @@ pub struct Position {
     pub column: usize,
 }
 
+/// The commit that introduced a blob, for findings from git history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author_name: String,
+    pub author_email: String,
+    /// Author date, RFC 3339 in UTC.
+    pub date: String,
+}
+
 /// A found secret and its redacted form.
 #[derive(Debug, Clone)]
 pub struct FoundSecret {
@@ -64,6 +74,9 @@ pub struct Finding {
     pub encoding: Option<Encoding>,
     pub message: String,
     pub remediation: String,
+    /// For history and staged scans: the commit that introduced it (`None` when the
+    /// change is not committed yet).
+    pub commit: Option<CommitInfo>,
 }
 
 impl Finding {
@@ -86,6 +99,7 @@ impl Finding {
             }),
             properties,
             encoding: m.encoding,
+            commit: None,
         }
     }
 
@@ -110,6 +124,7 @@ impl Finding {
             secret: None,
             properties,
             encoding: None,
+            commit: None,
         }
     }
 

@@ -5,18 +5,38 @@ use crate::dotenv::{self, GitignoreFix};
 use crate::filter::inline;
 use crate::finding::Finding;
 use crate::input::fs::{self, DisplayPaths, Event, WalkOptions};
-use crate::input::{Problem, Skip, SkipReason};
+use crate::input::{content, history, staged, Problem, Skip, SkipReason};
 use crate::location::Locator;
 use crate::matcher::Matcher;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// What a scan's items are: files of a tree, or blobs of a history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Unit {
+    #[default]
+    File,
+    Blob,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::File => "file",
+            Unit::Blob => "blob",
+        }
+    }
+}
+
 /// Counts for the summary line and the reports.
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
+    pub unit: Unit,
+    /// Files (or blobs) scanned for content.
     pub files: u64,
     pub bytes: u64,
     pub skipped: BTreeMap<SkipReason, u64>,
@@ -136,6 +156,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
         skipped,
         problems,
         stats: Stats {
+            unit: Unit::File,
             files: files.into_inner(),
             bytes: bytes.into_inner(),
             skipped: by_reason,
@@ -144,4 +165,251 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
         },
         gitignore_fixes,
     }
+}
+
+/// Scans every blob of a repository's history (or of a range) once, crediting each
+/// finding to the commit that introduced it.
+pub fn scan_history(
+    matcher: &Matcher<'_>,
+    repo_path: &std::path::Path,
+    selection: &history::Selection,
+    options: &WalkOptions,
+    progress: bool,
+) -> Outcome {
+    let started = Instant::now();
+    let fatal = |message: String| Outcome {
+        problems: vec![Problem {
+            path: repo_path.display().to_string(),
+            message,
+            fatal: true,
+        }],
+        ..Outcome::default()
+    };
+    let repo = match git2::Repository::discover(repo_path) {
+        Ok(repo) => repo,
+        Err(e) => return fatal(format!("not a git repository: {}", e.message())),
+    };
+    let file_rules: Vec<_> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
+    let wanted = |path: &str| file_rules.iter().any(|r| r.matches_path(path));
+    let history = match history::enumerate(&repo, selection, &wanted) {
+        Ok(history) => history,
+        Err(message) => return fatal(message),
+    };
+    let git_dir = repo.path().to_path_buf();
+    let bar = progress.then(|| progress_bar(history.blobs.len() as u64));
+    let bytes = AtomicU64::new(0);
+    let suppressed = AtomicU64::new(0);
+
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build();
+    let scan_all = || -> Vec<BlobResult> {
+        history
+            .blobs
+            .par_iter()
+            .map_init(
+                || git2::Repository::open(&git_dir).ok(),
+                |repo, intro| {
+                    let result = scan_blob(
+                        matcher,
+                        repo.as_ref(),
+                        intro,
+                        options.max_file_size,
+                        &bytes,
+                        &suppressed,
+                    );
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
+                    }
+                    result
+                },
+            )
+            .collect()
+    };
+    let results = match pool {
+        Ok(pool) => pool.install(scan_all),
+        Err(_) => scan_all(),
+    };
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+
+    let mut outcome = Outcome {
+        problems: history.problems,
+        ..Outcome::default()
+    };
+    // (commit index, finding); the same leak in several blobs of one path (a key
+    // that survived edits around it) is one finding, credited to its first commit.
+    let mut by_fingerprint: BTreeMap<String, (usize, Finding)> = BTreeMap::new();
+    let mut keep = |commit: usize, mut finding: Finding| {
+        finding.commit = Some(history.commits[commit].clone());
+        match by_fingerprint.get(&finding.fingerprint) {
+            Some((earlier, _)) if *earlier <= commit => {}
+            _ => {
+                by_fingerprint.insert(finding.fingerprint.clone(), (commit, finding));
+            }
+        }
+    };
+    let mut scanned = 0;
+    for (intro, result) in history.blobs.iter().zip(results) {
+        match result {
+            BlobResult::Scanned(findings) => {
+                scanned += 1;
+                for finding in findings {
+                    keep(intro.commit, finding);
+                }
+            }
+            BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
+                path: format!("{} (blob {})", intro.path, &intro.blob.to_string()[..12]),
+                reason,
+            }),
+            BlobResult::Failed(message) => outcome.problems.push(Problem {
+                path: intro.path.clone(),
+                message,
+                fatal: false,
+            }),
+        }
+    }
+    for file in &history.files {
+        if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&file.path)) {
+            let commit = &history.commits[file.commit];
+            keep(file.commit, dotenv::committed(rule, &file.path, commit));
+        }
+    }
+    outcome.findings = by_fingerprint.into_values().map(|(_, f)| f).collect();
+    outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome.skipped.sort();
+    outcome.problems.sort();
+    let mut by_reason = BTreeMap::new();
+    for skip in &outcome.skipped {
+        *by_reason.entry(skip.reason).or_insert(0) += 1;
+    }
+    outcome.stats = Stats {
+        unit: Unit::Blob,
+        files: scanned,
+        bytes: bytes.into_inner(),
+        skipped: by_reason,
+        suppressed: suppressed.into_inner(),
+        elapsed: started.elapsed(),
+    };
+    outcome
+}
+
+enum BlobResult {
+    Scanned(Vec<Finding>),
+    Skipped(SkipReason),
+    Failed(String),
+}
+
+fn scan_blob(
+    matcher: &Matcher<'_>,
+    repo: Option<&git2::Repository>,
+    intro: &history::Introduced,
+    max_size: u64,
+    bytes: &AtomicU64,
+    suppressed: &AtomicU64,
+) -> BlobResult {
+    let Some(repo) = repo else {
+        return BlobResult::Failed("cannot open the repository in a worker".into());
+    };
+    let blob = match repo.find_blob(intro.blob) {
+        Ok(blob) => blob,
+        Err(e) => return BlobResult::Failed(format!("blob {}: {}", intro.blob, e.message())),
+    };
+    let content = blob.content();
+    if content.len() as u64 > max_size {
+        return BlobResult::Skipped(SkipReason::TooLarge);
+    }
+    let Some(text) = content::text(content) else {
+        return BlobResult::Skipped(SkipReason::Binary);
+    };
+    bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+    let (findings, allowed) = scan_bytes(matcher, &intro.path, &text);
+    suppressed.fetch_add(allowed, Ordering::Relaxed);
+    BlobResult::Scanned(findings)
+}
+
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} blobs {bar:30} {elapsed_precise}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// Scans what is about to be committed: the staged content of each changed file,
+/// reporting only findings on lines the change adds, and every staged file a file
+/// rule names (a staged `.env` is about to be tracked).
+pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size: u64) -> Outcome {
+    let started = Instant::now();
+    let fatal = |message: String| Outcome {
+        problems: vec![Problem {
+            path: repo_path.display().to_string(),
+            message,
+            fatal: true,
+        }],
+        ..Outcome::default()
+    };
+    let repo = match git2::Repository::discover(repo_path) {
+        Ok(repo) => repo,
+        Err(e) => return fatal(format!("not a git repository: {}", e.message())),
+    };
+    let files = match staged::staged_files(&repo) {
+        Ok(files) => files,
+        Err(message) => return fatal(message),
+    };
+    let mut outcome = Outcome::default();
+    let (mut scanned, mut bytes) = (0, 0);
+    for file in &files {
+        if let Some(rule) = matcher
+            .rules()
+            .rules
+            .iter()
+            .find(|r| !r.is_content() && r.matches_path(&file.path))
+        {
+            outcome.findings.push(dotenv::staged(rule, &file.path));
+        }
+        let blob = match repo.find_blob(file.blob) {
+            Ok(blob) => blob,
+            Err(e) => {
+                outcome.problems.push(Problem {
+                    path: file.path.clone(),
+                    message: format!("cannot read the staged content: {}", e.message()),
+                    fatal: false,
+                });
+                continue;
+            }
+        };
+        let skip = |reason| Skip {
+            path: file.path.clone(),
+            reason,
+        };
+        if blob.content().len() as u64 > max_size {
+            outcome.skipped.push(skip(SkipReason::TooLarge));
+            continue;
+        }
+        let Some(text) = content::text(blob.content()) else {
+            outcome.skipped.push(skip(SkipReason::Binary));
+            continue;
+        };
+        scanned += 1;
+        bytes += text.len() as u64;
+        let (found, allowed) = scan_bytes(matcher, &file.path, &text);
+        outcome.stats.suppressed += allowed;
+        let added = |f: &Finding| {
+            file.added_lines
+                .as_ref()
+                .is_none_or(|lines| (f.start.line..=f.end.line).any(|l| lines.contains(&(l as u32))))
+        };
+        outcome.findings.extend(found.into_iter().filter(added));
+    }
+    outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome.skipped.sort();
+    for skip in &outcome.skipped {
+        *outcome.stats.skipped.entry(skip.reason).or_insert(0) += 1;
+    }
+    outcome.stats.unit = Unit::File;
+    outcome.stats.files = scanned;
+    outcome.stats.bytes = bytes;
+    outcome.stats.elapsed = started.elapsed();
+    outcome
 }

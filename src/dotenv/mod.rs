@@ -184,6 +184,32 @@ fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Prob
     }
 }
 
+/// A file-rule path that a commit added to history: a finding even if a later commit
+/// removed it, because every clone still has it.
+pub fn committed(rule: &Rule, path: &str, commit: &crate::finding::CommitInfo) -> Finding {
+    let short = &commit.id[..commit.id.len().min(12)];
+    let mut properties = BTreeMap::new();
+    properties.insert("commit".to_string(), commit.id.clone());
+    let message = format!("{path} was committed to git history in {short}");
+    let remediation = format!(
+        "Rotate every key in {path} as it was in {short}: removing the file or ignoring it later \
+         does not remove it from history, and every clone keeps a copy. Then add it to .gitignore \
+         and keep secrets in environment variables or a secrets manager."
+    );
+    Finding::file_level(rule, path.to_string(), properties, message, remediation)
+}
+
+/// A file-rule path in the index, about to be committed (or committed again).
+pub fn staged(rule: &Rule, path: &str) -> Finding {
+    let message = format!("{path} is staged: committing it puts its secrets in git history");
+    let remediation = format!(
+        "Unstage it with `git rm --cached {path}` (the file stays on disk) and add `/{path}` to \
+         .gitignore. Keep secrets in environment variables or a secrets manager; commit a \
+         template such as .env.example without values instead."
+    );
+    Finding::file_level(rule, path.to_string(), BTreeMap::new(), message, remediation)
+}
+
 /// Whether a `.ignore` file sits in a directory above the root, up to the work tree
 /// root: the walk reads those too.
 fn dot_ignore_above(abs_root: &Path, base: &Path) -> bool {

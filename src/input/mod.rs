@@ -1,10 +1,12 @@
-//! Where content comes from. Today: the working tree (`fs`). Everything that touches
+//! Where content comes from: the working tree (`fs`), git history (`history`). Everything that touches
 //! the file system for scanning lives here; the rest of the pipeline sees bytes.
 
 pub mod content;
 pub mod fs;
 pub mod git;
 pub mod gitignore;
+pub mod history;
+pub mod staged;
 
 use serde::Serialize;
 use std::fmt;

@@ -49,6 +49,8 @@ struct JsonFinding<'a> {
     properties: &'a BTreeMap<String, String>,
     message: &'a str,
     remediation: &'a str,
+    /// The commit that introduced it (history scans); null otherwise.
+    commit: Option<&'a crate::finding::CommitInfo>,
 }
 
 #[derive(Serialize)]
@@ -93,6 +95,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 properties: &f.properties,
                 message: &f.message,
                 remediation: &f.remediation,
+                commit: f.commit.as_ref(),
             })
             .collect(),
         skipped: &outcome.skipped,

@@ -14,12 +14,16 @@ use std::io::{self, Write};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScanKind {
     Tree,
+    History,
+    Staged,
 }
 
 impl ScanKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ScanKind::Tree => "tree",
+            ScanKind::History => "history",
+            ScanKind::Staged => "staged",
         }
     }
 }

@@ -239,6 +239,13 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
     if let Some(encoding) = f.encoding {
         properties.insert("encoding".into(), encoding.as_str().into());
     }
+    // Commit metadata is context, never identity: it stays out of the fingerprint so
+    // the same leak seen from another commit is the same alert.
+    if let Some(c) = &f.commit {
+        properties.insert("commitSha".into(), c.id.clone());
+        properties.insert("author".into(), format!("{} <{}>", c.author_name, c.author_email));
+        properties.insert("date".into(), c.date.clone());
+    }
     SarifResult {
         rule_id: &f.rule_id,
         rule_index,

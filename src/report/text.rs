@@ -83,6 +83,17 @@ fn write_finding(f: &Finding, show_secrets: bool, style: &Style, out: &mut dyn W
             encoding
         )?;
     }
+    if let Some(c) = &f.commit {
+        writeln!(
+            out,
+            "      {}  {} {} <{}> {}",
+            style.paint("2", "commit     "),
+            &c.id[..c.id.len().min(12)],
+            clean(&c.author_name),
+            clean(&c.author_email),
+            c.date
+        )?;
+    }
     writeln!(out, "      {}  {}", style.paint("2", "fingerprint"), f.fingerprint)?;
     writeln!(
         out,
@@ -129,7 +140,7 @@ pub fn summary_line(outcome: &Outcome) -> String {
     let skipped_total: u64 = s.skipped.values().sum();
     let mut line = format!(
         "wayscan: {} ({:.1} MB) scanned in {:.2}s",
-        plural(s.files as usize, "file"),
+        plural(s.files as usize, s.unit.as_str()),
         s.bytes as f64 / 1e6,
         s.elapsed.as_secs_f64()
     );

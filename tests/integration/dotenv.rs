@@ -3,7 +3,6 @@
 
 use crate::sandbox::{pairs, Run, Sandbox};
 use std::collections::BTreeSet;
-use std::process::Command;
 use wayscan::testkeys::fake_key;
 
 fn dotenv_paths(report: &serde_json::Value) -> BTreeSet<String> {
@@ -20,22 +19,11 @@ fn dotenv_paths(report: &serde_json::Value) -> BTreeSet<String> {
 /// covers. `--no-index` asks about ignore rules alone; the sandbox's git reads no
 /// global or system configuration, so `core.excludesFile` is unset.
 fn git_expectation(s: &Sandbox, candidates: &[&str]) -> BTreeSet<String> {
-    let git_ok = |args: &[&str]| {
-        Command::new("git")
-            .args(args)
-            .current_dir(s.path())
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    };
     candidates
         .iter()
         .filter(|path| {
-            let tracked = git_ok(&["ls-files", "--error-unmatch", "--", path]);
-            let ignored = git_ok(&["check-ignore", "-q", "--no-index", "--", path]);
+            let tracked = s.git_may_fail(&["ls-files", "--error-unmatch", "--", path]);
+            let ignored = s.git_may_fail(&["check-ignore", "-q", "--no-index", "--", path]);
             tracked || !ignored
         })
         .map(|p| p.to_string())

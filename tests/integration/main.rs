@@ -4,6 +4,7 @@
 mod authorization;
 mod bad_input;
 mod dotenv;
+mod history;
 mod reports;
 mod rules_cmd;
 mod sandbox;

@@ -68,20 +68,37 @@ impl Sandbox {
         self
     }
 
-    pub fn git(&self, args: &[&str]) -> String {
-        let out = Command::new("git")
+    /// Runs git; returns whether it succeeded (for commands expected to fail, such
+    /// as a merge that conflicts).
+    pub fn git_may_fail(&self, args: &[&str]) -> bool {
+        self.git_command(args).status.success()
+    }
+
+    fn git_command(&self, args: &[&str]) -> std::process::Output {
+        Command::new("git")
             .args(args)
             .current_dir(self.path())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .output()
-            .expect("git runs");
+            .expect("git runs")
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = self.git_command(args);
         assert!(
             out.status.success(),
             "git {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Stages everything and commits; returns the new commit's id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
     }
 
     /// Runs `wayscan ARGS` with the sandbox as working directory.
@@ -101,7 +118,12 @@ impl Sandbox {
 
     /// `wayscan scan --format json ARGS`, parsed.
     pub fn scan_json(&self, args: &[&str]) -> (Run, serde_json::Value) {
-        let mut all = vec!["scan", "--format", "json"];
+        self.json_of("scan", args)
+    }
+
+    /// `wayscan COMMAND --format json ARGS`, parsed.
+    pub fn json_of(&self, command: &str, args: &[&str]) -> (Run, serde_json::Value) {
+        let mut all = vec![command, "--format", "json"];
         all.extend_from_slice(args);
         let run = self.run(&all);
         let json = run.json();

@@ -1,0 +1,266 @@
+//! `wayscan history` and `wayscan staged` on real repositories built in the test.
+
+use crate::sandbox::{pairs, Sandbox};
+use wayscan::testkeys::fake_key;
+
+/// (path, commit id, rule) of each finding.
+fn credited(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["commit"]["id"].as_str().unwrap_or("").to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+const KEY_RULE: &str = "wayscloud-api-key";
+
+#[test]
+fn a_key_added_then_deleted_is_found_at_the_commit_that_added_it() {
+    let s = Sandbox::git_repo();
+    s.write("README.md", "hello\n");
+    s.commit("init");
+    s.write("app/config.py", format!("KEY = '{}'\n", fake_key("storage", 1)));
+    let added = s.commit("add config");
+    s.write("app/config.py", "KEY = os.environ['KEY']\n");
+    s.commit("remove the key");
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        credited(&report),
+        vec![("app/config.py".into(), added.clone(), KEY_RULE.into())]
+    );
+    let commit = &report["findings"][0]["commit"];
+    assert_eq!(commit["author_name"], "Test");
+    assert_eq!(commit["author_email"], "test@example.invalid");
+    assert!(commit["date"].as_str().unwrap().ends_with('Z'));
+    assert!(run.stderr.contains(" blobs ("), "{}", run.stderr);
+    // The tree scan of today's checkout finds nothing: only history has it.
+    assert_eq!(s.scan_json(&[]).0.code, 0);
+}
+
+#[test]
+fn keys_only_on_an_unmerged_branch_or_only_in_a_tag_are_found() {
+    let s = Sandbox::git_repo();
+    s.write("a.txt", "a\n");
+    s.commit("init");
+    s.git(&["checkout", "-q", "-b", "feature"]);
+    s.write("feature.js", format!("k='{}'\n", fake_key("llm", 2)));
+    let on_branch = s.commit("feature work");
+    s.git(&["checkout", "-q", "main"]);
+    s.git(&["checkout", "-q", "--detach"]);
+    s.write("release.txt", fake_key("dns", 3));
+    let tagged = s.commit("release");
+    s.git(&["tag", "v1", &tagged]);
+    s.git(&["checkout", "-q", "main"]);
+    let (_, report) = s.json_of("history", &[]);
+    assert_eq!(
+        credited(&report),
+        vec![
+            ("feature.js".into(), on_branch, KEY_RULE.into()),
+            ("release.txt".into(), tagged, KEY_RULE.into()),
+        ]
+    );
+    let (_, main_only) = s.json_of("history", &["--branch", "main"]);
+    assert!(credited(&main_only).is_empty());
+}
+
+#[test]
+fn the_same_blob_in_100_commits_is_scanned_once_and_credited_to_the_first() {
+    let s = Sandbox::git_repo();
+    s.write("secret.env.txt", fake_key("gpu", 4));
+    let first = s.commit("c0");
+    for i in 1..100 {
+        s.write("counter.txt", format!("{i}\n"));
+        s.commit(&format!("c{i}"));
+    }
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(
+        credited(&report),
+        vec![("secret.env.txt".into(), first, KEY_RULE.into())]
+    );
+    // 1 secret blob + 99 counter blobs, each read once.
+    assert_eq!(report["summary"]["files"], 100, "{}", run.stderr);
+}
+
+#[test]
+fn a_committed_then_removed_env_file_stays_a_finding() {
+    let s = Sandbox::git_repo();
+    s.write(".env", "DEBUG=1\n");
+    s.write(".env.example", "DEBUG=\n");
+    let added = s.commit("oops");
+    s.git(&["rm", "-q", "--cached", ".env"]);
+    s.write(".gitignore", ".env\n");
+    s.commit("ignore .env");
+    let (_, report) = s.json_of("history", &[]);
+    assert_eq!(
+        credited(&report),
+        vec![(".env".into(), added.clone(), "dotenv-not-ignored".into())]
+    );
+    let f = &report["findings"][0];
+    assert!(f["remediation"].as_str().unwrap().contains("Rotate every key"));
+    assert!(f["message"].as_str().unwrap().contains(&added[..12]));
+}
+
+#[test]
+fn a_renamed_file_keeps_its_first_path_and_commit() {
+    let s = Sandbox::git_repo();
+    s.write("old/name.py", format!("K='{}'\n", fake_key("storage", 5)));
+    let first = s.commit("add");
+    s.git(&["mv", "old", "new"]);
+    s.commit("rename");
+    let (_, report) = s.json_of("history", &[]);
+    assert_eq!(credited(&report), vec![("old/name.py".into(), first, KEY_RULE.into())]);
+}
+
+#[test]
+fn a_range_reports_only_what_its_commits_introduced_including_a_merge_resolution() {
+    let s = Sandbox::git_repo();
+    s.write("conf.txt", format!("old = {}\n", fake_key("dns", 6)));
+    let base = s.commit("base with an old key");
+    s.git(&["checkout", "-q", "-b", "topic"]);
+    s.write("conf.txt", "value = topic\n");
+    s.commit("topic");
+    s.git(&["checkout", "-q", "main"]);
+    s.write("conf.txt", "value = main\n");
+    s.commit("main");
+    assert!(
+        !s.git_may_fail(&["merge", "-q", "topic", "-m", "merge"]),
+        "the merge must conflict"
+    );
+    // Resolve the conflict with a new key: only the merge commit introduces it.
+    let key = fake_key("llm", 7);
+    s.write("conf.txt", format!("value = {key}\n"));
+    let merged = s.commit("merge topic");
+    let (run, report) = s.json_of("history", &["--range", &format!("{base}..HEAD")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        credited(&report),
+        vec![("conf.txt".into(), merged.clone(), KEY_RULE.into())]
+    );
+    assert_eq!(
+        report["findings"][0]["properties"]["key_id"],
+        wayscan::testkeys::key_id(&key),
+        "the old key from before the range is not reported"
+    );
+    let (_, since) = s.json_of("history", &["--since-commit", &base]);
+    assert_eq!(credited(&since), credited(&report));
+}
+
+#[test]
+fn an_empty_repository_has_no_history_to_scan() {
+    let s = Sandbox::git_repo();
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(report["summary"]["files"], 0);
+}
+
+#[test]
+fn a_shallow_clone_is_scanned_as_far_as_it_goes() {
+    let origin = Sandbox::git_repo();
+    origin.write("old.txt", fake_key("gpu", 8));
+    origin.commit("old");
+    origin.write("old.txt", "gone\n");
+    origin.write("new.txt", fake_key("gpu", 9));
+    let newest = origin.commit("new");
+    let clone = Sandbox::new();
+    let url = format!("file://{}", origin.path().display());
+    clone.git(&["clone", "-q", "--depth", "1", &url, "repo"]);
+    let (run, report) = clone.json_of("history", &["repo"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(credited(&report), vec![("new.txt".into(), newest, KEY_RULE.into())]);
+}
+
+#[test]
+fn not_a_repository_is_an_error_naming_the_path() {
+    let s = Sandbox::new();
+    let run = s.run(&["history", "."]);
+    run.assert_stderr(2, "wayscan: error: .: not a git repository");
+    let run = s.run(&["staged", "."]);
+    run.assert_stderr(2, "not a git repository");
+}
+
+#[test]
+fn history_sarif_carries_commit_properties_outside_the_fingerprint() {
+    let s = Sandbox::git_repo();
+    s.write("k.txt", fake_key("storage", 10));
+    let id = s.commit("k");
+    let run = s.run(&["history", "--format", "sarif"]);
+    let sarif = run.json();
+    let r = &sarif["runs"][0];
+    assert_eq!(r["automationDetails"]["id"], "wayscan/history/");
+    let result = &r["results"][0];
+    assert_eq!(result["properties"]["commitSha"], id.as_str());
+    assert_eq!(result["properties"]["author"], "Test <test@example.invalid>");
+    let (_, tree) = s.scan_json(&[]);
+    assert_eq!(
+        result["partialFingerprints"]["wayscan/v1"], tree["findings"][0]["fingerprint"],
+        "the same leak is the same alert in tree and history scans"
+    );
+}
+
+#[test]
+fn staged_reads_the_index_and_reports_only_added_lines() {
+    let s = Sandbox::git_repo();
+    let old = fake_key("storage", 11);
+    s.write("app.py", format!("OLD = '{old}'  # accepted long ago\n"));
+    s.commit("base");
+    let new = fake_key("llm", 12);
+    s.write("app.py", format!("OLD = '{old}'  # accepted long ago\nNEW = '{new}'\n"));
+    s.git(&["add", "app.py"]);
+    // The working tree moves on; the index is what will be committed.
+    s.write("app.py", "clean = True\n");
+    s.write("unstaged.py", fake_key("dns", 13));
+    let (run, report) = s.json_of("staged", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        pairs(&report, "path", "rule_id"),
+        vec![("app.py".into(), KEY_RULE.into())]
+    );
+    assert_eq!(report["findings"][0]["line"], 2);
+    assert_eq!(
+        report["findings"][0]["properties"]["key_id"],
+        wayscan::testkeys::key_id(&new)
+    );
+}
+
+#[test]
+fn staged_works_before_the_first_commit_and_flags_a_staged_env() {
+    let s = Sandbox::git_repo();
+    s.write(".gitignore", ".env\n");
+    s.write(".env", format!("K={}\n", fake_key("gpu", 14)));
+    s.git(&["add", "-f", ".env", ".gitignore"]);
+    let (run, report) = s.json_of("staged", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        pairs(&report, "path", "rule_id"),
+        vec![
+            (".env".into(), "dotenv-not-ignored".into()),
+            (".env".into(), KEY_RULE.into())
+        ]
+    );
+    assert!(report["findings"][0]["message"].as_str().unwrap().contains("is staged"));
+}
+
+#[test]
+fn staged_renames_deletions_and_binaries_do_not_report_old_content() {
+    let s = Sandbox::git_repo();
+    s.write("old.py", format!("K='{}'\n", fake_key("dns", 15)));
+    s.write("gone.py", format!("K='{}'\n", fake_key("dns", 16)));
+    s.commit("base");
+    s.git(&["mv", "old.py", "renamed.py"]);
+    s.git(&["rm", "-q", "gone.py"]);
+    let mut binary = b"\x00\x01\x02".to_vec();
+    binary.extend_from_slice(fake_key("dns", 17).as_bytes());
+    s.write("blob.bin", binary);
+    s.git(&["add", "blob.bin"]);
+    let (run, report) = s.json_of("staged", &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(report["summary"]["skipped"]["binary"], 1);
+}
