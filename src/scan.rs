@@ -191,46 +191,66 @@ pub fn scan_history(
     };
     let file_rules: Vec<_> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     let wanted = |path: &str| file_rules.iter().any(|r| r.matches_path(path));
-    let history = match history::enumerate(&repo, selection, &wanted) {
-        Ok(history) => history,
-        Err(message) => return fatal(message),
-    };
     let git_dir = repo.path().to_path_buf();
-    let bar = progress.then(|| progress_bar(history.blobs.len() as u64));
+    drop(repo);
+    limit_git_memory();
+    let bar = progress.then(progress_bar);
     let bytes = AtomicU64::new(0);
     let suppressed = AtomicU64::new(0);
 
+    // Enumeration (one thread, reading trees) feeds the scanners (the pool, reading
+    // and matching blobs) through a bounded channel, so the two overlap.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<history::Introduced>(4096);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build();
-    let scan_all = || -> Vec<BlobResult> {
-        history
-            .blobs
-            .par_iter()
-            .map_init(
-                || git2::Repository::open(&git_dir).ok(),
-                |repo, intro| {
-                    let result = scan_blob(
-                        matcher,
-                        repo.as_ref(),
-                        intro,
-                        options.max_file_size,
-                        &bytes,
-                        &suppressed,
-                    );
-                    if let Some(bar) = &bar {
-                        bar.inc(1);
-                    }
-                    result
-                },
-            )
-            .collect()
-    };
-    let results = match pool {
-        Ok(pool) => pool.install(scan_all),
-        Err(_) => scan_all(),
-    };
+    let (enumerated, results) = std::thread::scope(|scope| {
+        let producer = scope.spawn(|| {
+            let sender = sender;
+            let repo =
+                git2::Repository::open(&git_dir).map_err(|e| format!("cannot open the repository: {}", e.message()))?;
+            history::enumerate(&repo, selection, &wanted, &mut |intro| {
+                // A closed channel means the scanners are gone; nothing to do.
+                let _ = sender.send(intro);
+            })
+        });
+        let scan_all = || -> Vec<(history::Introduced, BlobResult)> {
+            receiver
+                .into_iter()
+                .par_bridge()
+                .map_init(
+                    || git2::Repository::open(&git_dir).ok(),
+                    |repo, intro| {
+                        let result = scan_blob(
+                            matcher,
+                            repo.as_ref(),
+                            &intro,
+                            options.max_file_size,
+                            &bytes,
+                            &suppressed,
+                        );
+                        if let Some(bar) = &bar {
+                            bar.inc(1);
+                        }
+                        (intro, result)
+                    },
+                )
+                .collect()
+        };
+        let results = match pool {
+            Ok(pool) => pool.install(scan_all),
+            Err(_) => scan_all(),
+        };
+        let enumerated = producer
+            .join()
+            .unwrap_or_else(|_| Err("history enumeration failed".into()));
+        (enumerated, results)
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    let history = match enumerated {
+        Ok(history) => history,
+        Err(message) => return fatal(message),
+    };
 
     let mut outcome = Outcome {
         problems: history.problems,
@@ -249,21 +269,21 @@ pub fn scan_history(
         }
     };
     let mut scanned = 0;
-    for (intro, result) in history.blobs.iter().zip(results) {
+    for (intro, result) in &results {
         match result {
             BlobResult::Scanned(findings) => {
                 scanned += 1;
                 for finding in findings {
-                    keep(intro.commit, finding);
+                    keep(intro.commit, finding.clone());
                 }
             }
             BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
                 path: format!("{} (blob {})", intro.path, &intro.blob.to_string()[..12]),
-                reason,
+                reason: *reason,
             }),
             BlobResult::Failed(message) => outcome.problems.push(Problem {
                 path: intro.path.clone(),
-                message,
+                message: message.clone(),
                 fatal: false,
             }),
         }
@@ -327,13 +347,27 @@ fn scan_blob(
     BlobResult::Scanned(findings)
 }
 
-fn progress_bar(total: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(total);
+/// A spinner with the count of blobs scanned: the total is known only when the
+/// enumeration that runs alongside has finished.
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} blobs {bar:30} {elapsed_precise}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{spinner} {pos} blobs scanned, {per_sec}, {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
+}
+
+/// Caps libgit2's object cache (default 256 MB per repository handle, and each worker
+/// has one) and its mapped pack windows, which otherwise dominate peak memory.
+fn limit_git_memory() {
+    // SAFETY: these set process-wide libgit2 options; they are called before the
+    // scan's threads open repositories, and libgit2 guards them with its own lock.
+    unsafe {
+        let _ = git2::opts::set_cache_max_size(32 * 1024 * 1024);
+        let _ = git2::opts::set_mwindow_mapped_limit(256 * 1024 * 1024);
+    }
 }
 
 /// Scans what is about to be committed: the staged content of each changed file,

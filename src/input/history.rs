@@ -33,23 +33,24 @@ pub struct Introduced {
     pub commit: usize,
 }
 
-/// What is to be scanned, in the order commits introduced it.
+/// What enumeration learnt besides the blobs it streamed.
 #[derive(Debug, Default)]
 pub struct History {
     pub commits: Vec<CommitInfo>,
-    pub blobs: Vec<Introduced>,
-    /// Paths (with the commit that first added each) that `wanted_paths` accepted,
+    /// Paths (with the commit that first added each) that `wanted_path` accepted,
     /// whatever their content: the `.env` files ever committed.
     pub files: Vec<Introduced>,
     pub problems: Vec<Problem>,
 }
 
-/// Lists the blobs of `selection` in `repo`. `wanted_path` picks the paths reported
-/// as files (file rules).
+/// Lists the blobs of `selection` in `repo`, handing each new one to `on_blob` as soon
+/// as it is found, so scanning overlaps enumeration. `wanted_path` picks the paths
+/// reported as files (file rules).
 pub fn enumerate(
     repo: &Repository,
     selection: &Selection,
     wanted_path: &dyn Fn(&str) -> bool,
+    on_blob: &mut dyn FnMut(Introduced),
 ) -> Result<History, String> {
     let mut walk = repo
         .revwalk()
@@ -73,7 +74,8 @@ pub fn enumerate(
     }
     let mut seen_trees: HashSet<Oid> = HashSet::new();
     let mut seen_blobs: HashSet<Oid> = HashSet::new();
-    let mut seen_files: HashSet<String> = HashSet::new();
+    let mut seen_files: HashSet<Vec<u8>> = HashSet::new();
+    let mut path = Vec::with_capacity(256);
     for id in walk {
         let id = match id {
             Ok(id) => id,
@@ -95,22 +97,6 @@ pub fn enumerate(
         };
         let index = history.commits.len();
         history.commits.push(commit_info(&commit));
-        let mut add = |history: &mut History, blob: Oid, path: String| {
-            if wanted_path(&path) && seen_files.insert(path.clone()) {
-                history.files.push(Introduced {
-                    blob,
-                    path: path.clone(),
-                    commit: index,
-                });
-            }
-            if seen_blobs.insert(blob) {
-                history.blobs.push(Introduced {
-                    blob,
-                    path,
-                    commit: index,
-                });
-            }
-        };
         let tree = match commit.tree() {
             Ok(tree) => tree,
             Err(e) => {
@@ -121,20 +107,41 @@ pub fn enumerate(
                 continue;
             }
         };
+        let files = &mut history.files;
+        // Paths are built in one reused buffer: a new tree lists every entry again, and
+        // only the few new blobs and wanted paths become strings.
+        let mut visit = |path: &[u8], blob: Oid| {
+            let new_blob = seen_blobs.insert(blob);
+            let text = String::from_utf8_lossy(path);
+            if wanted_path(&text) && seen_files.insert(path.to_vec()) {
+                files.push(Introduced {
+                    blob,
+                    path: text.clone().into_owned(),
+                    commit: index,
+                });
+            }
+            if new_blob {
+                on_blob(Introduced {
+                    blob,
+                    path: text.into_owned(),
+                    commit: index,
+                });
+            }
+        };
         if selection.range.is_some() {
-            for (blob, path) in introduced_by(repo, &commit, &tree, &mut history.problems) {
-                add(&mut history, blob, path);
-            }
+            introduced_by(repo, &commit, &tree, &mut visit, &mut history.problems);
         } else {
-            let mut found = Vec::new();
-            walk_new_trees(repo, &tree, "", &mut seen_trees, &mut found, &mut history.problems);
-            for (blob, path) in found {
-                add(&mut history, blob, path);
-            }
+            path.clear();
+            walk_new_trees(
+                repo,
+                &tree,
+                &mut path,
+                &mut seen_trees,
+                &mut visit,
+                &mut history.problems,
+            );
         }
     }
-    // Commits that introduced nothing are dropped from the table lazily: reports
-    // only ever look up the ones findings point to.
     Ok(history)
 }
 
@@ -173,74 +180,73 @@ fn push_all_refs(
     Ok(())
 }
 
-/// Blobs of `tree` under trees not seen before, with their paths.
+/// Calls `visit` with each blob of `tree` under trees not seen before, and its path.
 fn walk_new_trees(
     repo: &Repository,
     tree: &Tree<'_>,
-    prefix: &str,
+    path: &mut Vec<u8>,
     seen_trees: &mut HashSet<Oid>,
-    found: &mut Vec<(Oid, String)>,
+    visit: &mut dyn FnMut(&[u8], Oid),
     problems: &mut Vec<Problem>,
 ) {
     if !seen_trees.insert(tree.id()) {
         return;
     }
     for entry in tree.iter() {
-        let name = String::from_utf8_lossy(entry.name_bytes());
-        let path = format!("{prefix}{name}");
+        let len = path.len();
+        path.extend_from_slice(entry.name_bytes());
         match entry.kind() {
-            Some(ObjectType::Tree) => {
-                if seen_trees.contains(&entry.id()) {
-                    continue;
+            Some(ObjectType::Tree) if !seen_trees.contains(&entry.id()) => match repo.find_tree(entry.id()) {
+                Ok(sub) => {
+                    path.push(b'/');
+                    walk_new_trees(repo, &sub, path, seen_trees, visit, problems);
                 }
-                match repo.find_tree(entry.id()) {
-                    Ok(sub) => walk_new_trees(repo, &sub, &format!("{path}/"), seen_trees, found, problems),
-                    Err(e) => problems.push(problem(
-                        repo,
-                        format!("{path}: missing tree {}: {}", entry.id(), e.message()),
-                    )),
-                }
-            }
+                Err(e) => problems.push(problem(
+                    repo,
+                    format!(
+                        "{}: missing tree {}: {}",
+                        String::from_utf8_lossy(path),
+                        entry.id(),
+                        e.message()
+                    ),
+                )),
+            },
             // Regular files only: symbolic links hold a path, submodules a commit.
-            Some(ObjectType::Blob) if entry.filemode() != 0o120000 => found.push((entry.id(), path)),
+            Some(ObjectType::Blob) if entry.filemode() != 0o120000 => visit(path, entry.id()),
             _ => {}
         }
+        path.truncate(len);
     }
 }
 
-/// Blobs `commit` wrote that none of its parents has at the same path.
+/// Calls `visit` with each blob `commit` wrote that none of its parents has at the
+/// same path.
 fn introduced_by(
     repo: &Repository,
     commit: &git2::Commit<'_>,
     tree: &Tree<'_>,
+    visit: &mut dyn FnMut(&[u8], Oid),
     problems: &mut Vec<Problem>,
-) -> Vec<(Oid, String)> {
+) {
     let parents: Vec<Tree<'_>> = commit.parents().filter_map(|p| p.tree().ok()).collect();
-    let mut out = Vec::new();
+    let in_a_parent = |path: &str, id: Oid| {
+        parents
+            .iter()
+            .any(|p| p.get_path(std::path::Path::new(path)).is_ok_and(|e| e.id() == id))
+    };
     let result = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-        if entry.kind() != Some(ObjectType::Blob) || entry.filemode() == 0o120000 {
-            // Skip a subtree every parent shares: nothing in it is new.
-            if entry.kind() == Some(ObjectType::Tree) && !parents.is_empty() {
-                let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
-                let shared = parents.iter().any(|p| {
-                    p.get_path(std::path::Path::new(&path))
-                        .is_ok_and(|e| e.id() == entry.id())
-                });
-                if shared {
-                    return TreeWalkResult::Skip;
-                }
-            }
-            return TreeWalkResult::Ok;
-        }
         let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
-        let in_parent = parents.iter().any(|p| {
-            p.get_path(std::path::Path::new(&path))
-                .is_ok_and(|e| e.id() == entry.id())
-        });
-        if !in_parent {
-            out.push((entry.id(), path));
+        match entry.kind() {
+            // A subtree every parent shares holds nothing new.
+            Some(ObjectType::Tree) if !parents.is_empty() && in_a_parent(&path, entry.id()) => TreeWalkResult::Skip,
+            Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
+                if !in_a_parent(&path, entry.id()) {
+                    visit(path.as_bytes(), entry.id());
+                }
+                TreeWalkResult::Ok
+            }
+            _ => TreeWalkResult::Ok,
         }
-        TreeWalkResult::Ok
     });
     if let Err(e) = result {
         problems.push(problem(
@@ -248,7 +254,6 @@ fn introduced_by(
             format!("commit {}: cannot read its tree: {}", commit.id(), e.message()),
         ));
     }
-    out
 }
 
 fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
