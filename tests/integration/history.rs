@@ -264,3 +264,86 @@ fn staged_renames_deletions_and_binaries_do_not_report_old_content() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(report["summary"]["skipped"]["binary"], 1);
 }
+
+#[test]
+fn bare_repositories_and_linked_worktrees_work() {
+    let s = Sandbox::git_repo();
+    s.write("k.txt", fake_key("llm", 20));
+    let id = s.commit("k");
+    s.git(&["clone", "-q", "--bare", ".", "bare.git"]);
+    let (run, report) = s.json_of("history", &["bare.git"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(credited(&report), vec![("k.txt".into(), id.clone(), KEY_RULE.into())]);
+
+    s.git(&["worktree", "add", "-q", "wt", "-b", "wt-branch"]);
+    s.write("wt/new.txt", fake_key("dns", 21));
+    s.git(&["-C", "wt", "add", "new.txt"]);
+    let (run, report) = s.json_of("staged", &["wt"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        pairs(&report, "path", "rule_id"),
+        vec![("new.txt".into(), KEY_RULE.into())]
+    );
+}
+
+#[test]
+fn staged_on_a_detached_head_and_with_a_submodule() {
+    let sub = Sandbox::git_repo();
+    sub.write("lib.txt", fake_key("gpu", 22));
+    sub.commit("lib");
+    let s = Sandbox::git_repo();
+    s.write("a.txt", "a\n");
+    s.commit("a");
+    s.git(&["checkout", "-q", "--detach"]);
+    let url = format!("file://{}", sub.path().display());
+    s.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &url,
+        "vendor/lib",
+    ]);
+    s.write("b.txt", "b\n");
+    s.git(&["add", "b.txt"]);
+    let (run, report) = s.json_of("staged", &[]);
+    assert_eq!(
+        run.code, 0,
+        "a submodule's content is its own repository's business: {}",
+        run.stdout
+    );
+    assert_eq!(report["summary"]["files"], 2, ".gitmodules and b.txt");
+    let (run, _) = s.json_of("history", &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn a_missing_or_corrupt_object_is_reported_and_the_rest_is_scanned() {
+    let s = Sandbox::git_repo();
+    s.write("keep.txt", fake_key("storage", 23));
+    s.write("lost.txt", "this blob will be lost\n");
+    s.write("bad.txt", "this blob will be corrupted\n");
+    let id = s.commit("three files");
+    let object = |name: &str| {
+        let oid = s.git(&["rev-parse", &format!("HEAD:{name}")]).trim().to_string();
+        s.join(&format!(".git/objects/{}/{}", &oid[..2], &oid[2..]))
+    };
+    std::fs::remove_file(object("lost.txt")).unwrap();
+    let bad = object("bad.txt");
+    let mut perms = std::fs::metadata(&bad).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&bad, perms).unwrap();
+    std::fs::write(&bad, b"not zlib at all").unwrap();
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "the key is still found: {}", run.stderr);
+    assert_eq!(credited(&report), vec![("keep.txt".into(), id, KEY_RULE.into())]);
+    assert!(
+        run.stderr.contains("wayscan: warning: lost.txt: blob"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("wayscan: warning: bad.txt: blob"), "{}", run.stderr);
+    assert_eq!(report["summary"]["errors"], 2);
+}
