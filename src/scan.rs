@@ -57,6 +57,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An outcome that only says why nothing could be scanned.
+    fn fatal(path: &std::path::Path, message: String) -> Outcome {
+        Outcome {
+            problems: vec![Problem {
+                path: path.display().to_string(),
+                message,
+                fatal: true,
+            }],
+            ..Outcome::default()
+        }
+    }
+
     /// Whether something the user asked for could not be scanned at all.
     pub fn has_fatal_problem(&self) -> bool {
         self.problems.iter().any(|p| p.fatal)
@@ -147,10 +159,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     skipped.sort();
     problems.sort();
-    let mut by_reason = BTreeMap::new();
-    for skip in &skipped {
-        *by_reason.entry(skip.reason).or_insert(0) += 1;
-    }
+    let by_reason = count_skips(&skipped);
     Outcome {
         findings,
         skipped,
@@ -177,14 +186,7 @@ pub fn scan_history(
     progress: bool,
 ) -> Outcome {
     let started = Instant::now();
-    let fatal = |message: String| Outcome {
-        problems: vec![Problem {
-            path: repo_path.display().to_string(),
-            message,
-            fatal: true,
-        }],
-        ..Outcome::default()
-    };
+    let fatal = |message: String| Outcome::fatal(repo_path, message);
     let repo = match git2::Repository::discover(repo_path) {
         Ok(repo) => repo,
         Err(e) => return fatal(format!("not a git repository: {}", e.message())),
@@ -298,10 +300,7 @@ pub fn scan_history(
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome.skipped.sort();
     outcome.problems.sort();
-    let mut by_reason = BTreeMap::new();
-    for skip in &outcome.skipped {
-        *by_reason.entry(skip.reason).or_insert(0) += 1;
-    }
+    let by_reason = count_skips(&outcome.skipped);
     outcome.stats = Stats {
         unit: Unit::Blob,
         files: scanned,
@@ -311,6 +310,15 @@ pub fn scan_history(
         elapsed: started.elapsed(),
     };
     outcome
+}
+
+/// How many files were skipped for each reason.
+fn count_skips(skipped: &[Skip]) -> BTreeMap<SkipReason, u64> {
+    let mut by_reason = BTreeMap::new();
+    for skip in skipped {
+        *by_reason.entry(skip.reason).or_insert(0) += 1;
+    }
+    by_reason
 }
 
 enum BlobResult {
@@ -375,14 +383,7 @@ fn limit_git_memory() {
 /// rule names (a staged `.env` is about to be tracked).
 pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size: u64) -> Outcome {
     let started = Instant::now();
-    let fatal = |message: String| Outcome {
-        problems: vec![Problem {
-            path: repo_path.display().to_string(),
-            message,
-            fatal: true,
-        }],
-        ..Outcome::default()
-    };
+    let fatal = |message: String| Outcome::fatal(repo_path, message);
     let repo = match git2::Repository::discover(repo_path) {
         Ok(repo) => repo,
         Err(e) => return fatal(format!("not a git repository: {}", e.message())),
@@ -438,9 +439,7 @@ pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size:
     }
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome.skipped.sort();
-    for skip in &outcome.skipped {
-        *outcome.stats.skipped.entry(skip.reason).or_insert(0) += 1;
-    }
+    outcome.stats.skipped = count_skips(&outcome.skipped);
     outcome.stats.unit = Unit::File;
     outcome.stats.files = scanned;
     outcome.stats.bytes = bytes;
