@@ -88,14 +88,7 @@ rm -rf "$out" && mkdir -p "$out"
 : >"$out/timings.tsv"
 
 say "history of $BENCH_REPO: $(git --git-dir="$BENCH_REPO" rev-list --all --count) commits"
-say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-say "warm-up (untimed)"
-for tool in $TOOLS; do timed "$tool" warmup; done
-for ((r = 1; r <= RUNS; r++)); do
-  say "round $r/$RUNS"
-  for tool in $TOOLS; do timed "$tool" "$r"; done
-done
-say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+run_rounds
 
 staged_repo
 say "staged mode, median of $STAGED_RUNS runs on a one-file change"

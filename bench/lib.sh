@@ -102,3 +102,17 @@ timed() {
   [[ "$run" == warmup ]] || printf '%s\t%s\t%s\t%s\t%s\n' "$tool" "$run" "$wall" "$rss" "$rc" >>"$out/timings.tsv"
 }
 
+
+# One untimed warm-up per tool, then RUNS rounds taking the tools in turn, so that a
+# slow phase of the machine hits all tools alike. The 1-minute load average is printed
+# before (near 0 on a quiet machine) and after (about 2: the scanners themselves).
+run_rounds() {
+  say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  say "warm-up (untimed)"
+  for tool in $TOOLS; do timed "$tool" warmup; done
+  for ((r = 1; r <= RUNS; r++)); do
+    say "round $r/$RUNS"
+    for tool in $TOOLS; do timed "$tool" "$r"; done
+  done
+  say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}

@@ -128,13 +128,5 @@ mkdir -p "$out"
 # 1-minute load average is printed before the runs (should be near 0 on a quiet
 # machine) and after them (then about 2 from the scanners themselves), so a noisy run
 # can be recognised.
-say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-say "warm-up (untimed)"
-for tool in $TOOLS; do timed "$tool" warmup; done
-for ((r = 1; r <= RUNS; r++)); do
-  say "round $r/$RUNS"
-  for tool in $TOOLS; do timed "$tool" "$r"; done
-done
-
-say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+run_rounds
 "$PYTHON" "$here/bench.py" report "$BENCH_DIR" "$corpus_bytes" "$du_bytes"
