@@ -195,7 +195,7 @@ pub fn scan_history(
     let wanted = |path: &str| file_rules.iter().any(|r| r.matches_path(path));
     let git_dir = repo.path().to_path_buf();
     drop(repo);
-    limit_git_memory();
+    tune_libgit2();
     let bar = progress.then(progress_bar);
     let bytes = AtomicU64::new(0);
     let suppressed = AtomicU64::new(0);
@@ -367,9 +367,13 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
-/// Caps libgit2's object cache (default 256 MB per repository handle, and each worker
-/// has one) and its mapped pack windows, which otherwise dominate peak memory.
-fn limit_git_memory() {
+/// Sets libgit2 up for reading a whole history once: no SHA-1 re-check of every
+/// object read (measured at 39% of a full-history scan of git's own repository; a
+/// damaged object still fails to inflate and is reported), and caps on its object
+/// cache (default 256 MB per repository handle, and each worker has one) and mapped
+/// pack windows.
+fn tune_libgit2() {
+    git2::opts::strict_hash_verification(false);
     // SAFETY: these set process-wide libgit2 options; they are called before the
     // scan's threads open repositories, and libgit2 guards them with its own lock.
     unsafe {
