@@ -12,6 +12,27 @@ use crate::finding::CommitInfo;
 use crate::input::Problem;
 use git2::{ObjectType, Oid, Repository, Sort, Tree, TreeWalkMode, TreeWalkResult};
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Object ids are SHA-1 digests, already uniformly spread: their first 8 bytes are a
+/// hash. SipHash over all 20, for each of a hundred million tree entries, is not.
+#[derive(Default)]
+struct OidHasher(u64);
+
+impl Hasher for OidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Oid hashes as its byte slice (length first, then the 20 bytes).
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+}
+
+type OidSet = HashSet<Oid, BuildHasherDefault<OidHasher>>;
 
 /// Which commits to read.
 #[derive(Debug, Clone, Default)]
@@ -72,8 +93,8 @@ pub fn enumerate(
         }
         (None, None) => push_all_refs(repo, &mut walk, selection.stash, &mut history.problems)?,
     }
-    let mut seen_trees: HashSet<Oid> = HashSet::new();
-    let mut seen_blobs: HashSet<Oid> = HashSet::new();
+    let mut seen_trees = OidSet::default();
+    let mut seen_blobs = OidSet::default();
     let mut seen_files: HashSet<Vec<u8>> = HashSet::new();
     let mut path = Vec::with_capacity(256);
     for id in walk {
@@ -185,7 +206,7 @@ fn walk_new_trees(
     repo: &Repository,
     tree: &Tree<'_>,
     path: &mut Vec<u8>,
-    seen_trees: &mut HashSet<Oid>,
+    seen_trees: &mut OidSet,
     visit: &mut dyn FnMut(&[u8], Oid),
     problems: &mut Vec<Problem>,
 ) {
