@@ -374,6 +374,8 @@ fn progress_bar() -> indicatif::ProgressBar {
 /// pack windows.
 fn tune_libgit2() {
     git2::opts::strict_hash_verification(false);
+    // Every tree, commit and blob is read once: libgit2's object cache only costs.
+    git2::opts::enable_caching(false);
     // SAFETY: these set process-wide libgit2 options; they are called before the
     // scan's threads open repositories, and libgit2 guards them with its own lock.
     unsafe {
