@@ -98,7 +98,7 @@ k=$(median_ms "$KINGFISHER_BIN" scan . --staged --no-validate --no-update-check 
 printf 'staged\t%s\t%s\t%s\n' "$w" "$g" "$k" >"$out/staged.tsv"
 
 "$PYTHON" - "$out/timings.tsv" "$out/staged.tsv" "$out" <<'EOF'
-import glob, statistics, sys
+import glob, re, statistics, sys
 rows = [line.split("\t") for line in open(sys.argv[1]) if line.strip()]
 tools = {}
 for tool, _run, wall, rss, _rc in rows:
@@ -117,7 +117,7 @@ if "wayscan" in tools:
     # it cannot read (a partial clone's missing blobs): then its time is not a
     # full-history time, and the ratio above means nothing.
     for log in sorted(glob.glob(f"{sys.argv[3]}/gitleaks.[0-9]*.log")):
-        text = open(log, errors="replace").read()
+        text = re.sub(r"\x1b\[[0-9;]*m", "", open(log, errors="replace").read())
         if "unable to read" in text:
             scanned = [l for l in text.splitlines() if "commits scanned" in l]
             print(f"WARNING: gitleaks stopped early at a missing object ({scanned[-1].split('INF')[-1].strip() if scanned else '?'}); its time is not comparable")
