@@ -261,42 +261,48 @@ pub fn scan_history(
     // (commit index, finding); the same leak in several blobs of one path (a key
     // that survived edits around it) is one finding, credited to its first commit.
     let mut by_fingerprint: BTreeMap<String, (usize, Finding)> = BTreeMap::new();
-    let mut keep = |commit: usize, mut finding: Finding| {
-        finding.commit = Some(history.commits[commit].clone());
-        match by_fingerprint.get(&finding.fingerprint) {
-            Some((earlier, _)) if *earlier <= commit => {}
-            _ => {
-                by_fingerprint.insert(finding.fingerprint.clone(), (commit, finding));
-            }
+    let mut keep = |commit: usize, finding: Finding| match by_fingerprint.get(&finding.fingerprint) {
+        Some((earlier, _)) if *earlier <= commit => {}
+        _ => {
+            by_fingerprint.insert(finding.fingerprint.clone(), (commit, finding));
         }
     };
     let mut scanned = 0;
-    for (intro, result) in &results {
+    for (intro, result) in results {
         match result {
             BlobResult::Scanned(findings) => {
                 scanned += 1;
                 for finding in findings {
-                    keep(intro.commit, finding.clone());
+                    keep(intro.commit, finding);
                 }
             }
             BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
                 path: format!("{} (blob {})", intro.path, &intro.blob.to_string()[..12]),
-                reason: *reason,
+                reason,
             }),
             BlobResult::Failed(message) => outcome.problems.push(Problem {
-                path: intro.path.clone(),
-                message: message.clone(),
+                path: intro.path,
+                message,
                 fatal: false,
             }),
         }
     }
+    // Commit metadata is read here, for the commits findings point to, not for every
+    // commit of the history.
+    let repo = git2::Repository::open(&git_dir).ok();
+    let info = |index: usize| history::commit_info(repo.as_ref(), history.commits[index]);
     for file in &history.files {
         if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&file.path)) {
-            let commit = &history.commits[file.commit];
-            keep(file.commit, dotenv::committed(rule, &file.path, commit));
+            keep(file.commit, dotenv::committed(rule, &file.path, &info(file.commit)));
         }
     }
-    outcome.findings = by_fingerprint.into_values().map(|(_, f)| f).collect();
+    outcome.findings = by_fingerprint
+        .into_values()
+        .map(|(commit, mut finding)| {
+            finding.commit = Some(info(commit));
+            finding
+        })
+        .collect();
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome.skipped.sort();
     outcome.problems.sort();

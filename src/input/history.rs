@@ -57,7 +57,9 @@ pub struct Introduced {
 /// What enumeration learnt besides the blobs it streamed.
 #[derive(Debug, Default)]
 pub struct History {
-    pub commits: Vec<CommitInfo>,
+    /// Every commit visited, oldest first. Author and date are read only for the few
+    /// that findings point to ([`commit_info`]).
+    pub commits: Vec<Oid>,
     /// Paths (with the commit that first added each) that `wanted_path` accepted,
     /// whatever their content: the `.env` files ever committed.
     pub files: Vec<Introduced>,
@@ -117,7 +119,7 @@ pub fn enumerate(
             }
         };
         let index = history.commits.len();
-        history.commits.push(commit_info(&commit));
+        history.commits.push(id);
         let tree = match commit.tree() {
             Ok(tree) => tree,
             Err(e) => {
@@ -277,7 +279,20 @@ fn introduced_by(
     }
 }
 
-fn commit_info(commit: &git2::Commit<'_>) -> CommitInfo {
+/// Author, email and date of commit `id`; the id alone when it cannot be read.
+pub fn commit_info(repo: Option<&Repository>, id: Oid) -> CommitInfo {
+    match repo.map(|r| r.find_commit(id)) {
+        Some(Ok(commit)) => info_of(&commit),
+        _ => CommitInfo {
+            id: id.to_string(),
+            author_name: String::new(),
+            author_email: String::new(),
+            date: String::new(),
+        },
+    }
+}
+
+fn info_of(commit: &git2::Commit<'_>) -> CommitInfo {
     let author = commit.author();
     CommitInfo {
         id: commit.id().to_string(),
