@@ -9,6 +9,8 @@ pub mod gitignore;
 pub mod history;
 pub mod lineage;
 pub mod objects;
+pub mod odb;
+pub mod packs;
 pub mod staged;
 
 use serde::Serialize;

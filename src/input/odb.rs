@@ -1,0 +1,235 @@
+//! A repository's object store as one numbered table, read in whole passes.
+//!
+//! Every object of every pack (and of the alternates' packs) and every loose object
+//! gets a dense number, so the history's graph is kept in plain arrays instead of maps
+//! keyed by 20-byte ids. A pass hands each wanted object to a visitor once: packs are
+//! decoded in pack order by [`packs`](crate::input::packs); what they could not
+//! deliver (loose objects, a damaged pack) is read one by one through libgit2.
+
+use crate::input::objects::RawId;
+use crate::input::packs::{self, Kind, Pack};
+use crate::input::Problem;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+/// Object ids are SHA-1 digests, already uniformly spread: their first 8 bytes are a
+/// hash. SipHash over all 20, for each of a hundred million tree entries, is not.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Ids hash as their byte slice (length first, then the 20 bytes).
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+}
+
+pub type IdMap<V> = HashMap<RawId, V, BuildHasherDefault<IdHasher>>;
+
+/// The objects of one repository, numbered.
+pub struct ObjectStore {
+    git_dir: PathBuf,
+    packs: Vec<Pack>,
+    ids: Vec<RawId>,
+    numbers: IdMap<u32>,
+}
+
+impl ObjectStore {
+    /// Lists the objects of the repository at `git_dir` (its common directory for a
+    /// worktree). A pack that cannot be opened is a problem; its objects are then not
+    /// in the table, and show as missing where trees name them.
+    pub fn open(git_dir: &Path, common_dir: &Path) -> (ObjectStore, Vec<Problem>) {
+        let objects = common_dir.join("objects");
+        let mut problems = Vec::new();
+        let mut packs = Vec::new();
+        for idx in packs::pack_indexes(&objects) {
+            match Pack::open(&idx) {
+                Ok(pack) => packs.push(pack),
+                Err(message) => problems.push(Problem {
+                    path: idx.display().to_string(),
+                    message,
+                    fatal: false,
+                }),
+            }
+        }
+        let mut store = ObjectStore {
+            git_dir: git_dir.to_path_buf(),
+            packs,
+            ids: Vec::new(),
+            numbers: IdMap::default(),
+        };
+        let pack_ids: Vec<RawId> = store.packs.iter().flat_map(|p| p.ids()).collect();
+        for id in pack_ids.into_iter().chain(loose_ids(&objects)) {
+            store.insert(id);
+        }
+        (store, problems)
+    }
+
+    fn insert(&mut self, id: RawId) {
+        let next = self.ids.len() as u32;
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.numbers.entry(id) {
+            slot.insert(next);
+            self.ids.push(id);
+        }
+    }
+
+    /// How many distinct objects the repository holds.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The number of object `id`, if the repository has it.
+    pub fn number(&self, id: &RawId) -> Option<u32> {
+        self.numbers.get(id).copied()
+    }
+
+    pub fn id(&self, number: u32) -> &RawId {
+        &self.ids[number as usize]
+    }
+
+    /// Hands every object `wanted` accepts to a clone of `visit`, once, on `threads`
+    /// threads, with its number, kind and content. Returns what could not be read.
+    pub fn read_all<V>(&self, threads: usize, wanted: &(dyn Fn(u32) -> bool + Sync), visit: V) -> Read
+    where
+        V: FnMut(u32, Kind, &[u8]) + Send + Clone,
+    {
+        // An object in two packs (or in a pack and loose) is visited from the first.
+        let claimed: Vec<AtomicBool> = (0..self.ids.len()).map(|_| AtomicBool::new(false)).collect();
+        let claim = |number: u32| !claimed[number as usize].swap(true, Ordering::Relaxed);
+        let mut problems = Vec::new();
+        for pack in &self.packs {
+            let select = |id: &RawId| self.number(id).filter(|&n| wanted(n));
+            let mut visit = visit.clone();
+            let result = pack.traverse(threads, &select, move |kind, number, data| {
+                if claim(number) {
+                    visit(number, kind, data);
+                }
+            });
+            let message = match result {
+                Ok(0) => continue,
+                Ok(1) => "an object is damaged (its bytes do not match the pack index); \
+                          reading it one by one"
+                    .to_string(),
+                Ok(damaged) => format!(
+                    "{damaged} objects are damaged (their bytes do not match the pack index) or deltas \
+                     of one; reading them one by one"
+                ),
+                Err(message) => format!("{message}; reading its objects one by one"),
+            };
+            problems.push(Problem {
+                path: pack.path().display().to_string(),
+                message,
+                fatal: false,
+            });
+        }
+        // Loose objects, and what a damaged pack did not deliver.
+        let rest: Vec<u32> = (0..self.ids.len() as u32)
+            .filter(|&n| wanted(n) && !claimed[n as usize].load(Ordering::Relaxed))
+            .collect();
+        if rest.is_empty() {
+            return Read {
+                problems,
+                failed: Vec::new(),
+            };
+        }
+        let failures = Mutex::new(Vec::new());
+        // Each worker takes its own visitor and its own repository handle.
+        let visitors = Mutex::new(visit);
+        let init = || {
+            let visit = visitors.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            (git2::Repository::open(&self.git_dir).ok(), visit)
+        };
+        let read_one = |(repo, visit): &mut (Option<git2::Repository>, V), number: u32| {
+            let read = |repo: &git2::Repository| {
+                let odb = repo.odb()?;
+                let object = odb.read(git2::Oid::from_bytes(self.id(number))?)?;
+                Ok::<_, git2::Error>((object.kind(), object.data().to_vec()))
+            };
+            let result = match repo {
+                Some(repo) => read(repo).map_err(|e| e.message().to_string()),
+                None => Err("cannot open the repository".to_string()),
+            };
+            match result {
+                Ok((kind, data)) => {
+                    let kind = match kind {
+                        git2::ObjectType::Commit => Kind::Commit,
+                        git2::ObjectType::Tree => Kind::Tree,
+                        git2::ObjectType::Blob => Kind::Blob,
+                        _ => Kind::Tag,
+                    };
+                    if claim(number) {
+                        visit(number, kind, &data);
+                    }
+                }
+                Err(message) => failures
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((number, message)),
+            }
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build();
+        let run = || rest.par_iter().for_each_init(init, |state, &n| read_one(state, n));
+        match pool {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        }
+        Read {
+            problems,
+            failed: failures.into_inner().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+}
+
+/// What a pass could not read.
+pub struct Read {
+    /// Packs that could not be decoded (their objects were then read one by one).
+    pub problems: Vec<Problem>,
+    /// Objects that could not be read at all, by number, with the reason.
+    pub failed: Vec<(u32, String)>,
+}
+
+/// The ids of the loose objects under `objects` (`ab/cdef…`).
+fn loose_ids(objects: &Path) -> Vec<RawId> {
+    let mut ids = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(objects) else {
+        return ids;
+    };
+    for dir in dirs.filter_map(Result::ok) {
+        let prefix = dir.file_name();
+        let prefix = prefix.as_encoded_bytes();
+        if prefix.len() != 2 {
+            continue;
+        }
+        let Ok(files) = std::fs::read_dir(dir.path()) else {
+            continue;
+        };
+        for file in files.filter_map(Result::ok) {
+            let mut hex = prefix.to_vec();
+            hex.extend_from_slice(file.file_name().as_encoded_bytes());
+            if let Some(id) = crate::input::objects::parse_hex(&hex) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.sort_unstable();
+    ids
+}
+
+/// An id as 40 hexadecimal digits.
+pub fn hex(id: &RawId) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
