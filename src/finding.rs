@@ -103,6 +103,14 @@ impl Finding {
         }
     }
 
+    /// Places a finding made on content alone (a history blob, scanned before its
+    /// path was known) at `path`, whose part of the fingerprint changes with it.
+    pub fn move_to(&mut self, path: String) {
+        let secret = self.secret.as_ref().map_or("", |s| s.value.expose());
+        self.fingerprint = fingerprint(&self.rule_id, secret, &path);
+        self.path = path;
+    }
+
     /// A finding about a whole file, at its first line.
     pub fn file_level(
         rule: &Rule,

@@ -1,38 +1,16 @@
-//! Git history: every blob reachable from the chosen refs, each listed once, with the
-//! commit and path that introduced it.
+//! Git history through libgit2: the refs a scan starts from, the blobs a commit range
+//! introduced, and commit metadata.
 //!
-//! Whole history: commits are visited oldest first and every tree is read once (a tree
-//! seen in an earlier commit holds nothing new), so the first commit whose tree holds
-//! a blob is the one credited with it. A range (`A..B`): each commit in the range is
-//! compared with its parents, and a blob counts as introduced where no parent has it
-//! at that path; for a merge, that is what the merge itself wrote (a conflict's
-//! resolution).
+//! A whole history is read pass by pass from the object store instead (see
+//! [`odb`](crate::input::odb) and [`lineage`](crate::input::lineage)); a range (`A..B`,
+//! a pull request) is a few commits, each compared with its parents here: a blob counts
+//! as introduced where no parent has it at that path; for a merge, that is what the
+//! merge itself wrote (a conflict's resolution).
 
 use crate::finding::CommitInfo;
 use crate::input::Problem;
 use git2::{ObjectType, Oid, Repository, Sort, Tree, TreeWalkMode, TreeWalkResult};
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Object ids are SHA-1 digests, already uniformly spread: their first 8 bytes are a
-/// hash. SipHash over all 20, for each of a hundred million tree entries, is not.
-#[derive(Default)]
-struct OidHasher(u64);
-
-impl Hasher for OidHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Oid hashes as its byte slice (length first, then the 20 bytes).
-        for &b in bytes.iter().take(8) {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-}
-
-type OidSet = HashSet<Oid, BuildHasherDefault<OidHasher>>;
 
 /// Which commits to read.
 #[derive(Debug, Clone, Default)]
@@ -66,12 +44,12 @@ pub struct History {
     pub problems: Vec<Problem>,
 }
 
-/// Lists the blobs of `selection` in `repo`, handing each new one to `on_blob` as soon
-/// as it is found, so scanning overlaps enumeration. `wanted_path` picks the paths
+/// Lists the blobs the commits of `range` introduced, handing each to `on_blob` as
+/// soon as it is found, so scanning overlaps enumeration. `wanted_path` picks the paths
 /// reported as files (file rules).
-pub fn enumerate(
+pub fn enumerate_range(
     repo: &Repository,
-    selection: &Selection,
+    range: &str,
     wanted_path: &dyn Fn(&str) -> bool,
     on_blob: &mut dyn FnMut(Introduced),
 ) -> Result<History, String> {
@@ -80,25 +58,11 @@ pub fn enumerate(
         .map_err(|e| format!("cannot walk the history: {}", e.message()))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(|e| e.message().to_string())?;
+    walk.push_range(range)
+        .map_err(|e| format!("bad range {range:?}: {}", e.message()))?;
     let mut history = History::default();
-    match (&selection.range, &selection.branch) {
-        (Some(range), _) => {
-            walk.push_range(range)
-                .map_err(|e| format!("bad range {range:?}: {}", e.message()))?;
-        }
-        (None, Some(branch)) => {
-            let commit = repo
-                .revparse_single(branch)
-                .and_then(|o| o.peel_to_commit())
-                .map_err(|e| format!("unknown branch or ref {branch:?}: {}", e.message()))?;
-            walk.push(commit.id()).map_err(|e| e.message().to_string())?;
-        }
-        (None, None) => push_all_refs(repo, &mut walk, selection.stash, &mut history.problems)?,
-    }
-    let mut seen_trees = OidSet::default();
-    let mut seen_blobs = OidSet::default();
+    let mut seen_blobs = HashSet::new();
     let mut seen_files: HashSet<Vec<u8>> = HashSet::new();
-    let mut path = Vec::with_capacity(256);
     for id in walk {
         let id = match id {
             Ok(id) => id,
@@ -131,10 +95,7 @@ pub fn enumerate(
             }
         };
         let files = &mut history.files;
-        // Paths are built in one reused buffer: a new tree lists every entry again, and
-        // only the few new blobs and wanted paths become strings.
         let mut visit = |path: &[u8], blob: Oid| {
-            let new_blob = seen_blobs.insert(blob);
             let text = String::from_utf8_lossy(path);
             if wanted_path(&text) && seen_files.insert(path.to_vec()) {
                 files.push(Introduced {
@@ -143,7 +104,7 @@ pub fn enumerate(
                     commit: index,
                 });
             }
-            if new_blob {
+            if seen_blobs.insert(blob) {
                 on_blob(Introduced {
                     blob,
                     path: text.into_owned(),
@@ -151,32 +112,25 @@ pub fn enumerate(
                 });
             }
         };
-        if selection.range.is_some() {
-            introduced_by(repo, &commit, &tree, &mut visit, &mut history.problems);
-        } else {
-            path.clear();
-            walk_new_trees(
-                repo,
-                &tree,
-                &mut path,
-                &mut seen_trees,
-                &mut visit,
-                &mut history.problems,
-            );
-        }
+        introduced_by(repo, &commit, &tree, &mut visit, &mut history.problems);
     }
     Ok(history)
 }
 
-fn push_all_refs(
-    repo: &Repository,
-    walk: &mut git2::Revwalk<'_>,
-    stash: bool,
-    problems: &mut Vec<Problem>,
-) -> Result<(), String> {
+/// The commits a whole-history scan starts from: `selection.branch`, or every ref
+/// (tags and remote-tracking refs too; `refs/stash` when asked).
+pub fn tips(repo: &Repository, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Vec<Oid>, String> {
+    if let Some(branch) = &selection.branch {
+        let commit = repo
+            .revparse_single(branch)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| format!("unknown branch or ref {branch:?}: {}", e.message()))?;
+        return Ok(vec![commit.id()]);
+    }
     let refs = repo
         .references()
         .map_err(|e| format!("cannot list refs: {}", e.message()))?;
+    let mut tips = Vec::new();
     for reference in refs {
         let reference = match reference {
             Ok(r) => r,
@@ -186,60 +140,21 @@ fn push_all_refs(
             }
         };
         let name = reference.name().unwrap_or("").to_string();
-        if name == "refs/stash" && !stash {
+        if name == "refs/stash" && !selection.stash {
             continue;
         }
         match reference.peel_to_commit() {
-            Ok(commit) => {
-                if let Err(e) = walk.push(commit.id()) {
-                    problems.push(problem(repo, format!("ref {name}: {}", e.message())));
-                }
-            }
+            Ok(commit) => tips.push(commit.id()),
             // Tags of trees or blobs, and symbolic refs to nothing: not history.
             Err(e) if e.code() == git2::ErrorCode::InvalidSpec || e.class() == git2::ErrorClass::Object => {}
             Err(e) => problems.push(problem(repo, format!("ref {name}: {}", e.message()))),
         }
     }
-    Ok(())
-}
-
-/// Calls `visit` with each blob of `tree` under trees not seen before, and its path.
-fn walk_new_trees(
-    repo: &Repository,
-    tree: &Tree<'_>,
-    path: &mut Vec<u8>,
-    seen_trees: &mut OidSet,
-    visit: &mut dyn FnMut(&[u8], Oid),
-    problems: &mut Vec<Problem>,
-) {
-    if !seen_trees.insert(tree.id()) {
-        return;
+    // A detached HEAD is history too, though no branch names it.
+    if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
+        tips.push(head.id());
     }
-    for entry in tree.iter() {
-        let len = path.len();
-        path.extend_from_slice(entry.name_bytes());
-        match entry.kind() {
-            Some(ObjectType::Tree) if !seen_trees.contains(&entry.id()) => match repo.find_tree(entry.id()) {
-                Ok(sub) => {
-                    path.push(b'/');
-                    walk_new_trees(repo, &sub, path, seen_trees, visit, problems);
-                }
-                Err(e) => problems.push(problem(
-                    repo,
-                    format!(
-                        "{}: missing tree {}: {}",
-                        String::from_utf8_lossy(path),
-                        entry.id(),
-                        e.message()
-                    ),
-                )),
-            },
-            // Regular files only: symbolic links hold a path, submodules a commit.
-            Some(ObjectType::Blob) if entry.filemode() != 0o120000 => visit(path, entry.id()),
-            _ => {}
-        }
-        path.truncate(len);
-    }
+    Ok(tips)
 }
 
 /// Calls `visit` with each blob `commit` wrote that none of its parents has at the

@@ -199,6 +199,18 @@ impl Rule {
     /// A file rule's `keywords`, if any, are a prefilter: a path holds one of them
     /// (as written) before the regex runs. History scans test every path of every
     /// tree, over a hundred million on a large repository.
+    /// Whether a file named `name` may match, by the keywords alone: a history scan
+    /// asks this of every file of every tree, and builds the full path for
+    /// [`matches_path`](Rule::matches_path) only when it may.
+    pub fn may_match_name(&self, name: &[u8]) -> bool {
+        self.spec.keywords.is_empty()
+            || self
+                .spec
+                .keywords
+                .iter()
+                .any(|k| memchr::memmem::find(name, k.as_bytes()).is_some())
+    }
+
     pub fn matches_path(&self, path: &str) -> bool {
         let bytes = path.as_bytes();
         let prefilter = self.spec.keywords.is_empty()

@@ -5,15 +5,17 @@ use crate::dotenv::{self, GitignoreFix};
 use crate::filter::inline;
 use crate::finding::Finding;
 use crate::input::fs::{self, DisplayPaths, Event, WalkOptions};
-use crate::input::{content, history, staged, Problem, Skip, SkipReason};
+use crate::input::{content, staged, Problem, Skip, SkipReason};
 use crate::location::Locator;
 use crate::matcher::Matcher;
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+mod history;
+pub use history::scan_history;
 
 /// What a scan's items are: files of a tree, or blobs of a history.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -176,218 +178,13 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     }
 }
 
-/// Scans every blob of a repository's history (or of a range) once, crediting each
-/// finding to the commit that introduced it.
-pub fn scan_history(
-    matcher: &Matcher<'_>,
-    repo_path: &std::path::Path,
-    selection: &history::Selection,
-    options: &WalkOptions,
-    progress: bool,
-) -> Outcome {
-    let started = Instant::now();
-    let fatal = |message: String| Outcome::fatal(repo_path, message);
-    let repo = match git2::Repository::discover(repo_path) {
-        Ok(repo) => repo,
-        Err(e) => return fatal(format!("not a git repository: {}", e.message())),
-    };
-    let file_rules: Vec<_> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
-    let wanted = |path: &str| file_rules.iter().any(|r| r.matches_path(path));
-    let git_dir = repo.path().to_path_buf();
-    drop(repo);
-    tune_libgit2();
-    let bar = progress.then(progress_bar);
-    let bytes = AtomicU64::new(0);
-    let suppressed = AtomicU64::new(0);
-
-    // Enumeration (one thread, reading trees) feeds the scanners (the pool, reading
-    // and matching blobs) through a bounded channel, so the two overlap.
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<history::Introduced>(4096);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build();
-    let (enumerated, results) = std::thread::scope(|scope| {
-        let producer = scope.spawn(|| {
-            let sender = sender;
-            let repo =
-                git2::Repository::open(&git_dir).map_err(|e| format!("cannot open the repository: {}", e.message()))?;
-            history::enumerate(&repo, selection, &wanted, &mut |intro| {
-                // A closed channel means the scanners are gone; nothing to do.
-                let _ = sender.send(intro);
-            })
-        });
-        let scan_all = || -> Vec<(history::Introduced, BlobResult)> {
-            receiver
-                .into_iter()
-                .par_bridge()
-                .map_init(
-                    || git2::Repository::open(&git_dir).ok(),
-                    |repo, intro| {
-                        let result = scan_blob(
-                            matcher,
-                            repo.as_ref(),
-                            &intro,
-                            options.max_file_size,
-                            &bytes,
-                            &suppressed,
-                        );
-                        if let Some(bar) = &bar {
-                            bar.inc(1);
-                        }
-                        (intro, result)
-                    },
-                )
-                .collect()
-        };
-        let results = match pool {
-            Ok(pool) => pool.install(scan_all),
-            Err(_) => scan_all(),
-        };
-        let enumerated = producer
-            .join()
-            .unwrap_or_else(|_| Err("history enumeration failed".into()));
-        (enumerated, results)
-    });
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
-    let history = match enumerated {
-        Ok(history) => history,
-        Err(message) => return fatal(message),
-    };
-
-    let mut outcome = Outcome {
-        problems: history.problems,
-        ..Outcome::default()
-    };
-    // (commit index, finding); the same leak in several blobs of one path (a key
-    // that survived edits around it) is one finding, credited to its first commit.
-    let mut by_fingerprint: BTreeMap<String, (usize, Finding)> = BTreeMap::new();
-    let mut keep = |commit: usize, finding: Finding| match by_fingerprint.get(&finding.fingerprint) {
-        Some((earlier, _)) if *earlier <= commit => {}
-        _ => {
-            by_fingerprint.insert(finding.fingerprint.clone(), (commit, finding));
-        }
-    };
-    let mut scanned = 0;
-    for (intro, result) in results {
-        match result {
-            BlobResult::Scanned(findings) => {
-                scanned += 1;
-                for finding in findings {
-                    keep(intro.commit, finding);
-                }
-            }
-            BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
-                path: format!("{} (blob {})", intro.path, &intro.blob.to_string()[..12]),
-                reason,
-            }),
-            BlobResult::Failed(message) => outcome.problems.push(Problem {
-                path: intro.path,
-                message,
-                fatal: false,
-            }),
-        }
-    }
-    // Commit metadata is read here, for the commits findings point to, not for every
-    // commit of the history.
-    let repo = git2::Repository::open(&git_dir).ok();
-    let info = |index: usize| history::commit_info(repo.as_ref(), history.commits[index]);
-    for file in &history.files {
-        if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&file.path)) {
-            keep(file.commit, dotenv::committed(rule, &file.path, &info(file.commit)));
-        }
-    }
-    outcome.findings = by_fingerprint
-        .into_values()
-        .map(|(commit, mut finding)| {
-            finding.commit = Some(info(commit));
-            finding
-        })
-        .collect();
-    outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    outcome.skipped.sort();
-    outcome.problems.sort();
-    let by_reason = count_skips(&outcome.skipped);
-    outcome.stats = Stats {
-        unit: Unit::Blob,
-        files: scanned,
-        bytes: bytes.into_inner(),
-        skipped: by_reason,
-        suppressed: suppressed.into_inner(),
-        elapsed: started.elapsed(),
-    };
-    outcome
-}
-
 /// How many files were skipped for each reason.
-fn count_skips(skipped: &[Skip]) -> BTreeMap<SkipReason, u64> {
+pub(crate) fn count_skips(skipped: &[Skip]) -> BTreeMap<SkipReason, u64> {
     let mut by_reason = BTreeMap::new();
     for skip in skipped {
         *by_reason.entry(skip.reason).or_insert(0) += 1;
     }
     by_reason
-}
-
-enum BlobResult {
-    Scanned(Vec<Finding>),
-    Skipped(SkipReason),
-    Failed(String),
-}
-
-fn scan_blob(
-    matcher: &Matcher<'_>,
-    repo: Option<&git2::Repository>,
-    intro: &history::Introduced,
-    max_size: u64,
-    bytes: &AtomicU64,
-    suppressed: &AtomicU64,
-) -> BlobResult {
-    let Some(repo) = repo else {
-        return BlobResult::Failed("cannot open the repository in a worker".into());
-    };
-    let blob = match repo.find_blob(intro.blob) {
-        Ok(blob) => blob,
-        Err(e) => return BlobResult::Failed(format!("blob {}: {}", intro.blob, e.message())),
-    };
-    let content = blob.content();
-    if content.len() as u64 > max_size {
-        return BlobResult::Skipped(SkipReason::TooLarge);
-    }
-    let Some(text) = content::text(content) else {
-        return BlobResult::Skipped(SkipReason::Binary);
-    };
-    bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
-    let (findings, allowed) = scan_bytes(matcher, &intro.path, &text);
-    suppressed.fetch_add(allowed, Ordering::Relaxed);
-    BlobResult::Scanned(findings)
-}
-
-/// A spinner with the count of blobs scanned: the total is known only when the
-/// enumeration that runs alongside has finished.
-fn progress_bar() -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {pos} blobs scanned, {per_sec}, {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
-}
-
-/// Sets libgit2 up for reading a whole history once: no SHA-1 re-check of every
-/// object read (measured at 39% of a full-history scan of git's own repository; a
-/// damaged object still fails to inflate and is reported), and caps on its object
-/// cache (default 256 MB per repository handle, and each worker has one) and mapped
-/// pack windows.
-fn tune_libgit2() {
-    git2::opts::strict_hash_verification(false);
-    // Every tree, commit and blob is read once: libgit2's object cache only costs.
-    git2::opts::enable_caching(false);
-    // SAFETY: these set process-wide libgit2 options; they are called before the
-    // scan's threads open repositories, and libgit2 guards them with its own lock.
-    unsafe {
-        let _ = git2::opts::set_cache_max_size(32 * 1024 * 1024);
-        let _ = git2::opts::set_mwindow_mapped_limit(256 * 1024 * 1024);
-    }
 }
 
 /// Scans what is about to be committed: the staged content of each changed file,

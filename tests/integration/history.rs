@@ -1,25 +1,9 @@
 //! `wayscan history` and `wayscan staged` on real repositories built in the test.
 
-use crate::sandbox::{pairs, Sandbox};
+use crate::sandbox::{credited, pairs, Sandbox};
 use wayscan::testkeys::fake_key;
 
-/// (path, commit id, rule) of each finding.
-fn credited(report: &serde_json::Value) -> Vec<(String, String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["commit"]["id"].as_str().unwrap_or("").to_string(),
-                f["rule_id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-const KEY_RULE: &str = "wayscloud-api-key";
+use crate::sandbox::KEY_RULE;
 
 #[test]
 fn a_key_added_then_deleted_is_found_at_the_commit_that_added_it() {

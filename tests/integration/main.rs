@@ -5,6 +5,7 @@ mod authorization;
 mod bad_input;
 mod dotenv;
 mod history;
+mod packs;
 mod reports;
 mod rules_cmd;
 mod sandbox;

@@ -167,3 +167,21 @@ pub fn pairs(report: &serde_json::Value, a: &str, b: &str) -> Vec<(String, Strin
         })
         .collect()
 }
+
+pub const KEY_RULE: &str = "wayscloud-api-key";
+
+/// (path, commit id, rule) of each finding of a history report.
+pub fn credited(report: &serde_json::Value) -> Vec<(String, String, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["commit"]["id"].as_str().unwrap_or("").to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
