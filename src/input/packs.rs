@@ -92,15 +92,20 @@ impl Pack {
         if subset.is_empty() {
             return Ok(0);
         }
-        let damaged = self.damaged.get_or_init(|| self.find_damaged());
         let partial = subset.len() < self.index.num_objects() as usize;
-        let result = match self.traverse_items(threads, subset, damaged, visit.clone()) {
-            // A delta whose base is not selected (git deltifies only against objects
-            // of the same kind, but a pack may be made by anything): decode everything.
-            Err(_) if partial => self.traverse_items(threads, self.items(select, true), damaged, visit),
-            result => result,
-        };
-        result.map(|()| damaged.len())
+        let done = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            scope.spawn(|| self.release_pages_until(&done));
+            let damaged = self.damaged.get_or_init(|| self.find_damaged());
+            let result = match self.traverse_items(threads, subset, damaged, visit.clone()) {
+                // A delta whose base is not selected (git deltifies only against objects
+                // of the same kind, but a pack may be made by anything): decode everything.
+                Err(_) if partial => self.traverse_items(threads, self.items(select, true), damaged, visit),
+                result => result,
+            };
+            done.store(true, Ordering::Relaxed);
+            result.map(|()| damaged.len())
+        })
     }
 
     /// The entries `select` numbers (or all of them), by ascending offset.
@@ -143,37 +148,31 @@ impl Pack {
         )
         .map_err(|e| format!("{}: {e}", self.pack_path.display()))?;
         let mut size_progress = gix_utils::progress::Discard;
-        let done = AtomicBool::new(false);
         let mut visit = visit;
-        std::thread::scope(|scope| {
-            scope.spawn(|| self.release_pages_until(&done));
-            let result = tree.traverse(
-                |range, data: &memmap2::Mmap| data.get(range.start as usize..range.end as usize),
-                &self.data,
-                (self.data.len() - 20) as u64,
-                move |item: &mut Item, _, context| {
-                    // A base decoded only for its deltas is not handed on.
-                    if let Some(kind) = context.entry.header.as_kind().map(kind_of) {
-                        if item.number != UNSELECTED && !damaged.contains(&item.offset) {
-                            visit(kind, item.number, context.decompressed);
-                        }
+        tree.traverse(
+            |range, data: &memmap2::Mmap| data.get(range.start as usize..range.end as usize),
+            &self.data,
+            (self.data.len() - 20) as u64,
+            move |item: &mut Item, _, context| {
+                // A base decoded only for its deltas is not handed on.
+                if let Some(kind) = context.entry.header.as_kind().map(kind_of) {
+                    if item.number != UNSELECTED && !damaged.contains(&item.offset) {
+                        visit(kind, item.number, context.decompressed);
                     }
-                    Ok(())
-                },
-                gix_pack::cache::delta::traverse::Options {
-                    object_progress: Box::new(gix_utils::progress::Discard),
-                    size_progress: &mut size_progress,
-                    thread_limit: Some(threads.max(1)),
-                    should_interrupt: &stop,
-                    object_hash: gix_hash::Kind::Sha1,
-                    alloc_limit_bytes: None,
-                },
-            );
-            done.store(true, Ordering::Relaxed);
-            result
-                .map(drop)
-                .map_err(|e| format!("{}: cannot decode: {e}", self.pack_path.display()))
-        })
+                }
+                Ok(())
+            },
+            gix_pack::cache::delta::traverse::Options {
+                object_progress: Box::new(gix_utils::progress::Discard),
+                size_progress: &mut size_progress,
+                thread_limit: Some(threads.max(1)),
+                should_interrupt: &stop,
+                object_hash: gix_hash::Kind::Sha1,
+                alloc_limit_bytes: None,
+            },
+        )
+        .map(drop)
+        .map_err(|e| format!("{}: cannot decode: {e}", self.pack_path.display()))
     }
 
     /// The offsets of entries whose bytes do not match the CRC-32 the index records
@@ -188,18 +187,23 @@ impl Pack {
         entries.sort_unstable();
         let end = (self.data.len() - 20) as u64;
         let next = |i: usize| entries.get(i + 1).map_or(end, |e| e.0);
-        let bad: Vec<u64> = (0..entries.len())
-            .into_par_iter()
-            .filter(|&i| {
+        // Window by window, each window's pages released after it: the whole pack at
+        // once would all be resident for a moment.
+        const WINDOW: u64 = 32 << 20;
+        let mut bad = Vec::new();
+        let mut first = 0;
+        while first < entries.len() {
+            let start = entries[first].0;
+            let last = first + entries[first..].partition_point(|e| e.0 < start + WINDOW).max(1);
+            bad.par_extend((first..last).into_par_iter().filter_map(|i| {
                 let (offset, crc) = entries[i];
                 // Version 1 indexes record no CRC: nothing to check against.
-                crc.is_some_and(|crc| {
-                    let bytes = self.data.get(offset as usize..next(i) as usize).unwrap_or(&[]);
-                    crc32fast::hash(bytes) != crc
-                })
-            })
-            .map(|i| entries[i].0)
-            .collect();
+                let bytes = self.data.get(offset as usize..next(i) as usize).unwrap_or(&[]);
+                crc.filter(|&crc| crc32fast::hash(bytes) != crc).map(|_| offset)
+            }));
+            self.release(start, next(last - 1) - start);
+            first = last;
+        }
         if bad.is_empty() {
             return HashSet::new();
         }
@@ -239,12 +243,19 @@ impl Pack {
     fn release_pages_until(&self, done: &AtomicBool) {
         while !done.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(50));
-            #[cfg(unix)]
-            // SAFETY: the map is read-only and backed by a file nobody modifies, so a
-            // dropped page reads back the same bytes on its next access.
-            unsafe {
-                let _ = self.data.unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
-            }
+            self.release(0, self.data.len() as u64);
+        }
+    }
+
+    /// Drops `len` bytes of the map from `start` out of this process's memory.
+    fn release(&self, start: u64, len: u64) {
+        #[cfg(unix)]
+        // SAFETY: the map is read-only and backed by a file nobody modifies, so a
+        // dropped page reads back the same bytes on its next access.
+        unsafe {
+            let _ = self
+                .data
+                .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start as usize, len as usize);
         }
     }
 }
