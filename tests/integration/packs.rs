@@ -165,3 +165,25 @@ fn a_key_no_ref_leads_to_is_not_part_of_the_history() {
     assert!(credited(&report).is_empty());
     assert_eq!(report["summary"]["files"], 1);
 }
+
+#[test]
+fn a_history_none_of_which_can_be_read_is_an_error() {
+    let s = Sandbox::git_repo();
+    s.write("k.txt", fake_key("llm", 46));
+    s.commit("k");
+    repack(&s);
+    let pack = std::fs::read_dir(s.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pack"))
+        .unwrap();
+    let len = std::fs::metadata(&pack).unwrap().len() as usize;
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, vec![0x42; len]).unwrap();
+    let run = s.run(&["history"]);
+    run.assert_stderr(2, "nothing in the history could be read");
+    assert!(run.stderr.contains("not a pack file"), "{}", run.stderr);
+}

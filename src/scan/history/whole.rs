@@ -1,0 +1,512 @@
+//! A whole history (every ref, or one branch) in two passes over the object store,
+//! each object inflated once, in pack order, on every core:
+//! 1. every object: blobs are scanned (finding a secret needs no path), commits give
+//!    the history's order, and trees give their subdirectories;
+//! 2. the trees the history reaches, again: the blobs each lists are credited to the
+//!    earliest commit holding that tree ([`lineage`]), and the names of subdirectories
+//!    and of the blobs to report are kept.
+//!
+//! Paths, authors and dates are then worked out only for what is reported.
+
+use super::{progress_bar, scan_content, BlobResult, Earliest};
+use crate::dotenv;
+use crate::input::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
+use crate::input::objects::{commit_header, EntryKind, RawId, TreeEntries};
+use crate::input::odb::{hex, ObjectStore};
+use crate::input::packs::Kind;
+use crate::input::{history, Problem, Skip};
+use crate::matcher::Matcher;
+use crate::rules::Rule;
+use crate::scan::Outcome;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::Mutex;
+
+pub(super) fn scan_whole(
+    matcher: &Matcher<'_>,
+    repo: &git2::Repository,
+    selection: &history::Selection,
+    max_size: u64,
+    threads: usize,
+    progress: bool,
+) -> Outcome {
+    let mut problems = Vec::new();
+    // A handle of its own: the pack windows libgit2 maps to read the refs' commits
+    // are let go before the passes start.
+    let tips = match git2::Repository::open(repo.path())
+        .map_err(|e| e.message().to_string())
+        .and_then(|own| history::tips(&own, selection, &mut problems))
+    {
+        Ok(tips) => tips,
+        Err(message) => return Outcome::fatal(repo.path(), message),
+    };
+    let (store, opened) = ObjectStore::open(repo.path(), repo.commondir());
+    problems.extend(opened);
+    let bar = progress.then(|| progress_bar(store.len() as u64, "objects read"));
+    let ctx = Context {
+        store: &store,
+        repo,
+        threads,
+        bar: bar.as_ref(),
+    };
+
+    let objects = first_pass(&ctx, matcher, max_size, &mut problems);
+    let order = order(&ctx, &objects, &tips, &mut problems);
+    let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
+    let found = second_pass(&ctx, &objects, &order.lineage, &file_rules, &mut problems);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    report(&ctx, objects, &order, found, &file_rules, problems)
+}
+
+/// What every pass and step reads.
+struct Context<'a> {
+    store: &'a ObjectStore,
+    repo: &'a git2::Repository,
+    threads: usize,
+    bar: Option<&'a indicatif::ProgressBar>,
+}
+
+impl Context<'_> {
+    fn problem(&self, message: String) -> Problem {
+        Problem {
+            path: self.repo.path().display().to_string(),
+            message,
+            fatal: false,
+        }
+    }
+
+    fn hex(&self, number: u32) -> String {
+        hex(self.store.id(number))
+    }
+}
+
+/// What the first pass learns of the whole object store.
+struct Objects {
+    /// Each object's kind (`UNREAD` when it could not be read).
+    kinds: Vec<u8>,
+    commits: HashMap<u32, CommitNode>,
+    /// (parent tree, subtree) for every directory entry of every tree.
+    links: Vec<Vec<(u32, u32)>>,
+    blobs: Vec<(u32, BlobResult)>,
+    /// Objects that could not be read, with the reason.
+    failed: Vec<(u32, String)>,
+}
+
+const UNREAD: u8 = 0;
+
+fn kind_code(kind: Kind) -> u8 {
+    match kind {
+        Kind::Commit => 1,
+        Kind::Tree => 2,
+        Kind::Blob => 3,
+        Kind::Tag => 4,
+    }
+}
+
+/// Pass 1: every object once. Blobs are scanned, commits and tree links kept.
+fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems: &mut Vec<Problem>) -> Objects {
+    let kinds: Vec<AtomicU8> = (0..ctx.store.len()).map(|_| AtomicU8::new(UNREAD)).collect();
+    let (commits, malformed, links, blobs) = (
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+    );
+    let (scanned_bytes, found) = (AtomicU64::new(0), AtomicU64::new(0));
+    let read = {
+        let (store, kinds, bar) = (ctx.store, &kinds, ctx.bar);
+        let (scanned_bytes, found) = (&scanned_bytes, &found);
+        let (mut commits, mut malformed, mut links, mut blobs) = (
+            Batch::new(&commits),
+            Batch::new(&malformed),
+            Batch::new(&links),
+            Batch::new(&blobs),
+        );
+        store.read_all(ctx.threads, &|_| true, move |number, kind, data| {
+            kinds[number as usize].store(kind_code(kind), Ordering::Relaxed);
+            match kind {
+                Kind::Commit => match commit_header(data) {
+                    Some(header) => commits.push((
+                        number,
+                        CommitNode {
+                            tree: store.number(&header.tree).unwrap_or(NONE),
+                            parents: header.parents.iter().filter_map(|p| store.number(p)).collect(),
+                            time: header.time,
+                        },
+                    )),
+                    None => malformed.push(number),
+                },
+                Kind::Tree => {
+                    for entry in TreeEntries::new(data).filter(|e| e.kind == EntryKind::Tree) {
+                        if let Some(child) = store.number(entry.id) {
+                            links.push((number, child));
+                        }
+                    }
+                }
+                Kind::Blob => {
+                    let result = scan_content(matcher, data, max_size);
+                    if let BlobResult::Scanned { bytes, findings, .. } = &result {
+                        scanned_bytes.fetch_add(*bytes, Ordering::Relaxed);
+                        found.fetch_add(findings.len() as u64, Ordering::Relaxed);
+                    }
+                    blobs.push((number, result));
+                }
+                Kind::Tag => {}
+            }
+            if let Some(bar) = bar {
+                bar.inc(1);
+                if bar.position() % 4096 == 0 {
+                    bar.set_message(format!(
+                        "{} MiB scanned, {} findings",
+                        scanned_bytes.load(Ordering::Relaxed) >> 20,
+                        found.load(Ordering::Relaxed)
+                    ));
+                }
+            }
+        })
+    };
+    problems.extend(read.problems);
+    for number in malformed.into_items() {
+        problems.push(ctx.problem(format!("commit {}: malformed", ctx.hex(number))));
+    }
+    Objects {
+        kinds: kinds.into_iter().map(AtomicU8::into_inner).collect(),
+        commits: commits.into_items().collect(),
+        links: links.into_inner(),
+        blobs: blobs.into_items().collect(),
+        failed: read.failed,
+    }
+}
+
+/// The history's order and the earliest commit of every tree.
+struct Order {
+    /// Commit numbers, parents first; a commit's position is its index here.
+    commits: Vec<u32>,
+    lineage: TreeLineage,
+}
+
+fn order(ctx: &Context<'_>, objects: &Objects, tips: &[git2::Oid], problems: &mut Vec<Problem>) -> Order {
+    let mut tip_numbers = Vec::new();
+    for tip in tips {
+        let number = tip
+            .as_bytes()
+            .try_into()
+            .ok()
+            .and_then(|id: RawId| ctx.store.number(&id));
+        match number {
+            Some(n) if objects.kinds[n as usize] == kind_code(Kind::Commit) => tip_numbers.push(n),
+            _ => problems.push(ctx.problem(format!("commit {tip}: missing or unreadable"))),
+        }
+    }
+    let commits = lineage::order_commits(&objects.commits, &tip_numbers);
+    let mut roots = Vec::with_capacity(commits.len());
+    for (position, commit) in commits.iter().enumerate() {
+        match objects.commits[commit].tree {
+            NONE => problems.push(ctx.problem(format!("commit {}: its tree is missing", ctx.hex(*commit)))),
+            tree => roots.push((tree, position as u32)),
+        }
+    }
+    let lineage = TreeLineage::compute(ctx.store.len(), roots.into_iter(), objects.links.iter().flatten());
+    Order { commits, lineage }
+}
+
+/// What the second pass learns from the trees the history reaches.
+struct Found {
+    /// Every blob a reached tree lists.
+    reached: Vec<bool>,
+    /// For the blobs whose report needs a path: the first place (key: earliest
+    /// commit, then lowest tree) and name.
+    places: HashMap<u32, (u64, Box<[u8]>)>,
+    /// Subtree names, from the parent the lineage chose for each.
+    dirs: HashMap<u32, Box<[u8]>>,
+    /// (tree, name) of files a file rule may want (by name).
+    files: Vec<(u32, Box<[u8]>)>,
+    /// (key, name, id, is a tree) of entries the repository lacks, first place first.
+    missing: Vec<(u64, Box<[u8]>, RawId, bool)>,
+    malformed: Vec<u32>,
+}
+
+/// Pass 2: the trees the history reaches, listing their blobs and subdirectories.
+fn second_pass(
+    ctx: &Context<'_>,
+    objects: &Objects,
+    lineage: &TreeLineage,
+    file_rules: &[&Rule],
+    problems: &mut Vec<Problem>,
+) -> Found {
+    let mut needs_path = vec![false; ctx.store.len()];
+    for (number, result) in &objects.blobs {
+        needs_path[*number as usize] = result.needs_path();
+    }
+    for (number, _) in &objects.failed {
+        needs_path[*number as usize] = true;
+    }
+    let is_reached_tree = |n: u32| objects.kinds[n as usize] == kind_code(Kind::Tree) && lineage.position(n).is_some();
+    if let Some(bar) = ctx.bar {
+        bar.set_position(0);
+        bar.set_length((0..ctx.store.len() as u32).filter(|&n| is_reached_tree(n)).count() as u64);
+        bar.set_prefix("trees attributed");
+        bar.set_message("");
+    }
+    let reached: Vec<AtomicBool> = (0..ctx.store.len()).map(|_| AtomicBool::new(false)).collect();
+    let (places, dirs, files, missing, malformed) = (
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+    );
+    let read = {
+        let (store, reached, needs_path, bar) = (ctx.store, &reached, &needs_path, ctx.bar);
+        let (mut places, mut dirs, mut files, mut missing, mut malformed) = (
+            Batch::new(&places),
+            Batch::new(&dirs),
+            Batch::new(&files),
+            Batch::new(&missing),
+            Batch::new(&malformed),
+        );
+        store.read_all(ctx.threads, &is_reached_tree, move |tree, _, data| {
+            let key = lineage.key(tree).expect("only reached trees are read");
+            let mut entries = TreeEntries::new(data);
+            for entry in &mut entries {
+                match (entry.kind, store.number(entry.id)) {
+                    (EntryKind::File, Some(blob)) => {
+                        reached[blob as usize].store(true, Ordering::Relaxed);
+                        if needs_path[blob as usize] {
+                            places.push((blob, key, entry.name.into()));
+                        }
+                        if file_rules.iter().any(|r| r.may_match_name(entry.name)) {
+                            files.push((tree, entry.name.into()));
+                        }
+                    }
+                    (EntryKind::Tree, Some(child)) => {
+                        if lineage.parent(child) == Some(tree) {
+                            dirs.push((child, entry.name.into()));
+                        }
+                    }
+                    (EntryKind::File | EntryKind::Tree, None) => {
+                        missing.push((key, entry.name.into(), *entry.id, entry.kind == EntryKind::Tree));
+                    }
+                    // A link holds a path, a submodule another repository's commit.
+                    (EntryKind::Symlink | EntryKind::Submodule, _) => {}
+                }
+            }
+            if entries.malformed() {
+                malformed.push(tree);
+            }
+            if let Some(bar) = bar {
+                bar.inc(1);
+            }
+        })
+    };
+    problems.extend(read.problems);
+    for (number, message) in read.failed {
+        problems.push(ctx.problem(format!("tree {}: {message}", ctx.hex(number))));
+    }
+
+    // The smallest key wins; between names in one tree, the first as git sorts them.
+    let mut first_places: HashMap<u32, (u64, Box<[u8]>)> = HashMap::new();
+    for (blob, key, name) in places.into_items() {
+        match first_places.get(&blob) {
+            Some((earlier, earlier_name)) if (*earlier, earlier_name) <= (key, &name) => {}
+            _ => {
+                first_places.insert(blob, (key, name));
+            }
+        }
+    }
+    let mut dir_names: HashMap<u32, Box<[u8]>> = HashMap::new();
+    for (tree, name) in dirs.into_items() {
+        match dir_names.get(&tree) {
+            Some(earlier) if *earlier <= name => {}
+            _ => {
+                dir_names.insert(tree, name);
+            }
+        }
+    }
+    let mut missing: Vec<_> = missing.into_items().collect();
+    missing.sort();
+    Found {
+        reached: reached.into_iter().map(AtomicBool::into_inner).collect(),
+        places: first_places,
+        dirs: dir_names,
+        files: files.into_items().collect(),
+        missing,
+        malformed: malformed.into_items().collect(),
+    }
+}
+
+/// Findings, skips and problems, each at its path and commit.
+fn report(
+    ctx: &Context<'_>,
+    objects: Objects,
+    order: &Order,
+    found: Found,
+    file_rules: &[&Rule],
+    mut problems: Vec<Problem>,
+) -> Outcome {
+    let lineage = &order.lineage;
+    let mut paths = TreePaths::new(lineage, &found.dirs);
+    let mut place = |key: u64, name: &[u8]| {
+        let (position, tree) = lineage::split_key(key);
+        (position as usize, paths.dir(tree) + &String::from_utf8_lossy(name))
+    };
+    let mut outcome = Outcome::default();
+    let mut earliest = Earliest::default();
+    for (blob, result) in objects.blobs {
+        if !found.reached[blob as usize] {
+            continue; // in the object store, but no ref leads to it
+        }
+        let at = found.places.get(&blob).map(|(key, name)| place(*key, name));
+        match result {
+            BlobResult::Scanned {
+                bytes,
+                findings,
+                suppressed,
+            } => {
+                outcome.stats.files += 1;
+                outcome.stats.bytes += bytes;
+                outcome.stats.suppressed += suppressed;
+                if let Some((position, path)) = at {
+                    for mut finding in findings {
+                        finding.move_to(path.clone());
+                        earliest.keep(position, finding);
+                    }
+                }
+            }
+            BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
+                path: format!(
+                    "{} (blob {})",
+                    at.map(|(_, path)| path).unwrap_or_default(),
+                    &ctx.hex(blob)[..12]
+                ),
+                reason,
+            }),
+        }
+    }
+    for (number, message) in objects.failed {
+        problems.push(match found.places.get(&number) {
+            Some((key, name)) => Problem {
+                path: place(*key, name).1,
+                message: format!("blob {}: {message}", &ctx.hex(number)[..12]),
+                fatal: false,
+            },
+            // An unreadable object no ref leads to is still damage worth knowing of.
+            None => ctx.problem(format!("object {}: {message}", ctx.hex(number))),
+        });
+    }
+    let mut reported = HashSet::new();
+    for (key, name, id, is_tree) in found.missing {
+        if reported.insert(id) {
+            problems.push(Problem {
+                path: place(key, &name).1,
+                message: format!(
+                    "{} {} is missing from the repository (a partial or damaged clone)",
+                    if is_tree { "tree" } else { "blob" },
+                    &hex(&id)[..12]
+                ),
+                fatal: false,
+            });
+        }
+    }
+    for tree in found.malformed {
+        problems.push(ctx.problem(format!("tree {}: malformed", ctx.hex(tree))));
+    }
+
+    // Files a file rule names (.env ever committed): each path at its first commit.
+    let mut first_commit: HashMap<String, usize> = HashMap::new();
+    for (tree, name) in found.files {
+        let key = lineage.key(tree).expect("only reached trees are read");
+        let (position, path) = place(key, &name);
+        if file_rules.iter().any(|r| r.matches_path(&path)) {
+            let slot = first_commit.entry(path).or_insert(position);
+            *slot = (*slot).min(position);
+        }
+    }
+    let info = |position: usize| {
+        let id = git2::Oid::from_bytes(ctx.store.id(order.commits[position])).unwrap_or(git2::Oid::ZERO_SHA1);
+        history::commit_info(Some(ctx.repo), id)
+    };
+    for (path, position) in first_commit {
+        if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&path)) {
+            earliest.keep(position, dotenv::committed(rule, &path, &info(position)));
+        }
+    }
+    outcome.findings = earliest.into_findings(info);
+    // Exit 2 only when the history holds something and none of it could be read.
+    if outcome.stats.files == 0 && outcome.skipped.is_empty() && !problems.is_empty() {
+        problems.push(Problem {
+            path: ctx.repo.path().display().to_string(),
+            message: "nothing in the history could be read".into(),
+            fatal: true,
+        });
+    }
+    outcome.problems = problems;
+    outcome
+}
+
+/// Results many workers add to: a list of chunks, so a chunk moves in whole and the
+/// list never copies millions of items to grow.
+struct Chunks<T>(Mutex<Vec<Vec<T>>>);
+
+impl<T> Default for Chunks<T> {
+    fn default() -> Self {
+        Chunks(Mutex::default())
+    }
+}
+
+impl<T> Chunks<T> {
+    fn into_inner(self) -> Vec<Vec<T>> {
+        self.0.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn into_items(self) -> impl Iterator<Item = T> {
+        self.into_inner().into_iter().flatten()
+    }
+}
+
+/// A worker's share of a pass's results, handed over in chunks and when the worker
+/// ends, so workers do not take the lock for every object.
+struct Batch<'a, T> {
+    items: Vec<T>,
+    into: &'a Chunks<T>,
+}
+
+impl<'a, T> Batch<'a, T> {
+    const SIZE: usize = 4096;
+
+    fn new(into: &'a Chunks<T>) -> Batch<'a, T> {
+        Batch {
+            items: Vec::new(),
+            into,
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        self.items.push(item);
+        if self.items.len() >= Self::SIZE {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if !self.items.is_empty() {
+            let full = std::mem::take(&mut self.items);
+            let mut chunks = self.into.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            chunks.push(full);
+        }
+    }
+}
+
+impl<T> Clone for Batch<'_, T> {
+    fn clone(&self) -> Self {
+        Batch::new(self.into)
+    }
+}
+
+impl<T> Drop for Batch<'_, T> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
