@@ -199,9 +199,10 @@ impl Rule {
     /// A file rule's `keywords`, if any, are a prefilter: a path holds one of them
     /// (as written) before the regex runs. History scans test every path of every
     /// tree, over a hundred million on a large repository.
-    /// Whether a file named `name` may match, by the keywords alone: a history scan
-    /// asks this of every file of every tree, and builds the full path for
-    /// [`matches_path`](Rule::matches_path) only when it may.
+    /// Whether a file named `name` may match, by the keywords alone: one of them must
+    /// be in the file's name. A history scan asks this of every file of every tree,
+    /// and builds the full path for [`matches_path`](Rule::matches_path) only when it
+    /// may.
     pub fn may_match_name(&self, name: &[u8]) -> bool {
         self.spec.keywords.is_empty()
             || self
@@ -211,15 +212,12 @@ impl Rule {
                 .any(|k| memchr::memmem::find(name, k.as_bytes()).is_some())
     }
 
+    /// Whether a file rule reports the file at `path` (`/`-separated).
     pub fn matches_path(&self, path: &str) -> bool {
-        let bytes = path.as_bytes();
-        let prefilter = self.spec.keywords.is_empty()
-            || self
-                .spec
-                .keywords
-                .iter()
-                .any(|k| memchr::memmem::find(bytes, k.as_bytes()).is_some());
-        prefilter && self.regex.is_match(bytes) && !self.placeholders.iter().any(|p| p.is_match(bytes))
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.may_match_name(name.as_bytes())
+            && self.regex.is_match(path.as_bytes())
+            && !self.placeholders.iter().any(|p| p.is_match(path.as_bytes()))
     }
 }
 
