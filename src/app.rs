@@ -1,14 +1,16 @@
 //! Runs a parsed command: loads rules, opens the output, scans, writes the report and
 //! the messages on standard error, and decides the exit code.
 
-use crate::cli::{Cli, Command, RulesCommand, StagedArgs};
+use crate::cli::{Cli, Command, HookCommand, RulesCommand, StagedArgs};
 use crate::config::{HistoryConfig, ReportConfig, ScanConfig};
 use crate::exit::Exit;
+use crate::hook;
 use crate::matcher::Matcher;
 use crate::report::text::{clean, summary_line};
 use crate::report::{self, Report, ScanKind};
 use crate::rules::{check_rules, RuleSet};
 use crate::scan;
+use clap::CommandFactory;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -20,6 +22,34 @@ pub fn run(cli: Cli) -> Exit {
         Command::Staged(args) => run_staged(&args),
         Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
         Command::Rules(RulesCommand::Check { files }) => check(&files),
+        Command::Hook(HookCommand::Install { repo }) => hook_result(hook::install(&repo)),
+        Command::Hook(HookCommand::Uninstall { repo }) => hook_result(hook::uninstall(&repo)),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "wayscan", &mut io::stdout());
+            Exit::Clean
+        }
+        Command::Man => match clap_mangen::Man::new(Cli::command()).render(&mut io::stdout()) {
+            Ok(()) => Exit::Clean,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Clean,
+            Err(e) => {
+                error(format_args!("cannot write the manual page: {e}"));
+                Exit::Error
+            }
+        },
+    }
+}
+
+fn hook_result(result: Result<hook::Done, hook::HookError>) -> Exit {
+    match result {
+        Ok(done) => {
+            println!("wayscan: {done}");
+            Exit::Clean
+        }
+        Err(e) => {
+            error(e);
+            Exit::Error
+        }
     }
 }
 
@@ -78,7 +108,10 @@ pub fn run_history(config: &HistoryConfig) -> Exit {
 }
 
 pub fn run_staged(args: &StagedArgs) -> Exit {
-    let report = ReportConfig::from_args(&args.output);
+    let report = ReportConfig {
+        hook: args.hook,
+        ..ReportConfig::from_args(&args.output)
+    };
     let (rules, out) = match prepare(&args.rules, &report) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
@@ -132,11 +165,20 @@ fn finish(
     if !config.quiet {
         eprintln!("{}", summary_line(outcome));
     }
-    Exit::of_scan(
+    let exit = Exit::of_scan(
         outcome.has_fatal_problem(),
         outcome.findings.len(),
         config.findings_exit_code,
-    )
+    );
+    if config.hook {
+        match exit {
+            Exit::Error => eprint!("{}", hook::FAILED_MESSAGE),
+            // `--exit-code 0` lets the commit through: nothing was blocked.
+            Exit::Findings(code) if code != 0 => eprint!("{}", hook::blocked_message(outcome.findings.len())),
+            _ => {}
+        }
+    }
+    exit
 }
 
 /// Applies `--fix-gitignore`: appends the lines, says what changed, and drops the

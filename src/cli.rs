@@ -4,8 +4,9 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Finds leaked WAYSCloud API keys in working trees, and reports them in text, JSON
-/// and SARIF.
+/// Finds leaked WAYSCloud API keys, credentials hardcoded into Authorization headers
+/// and .env files git would commit, in working trees, git history and staged changes;
+/// reports them in text, JSON and SARIF.
 ///
 /// Exit codes: 0 nothing found, 1 findings (see --exit-code), 2 error.
 #[derive(Debug, Parser)]
@@ -39,6 +40,37 @@ pub enum Command {
     /// List the rules, or check rule files against their own examples.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Install or remove the git pre-commit hook that runs `wayscan staged`.
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// For example: `wayscan completions bash > ~/.local/share/bash-completion/completions/wayscan`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man -l -` or a man directory.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install the hook where git runs hooks from (worktrees and core.hooksPath
+    /// included). A hook already there is kept and runs first. Installing twice is the
+    /// same as once. Hooks managed by husky or the pre-commit framework are left
+    /// alone, with what to add to their configuration.
+    Install {
+        /// The repository (any directory inside it).
+        #[arg(value_name = "REPO", default_value = ".")]
+        repo: PathBuf,
+    },
+    /// Remove wayscan's hook and put back the hook it kept, if any.
+    Uninstall {
+        /// The repository (any directory inside it).
+        #[arg(value_name = "REPO", default_value = ".")]
+        repo: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +104,11 @@ pub struct ScanArgs {
     /// Worker threads; 0 uses one per core.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
+
+    /// Running as a pre-commit hook (the pre-commit framework passes the staged
+    /// files): a blocked commit is told how to proceed.
+    #[arg(long)]
+    pub hook: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -128,6 +165,10 @@ pub struct StagedArgs {
     /// Load this rule file beside the built-in rules (repeatable).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+
+    /// Running as a pre-commit hook: a blocked commit is told how to proceed.
+    #[arg(long)]
+    pub hook: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,

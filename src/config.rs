@@ -19,6 +19,8 @@ pub struct ReportConfig {
     pub color: bool,
     pub quiet: bool,
     pub verbose: bool,
+    /// Running as a pre-commit hook: say how to proceed when the commit is blocked.
+    pub hook: bool,
 }
 
 /// A resolved `wayscan scan`.
@@ -52,6 +54,7 @@ impl ReportConfig {
             color,
             quiet: args.quiet,
             verbose: args.verbose,
+            hook: false,
         }
     }
 }
@@ -68,7 +71,10 @@ impl ScanConfig {
             },
             rule_files: args.rules.clone(),
             fix_gitignore: args.fix_gitignore,
-            report: ReportConfig::from_args(&args.output),
+            report: ReportConfig {
+                hook: args.hook,
+                ..ReportConfig::from_args(&args.output)
+            },
         }
     }
 }

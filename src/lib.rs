@@ -11,6 +11,7 @@ pub mod dotenv;
 pub mod exit;
 pub mod filter;
 pub mod finding;
+pub mod hook;
 pub mod input;
 pub mod location;
 pub mod matcher;

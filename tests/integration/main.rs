@@ -5,6 +5,7 @@ mod authorization;
 mod bad_input;
 mod dotenv;
 mod history;
+mod hooks;
 mod packs;
 mod reports;
 mod rules_cmd;

@@ -84,6 +84,26 @@ impl Sandbox {
             .expect("git runs")
     }
 
+    /// Runs git with `path` as PATH, so the hooks it runs find (or miss) wayscan;
+    /// returns (succeeded, stdout + stderr).
+    pub fn git_with_path(&self, args: &[&str], path: &str) -> (bool, String) {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("PATH", path)
+            .env_remove("NO_COLOR")
+            .output()
+            .expect("git runs");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text)
+    }
+
     pub fn git(&self, args: &[&str]) -> String {
         let out = self.git_command(args);
         assert!(
@@ -184,4 +204,24 @@ pub fn credited(report: &serde_json::Value) -> Vec<(String, String, String)> {
             )
         })
         .collect()
+}
+
+/// PATH with the directory of the wayscan binary under test first.
+pub fn path_with_wayscan() -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_wayscan"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    format!("{bin}:{}", std::env::var("PATH").unwrap_or_default())
+}
+
+/// PATH without the wayscan binary under test (git is still found).
+pub fn path_without_wayscan() -> String {
+    let bin = Path::new(env!("CARGO_BIN_EXE_wayscan")).parent().unwrap().to_path_buf();
+    let dirs: Vec<String> = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .filter(|d| *d != bin && !d.join("wayscan").exists())
+        .map(|d| d.display().to_string())
+        .collect();
+    dirs.join(":")
 }
