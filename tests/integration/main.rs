@@ -4,6 +4,7 @@
 mod authorization;
 mod bad_input;
 mod dotenv;
+mod framework;
 mod history;
 mod hooks;
 mod packs;
