@@ -1,6 +1,7 @@
 //! Integration tests: the real `wayscan` binary on real temporary directories and git
 //! repositories. Keys are generated (`wayscan::testkeys`), never written as literals.
 
+mod action;
 mod authorization;
 mod bad_input;
 mod dotenv;

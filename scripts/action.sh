@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# The logic of the wayscan GitHub Action (action.yml), kept in a script so tests can
+# run it outside GitHub with the runner's environment emulated.
+#
+#   action.sh cache-key   the cache key of the wayscan build, to $GITHUB_OUTPUT
+#   action.sh install     build (or find) wayscan and put it on $GITHUB_PATH
+#   action.sh scan        choose what to scan from the event, scan, write the
+#                         outputs and the job summary; exit 1 on findings (when
+#                         fail-on-findings), 2 on errors
+#
+# Inputs arrive as INPUT_* environment variables, and the event only through
+# $GITHUB_EVENT_PATH (the payload file): nothing from the event is ever spliced into
+# a command, and only commit ids (checked to be hexadecimal) are taken from it.
+
+set -euo pipefail
+
+action_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+install_root=${WAYSCAN_ROOT:-${RUNNER_TEMP:-/tmp}/wayscan}
+zeros=0000000000000000000000000000000000000000
+
+say() { printf 'wayscan-action: %s\n' "$*" >&2; }
+fail() { say "error: $*"; exit 2; }
+
+output() {
+  # name=value lines; values never hold newlines here.
+  if [[ -n ${GITHUB_OUTPUT:-} ]]; then
+    printf '%s=%s\n' "$1" "$2" >>"$GITHUB_OUTPUT"
+  fi
+}
+
+# The value at a dotted path of the event payload, or nothing.
+event_value() {
+  [[ -n ${GITHUB_EVENT_PATH:-} && -f $GITHUB_EVENT_PATH ]] || return 0
+  python3 - "$GITHUB_EVENT_PATH" "$1" <<'EOF'
+import json, sys
+value = json.load(open(sys.argv[1], encoding="utf-8"))
+for key in sys.argv[2].split("."):
+    value = value.get(key) if isinstance(value, dict) else None
+if value is not None:
+    print(str(value).lower() if isinstance(value, bool) else value)
+EOF
+}
+
+# A commit id from the payload, or nothing when it is not one.
+event_sha() {
+  local value
+  value=$(event_value "$1")
+  [[ $value =~ ^[0-9a-f]{40}$ ]] && printf '%s' "$value"
+  return 0
+}
+
+cache_key() {
+  local version=${INPUT_VERSION:-source} digest
+  case $version in
+    path) digest=none ;;
+    source)
+      digest=$(cd "$action_dir" && cat Cargo.toml Cargo.lock build.rs $(find src rules -type f | sort) | sha256sum | cut -c1-32) ;;
+    *) digest=$version ;;
+  esac
+  output key "wayscan-${RUNNER_OS:-local}-${RUNNER_ARCH:-x}-$digest"
+}
+
+install() {
+  local version=${INPUT_VERSION:-source}
+  if [[ $version == path ]]; then
+    command -v wayscan >/dev/null || fail "version: path, but wayscan is not on PATH"
+  elif [[ -x $install_root/bin/wayscan ]]; then
+    say "using the cached build in $install_root"
+  elif [[ $version == source ]]; then
+    say "building wayscan from $action_dir"
+    cargo install --locked --path "$action_dir" --root "$install_root"
+  elif [[ $version =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    cargo install --locked --git https://github.com/wayscan/wayscan --tag "$version" --root "$install_root" wayscan
+  else
+    fail "version must be source, path or a tag such as v0.1.0, not '$version'"
+  fi
+  if [[ $version != path ]]; then
+    [[ -n ${GITHUB_PATH:-} ]] && printf '%s\n' "$install_root/bin" >>"$GITHUB_PATH"
+    export PATH="$install_root/bin:$PATH"
+  fi
+  wayscan --version >&2
+}
+
+# The range of the change that triggered the run (A..B), or nothing: pull requests
+# scan base..head; pushes before..after, or from the merge base with the default
+# branch when `before` is unusable (a new branch, a force push).
+change_range() {
+  local repo=$1 event=${GITHUB_EVENT_NAME:-}
+  case $event in
+    pull_request | pull_request_target)
+      local base head
+      base=$(event_sha pull_request.base.sha)
+      head=$(event_sha pull_request.head.sha)
+      [[ -n $base && -n $head ]] && printf '%s..%s' "$base" "$head"
+      ;;
+    push)
+      local before after forced default base
+      before=$(event_sha before)
+      after=$(event_sha after)
+      forced=$(event_value forced)
+      [[ -n $after && $after != "$zeros" ]] || return 0
+      if [[ -n $before && $before != "$zeros" && $forced != true ]] &&
+        git -C "$repo" merge-base --is-ancestor "$before" "$after" 2>/dev/null; then
+        printf '%s..%s' "$before" "$after"
+        return 0
+      fi
+      default=$(event_value repository.default_branch)
+      [[ $default =~ ^[A-Za-z0-9._/-]+$ ]] || default=main
+      base=""
+      for ref in "refs/remotes/origin/$default" "refs/heads/$default"; do
+        if base=$(git -C "$repo" merge-base "$ref" "$after" 2>/dev/null); then
+          break
+        fi
+        base=""
+      done
+      if [[ -n $base && $base != "$after" ]]; then
+        printf '%s..%s' "$base" "$after"
+      fi
+      ;;
+  esac
+}
+
+scan() {
+  local path=${INPUT_PATH:-.} mode=${INPUT_MODE:-auto} format=${INPUT_FORMAT:-sarif}
+  local report=${INPUT_SARIF_FILE:-wayscan.sarif} fail_on=${INPUT_FAIL_ON_FINDINGS:-true}
+  local category=${INPUT_CATEGORY:-} range="" args
+  cd "${GITHUB_WORKSPACE:-.}"
+  [[ -e $path ]] || fail "path '$path' does not exist"
+  case $format in sarif | json | text) ;; *) fail "format must be sarif, json or text, not '$format'" ;; esac
+  case $fail_on in true | false) ;; *) fail "fail-on-findings must be true or false, not '$fail_on'" ;; esac
+  if [[ ${INPUT_VERIFY:-false} == true ]]; then
+    say "warning: verify is not available in this version of wayscan; keys are not checked"
+  fi
+
+  case $mode in
+    auto | range)
+      range=$(change_range "$path")
+      if [[ -n $range ]]; then
+        mode=range
+      elif [[ $mode == range ]]; then
+        fail "mode range needs a pull_request or push event with usable commits (event: ${GITHUB_EVENT_NAME:-none})"
+      else
+        mode=history
+        # A push whose change has no base (a new repository's first push) is the
+        # history of what was pushed.
+        local after
+        after=$(event_sha after)
+        [[ ${GITHUB_EVENT_NAME:-} == push && -n $after && $after != "$zeros" ]] && args=(--branch "$after")
+      fi
+      ;;
+    tree | history) ;;
+    *) fail "mode must be auto, tree, history or range, not '$mode'" ;;
+  esac
+  category=${category:-wayscan/$mode}
+
+  local command=(wayscan)
+  case $mode in
+    tree) command+=(scan "$path") ;;
+    history) command+=(history "$path" "${args[@]+"${args[@]}"}") ;;
+    range) command+=(history "$path" --range "$range") ;;
+  esac
+  command+=(--format "$format" --output "$report" --exit-code 1)
+  say "mode $mode${range:+, commits $range}: ${command[*]}"
+  output mode "$mode"
+  output range "$range"
+  output category "$category"
+  output sarif-file "$report"
+
+  local status=0
+  "${command[@]}" || status=$?
+  if [[ $status -ge 2 || ! -f $report ]]; then
+    output findings 0
+    summary "$report" "$format" "$mode" "$range" error
+    fail "wayscan could not complete the scan (exit $status)"
+  fi
+  local findings
+  findings=$(count_findings "$report" "$format")
+  output findings "$findings"
+  summary "$report" "$format" "$mode" "$range" ok
+  if [[ $findings -gt 0 && $fail_on == true ]]; then
+    say "$findings finding(s): failing the step (fail-on-findings: true)"
+    exit 1
+  fi
+}
+
+count_findings() {
+  case $2 in
+    sarif) python3 -c 'import json,sys; print(sum(len(r.get("results", [])) for r in json.load(open(sys.argv[1]))["runs"]))' "$1" ;;
+    json) python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$1" ;;
+    *) grep -Eo '^[0-9]+ findings? in' "$1" | grep -Eo '^[0-9]+' || echo 0 ;;
+  esac
+}
+
+# The job summary: counts by rule, the findings (redacted), and what to do.
+summary() {
+  [[ -n ${GITHUB_STEP_SUMMARY:-} ]] || return 0
+  python3 - "$@" >>"$GITHUB_STEP_SUMMARY" <<'EOF'
+import collections, json, sys
+report, fmt, mode, commits, state = sys.argv[1:6]
+scope = {"tree": "the checked-out files", "history": "the whole git history",
+         "range": f"the commits {commits}"}[mode]
+print(f"## wayscan: {scope}\n")
+if state == "error":
+    print("The scan could not complete: see the step's log.\n")
+    sys.exit(0)
+rows = []
+if fmt == "sarif":
+    for run in json.load(open(report, encoding="utf-8"))["runs"]:
+        for r in run.get("results", []):
+            loc = r["locations"][0]["physicalLocation"]
+            props = r.get("properties", {})
+            rows.append((r["ruleId"], loc["artifactLocation"]["uri"], loc.get("region", {}).get("startLine", 1),
+                         props.get("redactedSecret", ""), props.get("commitSha", "")))
+elif fmt == "json":
+    for f in json.load(open(report, encoding="utf-8"))["findings"]:
+        rows.append((f["rule_id"], f["path"], f["line"], f.get("secret") or "", (f.get("commit") or {}).get("id", "")))
+if not rows:
+    print("No findings.")
+    sys.exit(0)
+def cell(text):
+    return str(text).replace("|", "\\|").replace("`", "'").replace("\n", " ")
+print(f"**{len(rows)} finding{'s' if len(rows) != 1 else ''}**\n")
+print("| rule | findings |\n| --- | --- |")
+for rule, n in sorted(collections.Counter(r[0] for r in rows).items()):
+    print(f"| {cell(rule)} | {n} |")
+print("\n| rule | file | line | secret (redacted) | commit |\n| --- | --- | --- | --- | --- |")
+for rule, path, line, secret, commit in sorted(rows)[:200]:
+    print(f"| {cell(rule)} | `{cell(path)}` | {line} | `{cell(secret)}` | {cell(commit[:12])} |")
+if len(rows) > 200:
+    print(f"\n{len(rows) - 200} more in the report.")
+print("""
+### What to do
+
+1. **Revoke every key listed** and issue a new one: a key that reached a commit is
+   leaked, even if a later commit removed it (every clone keeps the history).
+2. Load secrets from environment variables or a secrets manager; keep `.env` files
+   out of git (`wayscan scan --fix-gitignore` adds the `.gitignore` lines).
+3. A false positive? Add a comment holding `wayscan:allow` on that line.
+""")
+EOF
+}
+
+case ${1:-} in
+  cache-key) cache_key ;;
+  install) install ;;
+  scan) scan ;;
+  *) fail "usage: action.sh cache-key|install|scan" ;;
+esac

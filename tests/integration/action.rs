@@ -1,0 +1,243 @@
+//! The GitHub Action's logic (`scripts/action.sh`), run here with the runner emulated:
+//! real pull_request, push and schedule payloads, GITHUB_OUTPUT and
+//! GITHUB_STEP_SUMMARY files, against temporary repositories.
+
+use crate::sandbox::{path_with_wayscan, Sandbox};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use wayscan::testkeys::fake_key;
+
+struct ActionRun {
+    code: i32,
+    log: String,
+    outputs: HashMap<String, String>,
+    summary: String,
+    report: serde_json::Value,
+}
+
+/// Runs `action.sh scan` in `repo` for `event` with `payload` and `inputs`.
+fn run_action(repo: &Sandbox, event: &str, payload: serde_json::Value, inputs: &[(&str, &str)]) -> ActionRun {
+    let runner = tempfile::tempdir().unwrap();
+    let file = |name: &str| runner.path().join(name);
+    std::fs::write(file("event.json"), payload.to_string()).unwrap();
+    std::fs::write(file("output"), "").unwrap();
+    std::fs::write(file("summary"), "").unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action.sh");
+    let mut command = Command::new("bash");
+    command
+        .arg(script)
+        .arg("scan")
+        .current_dir(runner.path())
+        .env("PATH", path_with_wayscan())
+        .env("GITHUB_WORKSPACE", repo.path())
+        .env("GITHUB_EVENT_NAME", event)
+        .env("GITHUB_EVENT_PATH", file("event.json"))
+        .env("GITHUB_OUTPUT", file("output"))
+        .env("GITHUB_STEP_SUMMARY", file("summary"))
+        .env("INPUT_SARIF_FILE", file("wayscan.sarif"))
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    for (name, value) in inputs {
+        command.env(format!("INPUT_{}", name.to_uppercase().replace('-', "_")), value);
+    }
+    let out = command.output().expect("bash runs");
+    let outputs = std::fs::read_to_string(file("output"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let report = std::fs::read_to_string(file("wayscan.sarif"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    ActionRun {
+        code: out.status.code().unwrap_or(-1),
+        log: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        outputs,
+        summary: std::fs::read_to_string(file("summary")).unwrap(),
+        report,
+    }
+}
+
+/// (path, commit) of each SARIF result.
+fn results(run: &ActionRun) -> Vec<(String, String)> {
+    run.report["runs"][0]["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .map(|r| {
+                    (
+                        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                            .as_str()
+                            .unwrap()
+                            .to_string(),
+                        r["properties"]["commitSha"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// main: an old key (added then removed), then a feature branch adding a key.
+fn repo_with_feature() -> (Sandbox, String, String, String) {
+    let s = Sandbox::git_repo();
+    s.write("old.txt", fake_key("storage", 80));
+    let old = s.commit("old key");
+    s.write("old.txt", "rotated\n");
+    let base = s.commit("remove it");
+    s.git(&["checkout", "-q", "-b", "feature"]);
+    s.write("src/new.py", format!("K = '{}'\n", fake_key("llm", 81)));
+    let head = s.commit("feature");
+    (s, old, base, head)
+}
+
+#[test]
+fn a_pull_request_scans_base_to_head_only() {
+    let (s, _, base, head) = repo_with_feature();
+    let payload = json!({
+        "action": "opened",
+        "number": 7,
+        "pull_request": {
+            "title": "a title with $(touch pwned) and `backticks`",
+            "head": {"sha": head, "ref": "feature\"; touch pwned; #"},
+            "base": {"sha": base, "ref": "main"}
+        }
+    });
+    let run = run_action(&s, "pull_request", payload, &[]);
+    assert_eq!(run.code, 1, "findings fail the step:\n{}", run.log);
+    assert_eq!(run.outputs["mode"], "range");
+    assert_eq!(run.outputs["range"], format!("{base}..{head}"));
+    assert_eq!(run.outputs["findings"], "1");
+    assert_eq!(run.outputs["category"], "wayscan/range");
+    assert_eq!(results(&run), vec![("src/new.py".to_string(), head.clone())]);
+    assert!(run.summary.contains("| wayscloud-api-key | 1 |"), "{}", run.summary);
+    assert!(run.summary.contains("`src/new.py`"), "{}", run.summary);
+    assert!(run.summary.contains("Revoke every key"), "{}", run.summary);
+    assert!(!run.summary.contains(&fake_key("llm", 81)), "redacted in the summary");
+    assert!(!s.join("pwned").exists() && !Path::new("pwned").exists());
+}
+
+#[test]
+fn a_push_scans_before_to_after() {
+    let (s, _, base, head) = repo_with_feature();
+    let payload = json!({"ref": "refs/heads/feature", "before": base, "after": head, "forced": false,
+        "repository": {"default_branch": "main"}});
+    let run = run_action(&s, "push", payload, &[("fail-on-findings", "false")]);
+    assert_eq!(run.code, 0, "fail-on-findings false:\n{}", run.log);
+    assert_eq!(run.outputs["range"], format!("{base}..{head}"));
+    assert_eq!(run.outputs["findings"], "1");
+}
+
+#[test]
+fn a_new_branch_or_a_force_push_scans_from_the_merge_base_with_the_default_branch() {
+    let (s, _, base, head) = repo_with_feature();
+    let zeros = "0".repeat(40);
+    let new_branch = json!({"ref": "refs/heads/feature", "before": zeros, "after": head, "forced": false,
+        "repository": {"default_branch": "main"}});
+    let run = run_action(&s, "push", new_branch, &[]);
+    assert_eq!(run.outputs["range"], format!("{base}..{head}"), "{}", run.log);
+    assert_eq!(results(&run), vec![("src/new.py".to_string(), head.clone())]);
+
+    // A force push: `before` is not an ancestor of `after` any more.
+    s.git(&["checkout", "-q", "main"]);
+    s.git(&["checkout", "-q", "-b", "rewritten"]);
+    s.write("other.txt", "x\n");
+    let rewritten = s.commit("unrelated");
+    let forced = json!({"ref": "refs/heads/feature", "before": rewritten, "after": head, "forced": true,
+        "repository": {"default_branch": "main"}});
+    let run = run_action(&s, "push", forced, &[]);
+    assert_eq!(run.outputs["range"], format!("{base}..{head}"), "{}", run.log);
+}
+
+#[test]
+fn schedule_and_dispatch_scan_the_whole_history_and_modes_can_be_forced() {
+    let (s, old, _, head) = repo_with_feature();
+    for event in ["schedule", "workflow_dispatch"] {
+        let run = run_action(&s, event, json!({}), &[]);
+        assert_eq!(run.outputs["mode"], "history", "{}", run.log);
+        assert_eq!(run.outputs["category"], "wayscan/history");
+        assert_eq!(
+            results(&run),
+            vec![
+                ("old.txt".to_string(), old.clone()),
+                ("src/new.py".to_string(), head.clone())
+            ]
+        );
+    }
+    let run = run_action(&s, "schedule", json!({}), &[("mode", "tree"), ("category", "secrets")]);
+    assert_eq!(run.outputs["mode"], "tree");
+    assert_eq!(run.outputs["category"], "secrets");
+    assert_eq!(results(&run), vec![("src/new.py".to_string(), String::new())]);
+
+    let run = run_action(&s, "schedule", json!({}), &[("mode", "range")]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.log.contains("mode range needs a pull_request or push event"),
+        "{}",
+        run.log
+    );
+    let run = run_action(&s, "schedule", json!({}), &[("mode", "everything")]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.log.contains("mode must be auto, tree, history or range"),
+        "{}",
+        run.log
+    );
+}
+
+#[test]
+fn a_clean_change_passes_with_an_empty_summary_table() {
+    let s = Sandbox::git_repo();
+    s.write("a.txt", "a\n");
+    let base = s.commit("a");
+    s.write("b.txt", "b\n");
+    let head = s.commit("b");
+    let payload = json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}});
+    let run = run_action(&s, "pull_request", payload, &[]);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert_eq!(run.outputs["findings"], "0");
+    assert!(run.summary.contains("No findings."), "{}", run.summary);
+    assert_eq!(run.report["runs"][0]["results"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn action_yml_passes_event_values_to_shell_steps_only_through_env() {
+    let action = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml")).unwrap();
+    let mut in_run = false;
+    for line in action.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("run:") {
+            in_run = true;
+            assert!(!trimmed.contains("${{"), "template expression in run: {line}");
+            continue;
+        }
+        if in_run && (trimmed.starts_with("- ") || trimmed.ends_with(':') && !line.starts_with("        ")) {
+            in_run = false;
+        }
+        if in_run {
+            assert!(!line.contains("${{"), "template expression in a run block: {line}");
+        }
+    }
+    for input in [
+        "path",
+        "mode",
+        "sarif-file",
+        "fail-on-findings",
+        "upload-sarif",
+        "category",
+        "verify",
+        "version",
+    ] {
+        assert!(action.contains(&format!("\n  {input}:\n")), "input {input}");
+    }
+    assert!(action.contains("github/codeql-action/upload-sarif"));
+    assert!(action.contains("if: always()"));
+}
