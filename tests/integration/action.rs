@@ -241,3 +241,56 @@ fn action_yml_passes_event_values_to_shell_steps_only_through_env() {
     assert!(action.contains("github/codeql-action/upload-sarif"));
     assert!(action.contains("if: always()"));
 }
+
+/// Runs `action.sh COMMAND` with `INPUT_VERSION`; (exit code, log, GITHUB_OUTPUT).
+fn run_step(command: &str, version: &str, path: &str) -> (i32, String, String) {
+    let runner = tempfile::tempdir().unwrap();
+    let output = runner.path().join("output");
+    std::fs::write(&output, "").unwrap();
+    let out = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action.sh"))
+        .arg(command)
+        .env("PATH", path)
+        .env("INPUT_VERSION", version)
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_PATH", runner.path().join("path"))
+        .env("RUNNER_TEMP", runner.path())
+        .output()
+        .expect("bash runs");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        std::fs::read_to_string(&output).unwrap(),
+    )
+}
+
+#[test]
+fn the_cache_key_follows_the_sources_and_install_checks_its_version_input() {
+    let (code, log, output) = run_step("cache-key", "source", &path_with_wayscan());
+    assert_eq!(code, 0, "{log}");
+    let key = output
+        .trim()
+        .strip_prefix("key=wayscan-")
+        .unwrap_or_else(|| panic!("{output}"));
+    let digest = key.rsplit('-').next().unwrap();
+    assert_eq!(digest.len(), 32, "{key}");
+    assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    let (_, _, again) = run_step("cache-key", "source", &path_with_wayscan());
+    assert_eq!(output, again, "the same sources give the same key");
+    let (_, _, tagged) = run_step("cache-key", "v0.1.0", &path_with_wayscan());
+    assert!(tagged.trim().ends_with("-v0.1.0"), "{tagged}");
+
+    let (code, log, _) = run_step("install", "path", &path_with_wayscan());
+    assert_eq!(code, 0, "{log}");
+    assert!(log.contains("wayscan 0."), "{log}");
+    let (code, log, _) = run_step("install", "path", "/usr/bin:/bin");
+    assert_eq!(code, 2);
+    assert!(log.contains("wayscan is not on PATH"), "{log}");
+    let (code, log, _) = run_step("install", "latest; rm -rf /", &path_with_wayscan());
+    assert_eq!(code, 2);
+    assert!(log.contains("version must be source, path or a tag"), "{log}");
+}
