@@ -1,6 +1,6 @@
 //! `wayscan history` and `wayscan staged` on real repositories built in the test.
 
-use crate::sandbox::{credited, pairs, Sandbox};
+use crate::sandbox::{credited, make_writable, pairs, Sandbox};
 use wayscan::testkeys::fake_key;
 
 use crate::sandbox::KEY_RULE;
@@ -315,10 +315,7 @@ fn a_missing_or_corrupt_object_is_reported_and_the_rest_is_scanned() {
     };
     std::fs::remove_file(object("lost.txt")).unwrap();
     let bad = object("bad.txt");
-    let mut perms = std::fs::metadata(&bad).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&bad, perms).unwrap();
+    make_writable(&bad);
     std::fs::write(&bad, b"not zlib at all").unwrap();
     let (run, report) = s.json_of("history", &[]);
     assert_eq!(run.code, 1, "the key is still found: {}", run.stderr);

@@ -2,7 +2,7 @@
 //! loose objects through libgit2: a history must give the same report either way, and
 //! a damaged pack must not hide what the rest of it holds.
 
-use crate::sandbox::{credited, Sandbox, KEY_RULE};
+use crate::sandbox::{credited, make_writable, Sandbox, KEY_RULE};
 use wayscan::testkeys::fake_key;
 
 /// A long text file whose versions differ by a line or two: what git stores as deltas.
@@ -15,6 +15,15 @@ fn document(edits: usize) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The one pack file of the repository with extension `ext` (idx or pack).
+fn pack_file(s: &Sandbox, ext: &str) -> std::path::PathBuf {
+    std::fs::read_dir(s.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == ext))
+        .unwrap()
 }
 
 fn repack(s: &Sandbox) {
@@ -66,11 +75,7 @@ fn a_packed_history_gives_the_same_report_as_loose_objects() {
     assert_eq!(credited(&loose), expected);
 
     repack(&s);
-    let idx = std::fs::read_dir(s.join(".git/objects/pack"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
+    let idx = pack_file(&s, "idx");
     let stats = s.git(&["verify-pack", "-v", idx.to_str().unwrap()]);
     assert!(
         stats.contains("chain length = 2"),
@@ -110,11 +115,7 @@ fn a_damaged_pack_is_reported_and_its_other_objects_are_still_scanned() {
     let id = s.commit("two files");
     repack(&s);
     let blob = s.git(&["rev-parse", "HEAD:big.txt"]).trim().to_string();
-    let idx = std::fs::read_dir(s.join(".git/objects/pack"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "idx"))
-        .unwrap();
+    let idx = pack_file(&s, "idx");
     // "<id> blob <size> <size in pack> <offset>"
     let stats = s.git(&["verify-pack", "-v", idx.to_str().unwrap()]);
     let fields: Vec<u64> = stats
@@ -127,10 +128,7 @@ fn a_damaged_pack_is_reported_and_its_other_objects_are_still_scanned() {
         .map(|n| n.parse().unwrap())
         .collect();
     let pack = idx.with_extension("pack");
-    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&pack, perms).unwrap();
+    make_writable(&pack);
     let mut bytes = std::fs::read(&pack).unwrap();
     let middle = (fields[1] + fields[0] / 2) as usize;
     for b in &mut bytes[middle..middle + 16] {
@@ -172,16 +170,9 @@ fn a_history_none_of_which_can_be_read_is_an_error() {
     s.write("k.txt", fake_key("llm", 46));
     s.commit("k");
     repack(&s);
-    let pack = std::fs::read_dir(s.join(".git/objects/pack"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "pack"))
-        .unwrap();
+    let pack = pack_file(&s, "pack");
     let len = std::fs::metadata(&pack).unwrap().len() as usize;
-    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&pack, perms).unwrap();
+    make_writable(&pack);
     std::fs::write(&pack, vec![0x42; len]).unwrap();
     let run = s.run(&["history"]);
     run.assert_stderr(2, "nothing in the history could be read");

@@ -225,3 +225,11 @@ pub fn path_without_wayscan() -> String {
         .collect();
     dirs.join(":")
 }
+
+/// Makes a file git wrote read-only (an object, a pack) writable, to damage it.
+pub fn make_writable(path: &Path) {
+    let mut perms = std::fs::metadata(path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(path, perms).unwrap();
+}
