@@ -1,8 +1,8 @@
 //! Runs a parsed command: loads rules, opens the output, scans, writes the report and
 //! the messages on standard error, and decides the exit code.
 
-use crate::cli::{Cli, Command, HookCommand, RulesCommand, StagedArgs};
-use crate::config::{HistoryConfig, ReportConfig, ScanConfig};
+use crate::cli::{Cli, Command, FailOn, HookCommand, RulesCommand, StagedArgs};
+use crate::config::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
 use crate::exit::Exit;
 use crate::hook;
 use crate::matcher::Matcher;
@@ -17,8 +17,16 @@ use std::path::PathBuf;
 
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
-        Command::Scan(args) => run_scan(&ScanConfig::from_args(&args)),
-        Command::History(args) => run_history(&HistoryConfig::from_args(&args)),
+        Command::Scan(args) => with_verify(&args.verify, |verify| {
+            let mut config = ScanConfig::from_args(&args);
+            config.report.fail_on_live = verify.options.is_some() && args.verify.fail_on == FailOn::Live;
+            run_scan(&config, verify)
+        }),
+        Command::History(args) => with_verify(&args.verify, |verify| {
+            let mut config = HistoryConfig::from_args(&args);
+            config.report.fail_on_live = verify.options.is_some() && args.verify.fail_on == FailOn::Live;
+            run_history(&config, verify)
+        }),
         Command::Staged(args) => run_staged(&args),
         Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
         Command::Rules(RulesCommand::Check { files }) => check(&files),
@@ -37,6 +45,32 @@ pub fn run(cli: Cli) -> Exit {
                 Exit::Error
             }
         },
+    }
+}
+
+/// Resolves the verification options first: a bad API URL stops before scanning.
+fn with_verify(args: &crate::cli::VerifyArgs, run: impl FnOnce(&VerifyConfig) -> Exit) -> Exit {
+    match VerifyConfig::from_args(args) {
+        Ok(verify) => run(&verify),
+        Err(message) => {
+            error(message);
+            Exit::Error
+        }
+    }
+}
+
+/// Asks the API about the found keys (`--verify`), then keeps only live ones when
+/// `--only-live` says so.
+fn verify_findings(outcome: &mut scan::Outcome, rules: &RuleSet, verify: &VerifyConfig) {
+    let Some(options) = &verify.options else { return };
+    let problems = crate::verify::verify(&mut outcome.findings, rules, options);
+    outcome.problems.extend(problems);
+    if verify.only_live {
+        outcome.findings.retain(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == crate::verify::Status::Live)
+        });
     }
 }
 
@@ -82,7 +116,7 @@ fn prepare(rule_files: &[PathBuf], report: &ReportConfig) -> Result<(RuleSet, Bo
     Ok((rules, out))
 }
 
-pub fn run_scan(config: &ScanConfig) -> Exit {
+pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
     let (rules, out) = match prepare(&config.rule_files, &config.report) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
@@ -92,17 +126,19 @@ pub fn run_scan(config: &ScanConfig) -> Exit {
     if config.fix_gitignore {
         fix_gitignore(&mut outcome);
     }
+    verify_findings(&mut outcome, &rules, verify);
     let roots = config.roots.iter().map(|r| r.display().to_string()).collect();
     finish(ScanKind::Tree, roots, &outcome, &rules, &config.report, out)
 }
 
-pub fn run_history(config: &HistoryConfig) -> Exit {
+pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     let (rules, out) = match prepare(&config.rule_files, &config.report) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
     let matcher = Matcher::new(&rules);
-    let outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &config.walk, config.progress);
+    let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &config.walk, config.progress);
+    verify_findings(&mut outcome, &rules, verify);
     let roots = vec![config.repo.display().to_string()];
     finish(ScanKind::History, roots, &outcome, &rules, &config.report, out)
 }
@@ -165,11 +201,21 @@ fn finish(
     if !config.quiet {
         eprintln!("{}", summary_line(outcome));
     }
-    let exit = Exit::of_scan(
-        outcome.has_fatal_problem(),
-        outcome.findings.len(),
-        config.findings_exit_code,
-    );
+    // `--fail-on live`: only keys the API says are live count towards the exit code.
+    let counted = if config.fail_on_live {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == crate::verify::Status::Live)
+            })
+            .count()
+    } else {
+        outcome.findings.len()
+    };
+    let exit = Exit::of_scan(outcome.has_fatal_problem(), counted, config.findings_exit_code);
     if config.hook {
         match exit {
             Exit::Error => eprint!("{}", hook::FAILED_MESSAGE),

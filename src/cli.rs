@@ -107,8 +107,11 @@ pub struct ScanArgs {
 
     /// Running as a pre-commit hook (the pre-commit framework passes the staged
     /// files): a blocked commit is told how to proceed.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "verify")]
     pub hook: bool,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -149,6 +152,9 @@ pub struct HistoryArgs {
     pub threads: usize,
 
     #[command(flatten)]
+    pub verify: VerifyArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -172,6 +178,73 @@ pub struct StagedArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Live verification of found keys (never in the hook: `staged` has none of this).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Ask the WAYSCloud API whether each found key is live: each distinct key is
+    /// sent once, over https, to the API of --api-url. Off by default.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// The API to ask (default https://api.wayscloud.services, or WAYSCLOUD_API_URL):
+    /// https only, or plain http to this machine for testing. Nothing in a scanned
+    /// repository can change it.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Keys checked at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub verify_concurrency: u16,
+
+    /// Requests per second, all together.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub verify_rate: u32,
+
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub verify_timeout: u64,
+
+    /// How long an answer is reused from the cache (30m, 24h, 7d).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub verify_cache_ttl: std::time::Duration,
+
+    /// Neither read nor write the cache of answers.
+    #[arg(long)]
+    pub no_verify_cache: bool,
+
+    /// Report only the keys the API says are live.
+    #[arg(long, requires = "verify")]
+    pub only_live: bool,
+
+    /// What makes the exit code non-zero: any finding, or only live keys.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Any,
+    Live,
+}
+
+/// Parses `90s`, `30m`, `24h`, `7d` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration: expected a number with s, m, h or d"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("'{text}': unknown unit '{unit}' (use s, m, h or d)")),
+    };
+    Ok(std::time::Duration::from_secs(number.saturating_mul(seconds)))
 }
 
 /// How and where results are written.
@@ -267,6 +340,15 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("90"), Ok(std::time::Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(std::time::Duration::from_secs(1800)));
+        assert_eq!(parse_duration("24h"), Ok(std::time::Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("7d"), Ok(std::time::Duration::from_secs(604_800)));
+        assert!(parse_duration("1w").unwrap_err().contains("unknown unit"));
     }
 
     #[test]

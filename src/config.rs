@@ -1,7 +1,7 @@
 //! Arguments resolved into the configuration the rest of the program reads. Tests
 //! build a [`ScanConfig`] directly, without a command line.
 
-use crate::cli::{ColorChoice, Format, HistoryArgs, OutputArgs, ScanArgs};
+use crate::cli::{ColorChoice, FailOn, Format, HistoryArgs, OutputArgs, ScanArgs, VerifyArgs};
 use crate::input::fs::WalkOptions;
 use crate::input::history::Selection;
 use std::io::IsTerminal;
@@ -21,6 +21,54 @@ pub struct ReportConfig {
     pub verbose: bool,
     /// Running as a pre-commit hook: say how to proceed when the commit is blocked.
     pub hook: bool,
+    /// Only live keys make the exit code non-zero (`--fail-on live`).
+    pub fail_on_live: bool,
+}
+
+/// What `--verify` and its options ask for.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyConfig {
+    /// `None`: no verification.
+    pub options: Option<crate::verify::Options>,
+    pub only_live: bool,
+}
+
+impl VerifyConfig {
+    /// Resolves the verification options: the API from `--api-url`, else
+    /// `WAYSCLOUD_API_URL`, else the documented one. Never from a scanned repository.
+    pub fn from_args(args: &VerifyArgs) -> Result<VerifyConfig, String> {
+        if args.fail_on == FailOn::Live && !args.verify {
+            return Err("--fail-on live needs --verify: without it no key is known to be live".into());
+        }
+        if !args.verify {
+            return Ok(VerifyConfig::default());
+        }
+        let url = args
+            .api_url
+            .clone()
+            .or_else(|| std::env::var("WAYSCLOUD_API_URL").ok().filter(|u| !u.is_empty()))
+            .unwrap_or_else(|| crate::verify::DEFAULT_API.to_string());
+        let api = crate::verify::ApiBase::parse(&url)?;
+        let cache = if args.no_verify_cache || args.verify_cache_ttl.is_zero() {
+            None
+        } else {
+            crate::verify::default_cache_file().map(|file| (file, args.verify_cache_ttl))
+        };
+        Ok(VerifyConfig {
+            options: Some(crate::verify::Options {
+                api,
+                concurrency: usize::from(args.verify_concurrency),
+                rate: args.verify_rate,
+                limits: crate::verify::Limits {
+                    timeout: std::time::Duration::from_secs(args.verify_timeout),
+                    attempts: 3,
+                    max_retry_after: std::time::Duration::from_secs(30),
+                },
+                cache,
+            }),
+            only_live: args.only_live,
+        })
+    }
 }
 
 /// A resolved `wayscan scan`.
@@ -55,6 +103,7 @@ impl ReportConfig {
             quiet: args.quiet,
             verbose: args.verbose,
             hook: false,
+            fail_on_live: false,
         }
     }
 }

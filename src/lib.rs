@@ -20,3 +20,4 @@ pub mod rules;
 pub mod scan;
 #[doc(hidden)]
 pub mod testkeys;
+pub mod verify;

@@ -51,6 +51,8 @@ struct JsonFinding<'a> {
     remediation: &'a str,
     /// The commit that introduced it (history scans); null otherwise.
     commit: Option<&'a crate::finding::CommitInfo>,
+    /// What the API said of the key (`--verify`); null when not verified.
+    verification: Option<&'a crate::verify::Verification>,
 }
 
 #[derive(Serialize)]
@@ -96,6 +98,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 message: &f.message,
                 remediation: &f.remediation,
                 commit: f.commit.as_ref(),
+                verification: f.verification.as_ref(),
             })
             .collect(),
         skipped: &outcome.skipped,

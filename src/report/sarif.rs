@@ -246,10 +246,24 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
         properties.insert("author".into(), format!("{} <{}>", c.author_name, c.author_email));
         properties.insert("date".into(), c.date.clone());
     }
+    // A verified key's level says how urgent it is: live keys are errors, keys the
+    // API could not judge warnings, revoked ones notes.
+    let level = match &f.verification {
+        Some(v) => {
+            properties.insert("verification".into(), v.status.as_str().into());
+            properties.insert("verificationDetail".into(), v.detail.clone());
+            match v.status {
+                crate::verify::Status::Live => "error",
+                crate::verify::Status::Unknown => "warning",
+                crate::verify::Status::Revoked => "note",
+            }
+        }
+        None => level(f.severity),
+    };
     SarifResult {
         rule_id: &f.rule_id,
         rule_index,
-        level: level(f.severity),
+        level,
         message: Message {
             text: match f.redacted() {
                 Some(redacted) => format!("{} ({}). {}", f.message, redacted, f.remediation),

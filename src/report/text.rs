@@ -5,6 +5,7 @@
 use super::Report;
 use crate::finding::Finding;
 use crate::scan::Outcome;
+use crate::verify::Status;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -25,6 +26,36 @@ impl Style {
 pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let style = Style { on: color };
     let findings = &report.outcome.findings;
+    // Live keys first, before anything else: they are the ones to revoke now.
+    let live: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.verification.as_ref().is_some_and(|v| v.status == Status::Live))
+        .collect();
+    if !live.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            style.paint(
+                "1;41;97",
+                &match live.len() {
+                    1 => " 1 KEY IS LIVE: revoke it now ".to_string(),
+                    n => format!(" {n} KEYS ARE LIVE: revoke them now "),
+                }
+            )
+        )?;
+        for f in &live {
+            let key_id = f.properties.get("key_id").map_or("", String::as_str);
+            writeln!(
+                out,
+                "  {}:{}  key id {}  {}",
+                clean(&f.path),
+                f.start.line,
+                clean(key_id),
+                f.shown_secret(report.show_secrets).map(clean).unwrap_or_default()
+            )?;
+        }
+        writeln!(out)?;
+    }
     let mut current: Option<&str> = None;
     for f in findings {
         if current != Some(f.path.as_str()) {
@@ -92,6 +123,21 @@ fn write_finding(f: &Finding, show_secrets: bool, style: &Style, out: &mut dyn W
             clean(&c.author_name),
             clean(&c.author_email),
             c.date
+        )?;
+    }
+    if let Some(v) = &f.verification {
+        let (code, word) = match v.status {
+            Status::Live => ("1;31", "LIVE"),
+            Status::Revoked => ("32", "revoked"),
+            Status::Unknown => ("33", "unknown"),
+        };
+        writeln!(
+            out,
+            "      {}  {}: {}{}",
+            style.paint("2", "verified   "),
+            style.paint(code, word),
+            clean(&v.detail),
+            if v.cached { " (cached)" } else { "" }
         )?;
     }
     writeln!(out, "      {}  {}", style.paint("2", "fingerprint"), f.fingerprint)?;

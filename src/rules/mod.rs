@@ -153,6 +153,25 @@ pub struct RuleSpec {
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// How a found secret is checked against its issuer's API (`--verify`).
+    #[serde(default)]
+    pub verify: Option<VerifySpec>,
+}
+
+/// A rule's live check: one request authenticated with the found secret. Kept in the
+/// rule file so a service with its own endpoint needs no code. The host is never
+/// here: it comes from `--api-url` or `WAYSCLOUD_API_URL` only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifySpec {
+    /// The path requested on the API (`/v1/storage/`).
+    pub path: String,
+    /// Per-service paths, by the finding's `service` property; `path` otherwise.
+    #[serde(default)]
+    pub service_paths: std::collections::BTreeMap<String, String>,
+    /// The service `path` belongs to: a 403 there means the key is live but not
+    /// enabled for that service.
+    pub checked_service: String,
 }
 
 fn default_precision() -> Precision {

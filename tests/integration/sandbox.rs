@@ -123,10 +123,17 @@ impl Sandbox {
 
     /// Runs `wayscan ARGS` with the sandbox as working directory.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs `wayscan ARGS` with extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let out = Command::new(env!("CARGO_BIN_EXE_wayscan"))
             .args(args)
             .current_dir(self.path())
             .env_remove("NO_COLOR")
+            .env_remove("WAYSCLOUD_API_URL")
+            .envs(env.iter().copied())
             .output()
             .expect("wayscan runs");
         Run {

@@ -1,0 +1,217 @@
+//! One key, one question to the API: is it live? The request, the rules for where it
+//! may go, and what each answer means.
+
+use super::{Status, Verification};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// The documented API.
+pub const DEFAULT_API: &str = "https://api.wayscloud.services";
+
+/// Where keys may be sent: https anywhere, plain http only to this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiBase(String);
+
+impl ApiBase {
+    /// Checks a base URL given by the user (`--api-url`, `WAYSCLOUD_API_URL`).
+    pub fn parse(url: &str) -> Result<ApiBase, String> {
+        let url = url.trim().trim_end_matches('/');
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| format!("API URL {url:?}: expected https://host"))?;
+        let authority = rest.split('/').next().unwrap_or("");
+        if authority.is_empty() || authority.contains('@') {
+            return Err(format!(
+                "API URL {url:?}: expected https://host[:port][/path], without credentials"
+            ));
+        }
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "https" => Ok(ApiBase(url.to_string())),
+            "http" if is_loopback(host) => Ok(ApiBase(url.to_string())),
+            "http" => Err(format!(
+                "API URL {url:?}: plain http is allowed only to this machine (127.0.0.1, ::1, localhost); keys go over https"
+            )),
+            _ => Err(format!("API URL {url:?}: expected https://")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Bounds on one key's requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub timeout: Duration,
+    /// Attempts in all, for answers worth another try (429, 5xx, no connection).
+    pub attempts: u32,
+    /// The longest `Retry-After` obeyed; a longer one leaves the key unknown.
+    pub max_retry_after: Duration,
+}
+
+/// A client that never follows redirects (a key must not reach another host) and
+/// verifies certificates (rustls with the Mozilla roots).
+pub fn agent(limits: &Limits) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(limits.timeout))
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .http_status_as_error(false)
+        .user_agent(concat!("wayscan/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// What one attempt gave.
+enum Attempt {
+    Done(Verification),
+    /// Worth trying again, after this long.
+    Again(Duration, Verification),
+}
+
+/// Asks `url` whether `key` is live, within `limits`; `wait` runs before each attempt
+/// (the global rate limit). `service` is the key's own service, `checked` the one the
+/// URL belongs to.
+pub fn check(
+    agent: &ureq::Agent,
+    url: &str,
+    key: &str,
+    service: &str,
+    checked: &str,
+    limits: &Limits,
+    wait: &dyn Fn(),
+) -> Verification {
+    let mut backoff = Duration::from_millis(500);
+    let mut last = None;
+    for attempt in 1..=limits.attempts.max(1) {
+        wait();
+        match once(agent, url, key, service, checked, limits) {
+            Attempt::Done(verification) => return verification,
+            Attempt::Again(after, verification) => {
+                last = Some(verification);
+                if attempt < limits.attempts {
+                    std::thread::sleep(after.max(backoff));
+                    backoff *= 2;
+                }
+            }
+        }
+    }
+    last.unwrap_or_else(|| unknown(None, "no answer".into()))
+}
+
+fn once(agent: &ureq::Agent, url: &str, key: &str, service: &str, checked: &str, limits: &Limits) -> Attempt {
+    let response = agent.get(url).header("Authorization", format!("Bearer {key}")).call();
+    let response = match response {
+        Ok(response) => response,
+        // The message names the URL or the cause, never the request's headers.
+        Err(ureq::Error::Timeout(_)) => {
+            return Attempt::Done(unknown(
+                None,
+                format!("no answer within {} s", limits.timeout.as_secs_f32()),
+            ))
+        }
+        Err(e) => return Attempt::Again(Duration::ZERO, unknown(None, format!("cannot reach the API: {e}"))),
+    };
+    let code = response.status().as_u16();
+    let verification = |status, detail: String| Verification {
+        status,
+        http_status: Some(code),
+        checked_at: super::now(),
+        detail,
+        cached: false,
+    };
+    match code {
+        200..=299 => Attempt::Done(verification(
+            Status::Live,
+            format!("the key authenticates ({checked} answered {code})"),
+        )),
+        403 => Attempt::Done(verification(
+            Status::Live,
+            if service == checked {
+                format!("the key authenticates, but {checked} is not enabled for it")
+            } else {
+                format!("the key authenticates; it is a {service} key, not enabled for {checked}")
+            },
+        )),
+        401 => Attempt::Done(verification(Status::Revoked, "invalid or revoked (401)".into())),
+        429 => {
+            let after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            match after {
+                Some(after) if after > limits.max_retry_after => Attempt::Done(verification(
+                    Status::Unknown,
+                    format!("rate limited; the API asked to wait {} s", after.as_secs()),
+                )),
+                after => Attempt::Again(
+                    after.unwrap_or(Duration::from_secs(1)),
+                    verification(Status::Unknown, "rate limited (429)".into()),
+                ),
+            }
+        }
+        500..=599 => Attempt::Again(
+            Duration::ZERO,
+            verification(Status::Unknown, format!("the API failed ({code})")),
+        ),
+        300..=399 => Attempt::Done(verification(
+            Status::Unknown,
+            format!("the API redirected ({code}); redirects are never followed with a key"),
+        )),
+        _ => Attempt::Done(verification(Status::Unknown, format!("unexpected answer {code}"))),
+    }
+}
+
+fn unknown(http_status: Option<u16>, detail: String) -> Verification {
+    Verification {
+        status: Status::Unknown,
+        http_status,
+        checked_at: super::now(),
+        detail,
+        cached: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_go_over_https_or_to_this_machine_only() {
+        assert_eq!(ApiBase::parse(DEFAULT_API).unwrap().as_str(), DEFAULT_API);
+        assert_eq!(
+            ApiBase::parse("https://api.example/v2/").unwrap().as_str(),
+            "https://api.example/v2"
+        );
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.1.2.3",
+        ] {
+            assert!(ApiBase::parse(local).is_ok(), "{local}");
+        }
+        for bad in [
+            "http://api.wayscloud.services",
+            "http://10.0.0.1",
+            "http://127.0.0.1.evil.example",
+            "ftp://127.0.0.1",
+            "https://user:pw@host",
+            "api.wayscloud.services",
+            "https://",
+        ] {
+            assert!(ApiBase::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

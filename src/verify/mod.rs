@@ -1,0 +1,238 @@
+//! `--verify`: asks the WAYSCloud API whether each found key is live.
+//!
+//! Off unless asked: sending a found key over the network is the user's choice. Each
+//! distinct key is sent once per run, by a few workers under one rate limit, to the
+//! API the user named (never to anything a scanned repository names), over https
+//! (plain http to this machine only, for testing), without following redirects.
+//! Answers are cached between runs under a hash of the key, never the key.
+
+mod api;
+mod cache;
+
+pub use api::{ApiBase, Limits, DEFAULT_API};
+
+use crate::finding::Finding;
+use crate::input::Problem;
+use crate::rules::RuleSet;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Whether a key still works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The API accepted it (200), or knew it but not for that service (403).
+    Live,
+    /// The API rejected it (401).
+    Revoked,
+    /// No answer that says either: network, timeout, TLS, 5xx, rate limited.
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Live => "live",
+            Status::Revoked => "revoked",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// The answer about one key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub status: Status,
+    pub http_status: Option<u16>,
+    /// When the API answered (RFC 3339, UTC).
+    pub checked_at: String,
+    /// What the answer means, or why there is none. Never holds the key.
+    pub detail: String,
+    /// Taken from the cache of an earlier run.
+    #[serde(skip)]
+    pub cached: bool,
+}
+
+/// How verification runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub api: ApiBase,
+    pub concurrency: usize,
+    /// Requests per second, all workers together.
+    pub rate: u32,
+    pub limits: Limits,
+    /// Where answers are kept between runs, and for how long; `None`: no cache.
+    pub cache: Option<(PathBuf, Duration)>,
+}
+
+/// The cache file in the user's cache directory (`$XDG_CACHE_HOME`, else
+/// `~/.cache`), if there is one.
+pub fn default_cache_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("wayscan").join("verify.json"))
+}
+
+/// A key's name in the cache and in logs: a hash, never the key.
+fn key_hash(key: &str) -> String {
+    let digest = Sha256::digest(format!("wayscan-verify\0{key}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Verifies the keys of `findings` whose rule has a live check, setting each
+/// finding's `verification`. Returns what went wrong beside the answers (the cache).
+pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    // Distinct keys, each with what its request needs.
+    let mut keys: BTreeMap<String, Pending> = BTreeMap::new();
+    for finding in findings.iter() {
+        let Some(spec) = rules
+            .rules
+            .iter()
+            .find(|r| r.spec.id == finding.rule_id)
+            .and_then(|r| r.spec.verify.as_ref())
+        else {
+            continue;
+        };
+        let Some(secret) = &finding.secret else { continue };
+        let key = secret.value.expose();
+        let service = finding.properties.get("service").cloned().unwrap_or_default();
+        let path = spec.service_paths.get(&service).unwrap_or(&spec.path);
+        keys.entry(key_hash(key)).or_insert_with(|| Pending {
+            key: key.to_string(),
+            url: format!("{}{}", options.api.as_str(), path),
+            service,
+            checked: spec.checked_service.clone(),
+        });
+    }
+    if keys.is_empty() {
+        return problems;
+    }
+
+    let mut cache = match &options.cache {
+        Some((file, _)) => cache::Cache::load(file).unwrap_or_else(|message| {
+            problems.push(Problem {
+                path: file.display().to_string(),
+                message: format!("{message}; verifying without it"),
+                fatal: false,
+            });
+            cache::Cache::default()
+        }),
+        None => cache::Cache::default(),
+    };
+    let ttl = options.cache.as_ref().map(|(_, ttl)| *ttl);
+    let mut answers: BTreeMap<String, Verification> = BTreeMap::new();
+    let mut to_ask: Vec<(&String, &Pending)> = Vec::new();
+    for (hash, pending) in &keys {
+        match ttl.and_then(|ttl| cache.fresh(hash, ttl)) {
+            Some(answer) => {
+                answers.insert(hash.clone(), answer);
+            }
+            None => to_ask.push((hash, pending)),
+        }
+    }
+
+    let asked = ask_all(&to_ask, options);
+    for (hash, answer) in asked {
+        if options.cache.is_some() {
+            cache.record(&hash, &answer);
+        }
+        answers.insert(hash, answer);
+    }
+    if let Some((file, _)) = &options.cache {
+        if let Err(message) = cache.save(file) {
+            problems.push(Problem {
+                path: file.display().to_string(),
+                message,
+                fatal: false,
+            });
+        }
+    }
+    for finding in findings.iter_mut() {
+        if let Some(secret) = &finding.secret {
+            finding.verification = answers.get(&key_hash(secret.value.expose())).cloned();
+        }
+    }
+    problems
+}
+
+/// One key to ask about.
+struct Pending {
+    key: String,
+    url: String,
+    service: String,
+    checked: String,
+}
+
+/// Asks about every key, `options.concurrency` at a time, at most `options.rate`
+/// requests a second in all.
+fn ask_all(keys: &[(&String, &Pending)], options: &Options) -> Vec<(String, Verification)> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    let next = AtomicUsize::new(0);
+    let answers = Mutex::new(Vec::with_capacity(keys.len()));
+    let interval = Duration::from_secs(1) / options.rate.max(1);
+    let slot = Mutex::new(Instant::now());
+    // Every request, retries included, takes the next free slot.
+    let wait = || {
+        let at = {
+            let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+            let at = (*slot).max(Instant::now());
+            *slot = at + interval;
+            at
+        };
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
+    };
+    let agent = api::agent(&options.limits);
+    std::thread::scope(|scope| {
+        for _ in 0..options.concurrency.max(1).min(keys.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((hash, pending)) = keys.get(i) else { break };
+                let answer = api::check(
+                    &agent,
+                    &pending.url,
+                    &pending.key,
+                    &pending.service,
+                    &pending.checked,
+                    &options.limits,
+                    &wait,
+                );
+                answers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(((*hash).clone(), answer));
+            });
+        }
+    });
+    answers.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Now, as RFC 3339 in UTC.
+fn now() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    crate::input::history::rfc3339(seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_named_by_a_salted_hash() {
+        let hash = key_hash("wayscloud_storage_a1b2c3d4_secretpart");
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains("a1b2c3d4"));
+        assert_ne!(hash, key_hash("wayscloud_storage_a1b2c3d4_secretpars"));
+    }
+}

@@ -1,0 +1,116 @@
+//! A small HTTP/1.1 server on 127.0.0.1 that answers like the WAYSCloud key API, as a
+//! test scripts it, and records every request it gets.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// One answer.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub delay: Duration,
+}
+
+impl Reply {
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn after(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+}
+
+/// What the server got: (method, path, bearer token).
+pub type Seen = (String, String, String);
+
+type Script = dyn Fn(&str, usize) -> Reply + Send + Sync;
+
+pub struct FakeApi {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl FakeApi {
+    /// Starts a server answering `script(token, n)` to the n-th request (from 0)
+    /// carrying that bearer token.
+    pub fn start(script: impl Fn(&str, usize) -> Reply + Send + Sync + 'static) -> FakeApi {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let script: Arc<Script> = Arc::new(script);
+        let counts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let recorded = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let (script, counts, recorded) = (script.clone(), counts.clone(), recorded.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).is_err() {
+                        return;
+                    }
+                    let mut token = String::new();
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                        if let Some((name, value)) = line.split_once(':') {
+                            if name.eq_ignore_ascii_case("authorization") {
+                                token = value.trim().trim_start_matches("Bearer ").to_string();
+                            }
+                        }
+                    }
+                    let mut parts = request_line.split_whitespace();
+                    let method = parts.next().unwrap_or("").to_string();
+                    let path = parts.next().unwrap_or("").to_string();
+                    let n = {
+                        let mut counts = counts.lock().unwrap();
+                        let n = counts.entry(token.clone()).or_insert(0);
+                        *n += 1;
+                        *n - 1
+                    };
+                    recorded.lock().unwrap().push((method, path, token.clone()));
+                    let reply = script(&token, n);
+                    std::thread::sleep(reply.delay);
+                    let mut head = format!(
+                        "HTTP/1.1 {} Scripted\r\nContent-Length: 0\r\nConnection: close\r\n",
+                        reply.status
+                    );
+                    for (name, value) in &reply.headers {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    head.push_str("\r\n");
+                    let _ = stream.write_all(head.as_bytes());
+                });
+            }
+        });
+        FakeApi { url, seen }
+    }
+
+    /// Every request so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// How many requests carried `token`.
+    pub fn count(&self, token: &str) -> usize {
+        self.seen().iter().filter(|(_, _, t)| t == token).count()
+    }
+}
