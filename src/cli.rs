@@ -52,6 +52,66 @@ pub enum Command {
     },
     /// Print the manual page (roff), for `man -l -` or a man directory.
     Man,
+    /// Revoke live keys through the key-management API, from a JSON report of a
+    /// `--verify` scan or by key id.
+    ///
+    /// A dry run unless --yes: it lists what would be revoked (on a terminal it asks
+    /// first). The management token comes from WAYSCLOUD_MANAGEMENT_TOKEN, never
+    /// from a scanned key; without one, the steps to revoke by hand are printed.
+    /// Every attempt is appended to the audit log.
+    Revoke(RevokeArgs),
+    /// Check one key without printing it: read from standard input or
+    /// WAYSCLOUD_API_KEY (never an argument: it would stay in the shell history).
+    ///
+    /// Says what the docs' troubleshooting section says to check: the
+    /// wayscloud_{service}_ prefix and a known service, the key id, the secret's
+    /// length; for a whole header line, a missing or lowercase `Bearer` and stray
+    /// spaces. With --verify, whether it is live.
+    CheckKey(CheckKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// A JSON report (`--format json`) of a scan with --verify: its live keys.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "key_id",
+        conflicts_with = "key_id"
+    )]
+    pub report: Option<PathBuf>,
+
+    /// Revoke this key id (repeatable), live or not.
+    #[arg(long = "key-id", value_name = "ID")]
+    pub key_id: Vec<String>,
+
+    /// Revoke for real; without it, only list what would be revoked.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Append every attempt here (JSON lines); default
+    /// $XDG_STATE_HOME/wayscan/revocations.jsonl (~/.local/state/...).
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+
+    /// The key-management API (as --api-url of scan; also WAYSCLOUD_API_URL).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+
+    /// Load this rule file beside the built-in rules (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckKeyArgs {
+    /// Also ask the API whether the key is live (sends it, over https).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// The API to ask (as --api-url of scan; also WAYSCLOUD_API_URL).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -43,12 +43,7 @@ impl VerifyConfig {
         if !args.verify {
             return Ok(VerifyConfig::default());
         }
-        let url = args
-            .api_url
-            .clone()
-            .or_else(|| std::env::var("WAYSCLOUD_API_URL").ok().filter(|u| !u.is_empty()))
-            .unwrap_or_else(|| crate::verify::DEFAULT_API.to_string());
-        let api = crate::verify::ApiBase::parse(&url)?;
+        let api = crate::verify::api_base(args.api_url.as_deref())?;
         let cache = if args.no_verify_cache || args.verify_cache_ttl.is_zero() {
             None
         } else {

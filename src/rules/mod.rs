@@ -156,6 +156,23 @@ pub struct RuleSpec {
     /// How a found secret is checked against its issuer's API (`--verify`).
     #[serde(default)]
     pub verify: Option<VerifySpec>,
+    /// How a live key is revoked through the issuer's key-management API.
+    #[serde(default)]
+    pub revoke: Option<RevokeSpec>,
+}
+
+/// A rule's revocation request. The public WAYSCloud docs describe revoking in the
+/// dashboard only, so method, path and token variable are an assumption kept here,
+/// where they can be corrected without code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeSpec {
+    /// `DELETE`, `POST`, ...
+    pub method: String,
+    /// The path on the API, with `{key_id}` for the key's id (`/v1/api-keys/{key_id}`).
+    pub path: String,
+    /// The environment variable holding the management token (never a scanned key).
+    pub token_env: String,
 }
 
 /// A rule's live check: one request authenticated with the found secret. Kept in the

@@ -8,8 +8,10 @@
 
 mod api;
 mod cache;
+pub mod checkkey;
+pub mod revoke;
 
-pub use api::{ApiBase, Limits, DEFAULT_API};
+pub use api::{agent, check, ApiBase, Limits, DEFAULT_API};
 
 use crate::finding::Finding;
 use crate::input::Problem;
@@ -214,6 +216,16 @@ fn ask_all(keys: &[(&String, &Pending)], options: &Options) -> Vec<(String, Veri
         }
     });
     answers.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The API base the user chose: `flag`, else `WAYSCLOUD_API_URL`, else the
+/// documented one. Never anything from a scanned repository.
+pub fn api_base(flag: Option<&str>) -> Result<ApiBase, String> {
+    let url = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var("WAYSCLOUD_API_URL").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| DEFAULT_API.to_string());
+    ApiBase::parse(&url)
 }
 
 /// Now, as RFC 3339 in UTC.

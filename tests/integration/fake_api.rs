@@ -38,7 +38,7 @@ impl Reply {
 /// What the server got: (method, path, bearer token).
 pub type Seen = (String, String, String);
 
-type Script = dyn Fn(&str, usize) -> Reply + Send + Sync;
+type Script = dyn Fn(&str, &str, &str, usize) -> Reply + Send + Sync;
 
 pub struct FakeApi {
     pub url: String,
@@ -49,6 +49,11 @@ impl FakeApi {
     /// Starts a server answering `script(token, n)` to the n-th request (from 0)
     /// carrying that bearer token.
     pub fn start(script: impl Fn(&str, usize) -> Reply + Send + Sync + 'static) -> FakeApi {
+        FakeApi::start_routes(move |_, _, token, n| script(token, n))
+    }
+
+    /// Starts a server answering `script(method, path, token, n)`.
+    pub fn start_routes(script: impl Fn(&str, &str, &str, usize) -> Reply + Send + Sync + 'static) -> FakeApi {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
@@ -86,8 +91,8 @@ impl FakeApi {
                         *n += 1;
                         *n - 1
                     };
+                    let reply = script(&method, &path, &token, n);
                     recorded.lock().unwrap().push((method, path, token.clone()));
-                    let reply = script(&token, n);
                     std::thread::sleep(reply.delay);
                     let mut head = format!(
                         "HTTP/1.1 {} Scripted\r\nContent-Length: 0\r\nConnection: close\r\n",

@@ -11,6 +11,7 @@ mod history;
 mod hooks;
 mod packs;
 mod reports;
+mod revoke;
 mod rules_cmd;
 mod sandbox;
 mod tree;
