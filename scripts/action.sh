@@ -128,9 +128,8 @@ scan() {
   [[ -e $path ]] || fail "path '$path' does not exist"
   case $format in sarif | json | text) ;; *) fail "format must be sarif, json or text, not '$format'" ;; esac
   case $fail_on in true | false) ;; *) fail "fail-on-findings must be true or false, not '$fail_on'" ;; esac
-  if [[ ${INPUT_VERIFY:-false} == true ]]; then
-    say "warning: verify is not available in this version of wayscan; keys are not checked"
-  fi
+  local verify=${INPUT_VERIFY:-false}
+  case $verify in true | false) ;; *) fail "verify must be true or false, not '$verify'" ;; esac
 
   case $mode in
     auto | range)
@@ -159,6 +158,11 @@ scan() {
     history) command+=(history "$path" "${args[@]+"${args[@]}"}") ;;
     range) command+=(history "$path" --range "$range") ;;
   esac
+  # The API comes from the workflow's WAYSCLOUD_API_URL (or the default), never from
+  # the repository being scanned.
+  if [[ $verify == true ]]; then
+    command+=(--verify --no-verify-cache)
+  fi
   command+=(--format "$format" --output "$report" --exit-code 1)
   say "mode $mode${range:+, commits $range}: ${command[*]}"
   output mode "$mode"
@@ -210,10 +214,11 @@ if fmt == "sarif":
             loc = r["locations"][0]["physicalLocation"]
             props = r.get("properties", {})
             rows.append((r["ruleId"], loc["artifactLocation"]["uri"], loc.get("region", {}).get("startLine", 1),
-                         props.get("redactedSecret", ""), props.get("commitSha", "")))
+                         props.get("redactedSecret", ""), props.get("commitSha", ""), props.get("verification", "")))
 elif fmt == "json":
     for f in json.load(open(report, encoding="utf-8"))["findings"]:
-        rows.append((f["rule_id"], f["path"], f["line"], f.get("secret") or "", (f.get("commit") or {}).get("id", "")))
+        rows.append((f["rule_id"], f["path"], f["line"], f.get("secret") or "", (f.get("commit") or {}).get("id", ""),
+                     (f.get("verification") or {}).get("status", "")))
 if not rows:
     print("No findings.")
     sys.exit(0)
@@ -223,9 +228,12 @@ print(f"**{len(rows)} finding{'s' if len(rows) != 1 else ''}**\n")
 print("| rule | findings |\n| --- | --- |")
 for rule, n in sorted(collections.Counter(r[0] for r in rows).items()):
     print(f"| {cell(rule)} | {n} |")
-print("\n| rule | file | line | secret (redacted) | commit |\n| --- | --- | --- | --- | --- |")
-for rule, path, line, secret, commit in sorted(rows)[:200]:
-    print(f"| {cell(rule)} | `{cell(path)}` | {line} | `{cell(secret)}` | {cell(commit[:12])} |")
+live = sum(1 for r in rows if r[5] == "live")
+if live:
+    print(f"\n**{live} key{'s are' if live != 1 else ' is'} live: revoke {'them' if live != 1 else 'it'} first.**")
+print("\n| rule | file | line | secret (redacted) | commit | verified |\n| --- | --- | --- | --- | --- | --- |")
+for rule, path, line, secret, commit, status in sorted(rows, key=lambda r: (r[5] != "live",) + r)[:200]:
+    print(f"| {cell(rule)} | `{cell(path)}` | {line} | `{cell(secret)}` | {cell(commit[:12])} | {cell(status or '-')} |")
 if len(rows) > 200:
     print(f"\n{len(rows) - 200} more in the report.")
 print("""

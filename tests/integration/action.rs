@@ -19,6 +19,17 @@ struct ActionRun {
 
 /// Runs `action.sh scan` in `repo` for `event` with `payload` and `inputs`.
 fn run_action(repo: &Sandbox, event: &str, payload: serde_json::Value, inputs: &[(&str, &str)]) -> ActionRun {
+    run_action_env(repo, event, payload, inputs, &[])
+}
+
+/// `run_action` with extra environment variables (the workflow's `env:`).
+fn run_action_env(
+    repo: &Sandbox,
+    event: &str,
+    payload: serde_json::Value,
+    inputs: &[(&str, &str)],
+    env: &[(&str, &str)],
+) -> ActionRun {
     let runner = tempfile::tempdir().unwrap();
     let file = |name: &str| runner.path().join(name);
     std::fs::write(file("event.json"), payload.to_string()).unwrap();
@@ -37,7 +48,9 @@ fn run_action(repo: &Sandbox, event: &str, payload: serde_json::Value, inputs: &
         .env("GITHUB_OUTPUT", file("output"))
         .env("GITHUB_STEP_SUMMARY", file("summary"))
         .env("INPUT_SARIF_FILE", file("wayscan.sarif"))
-        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("WAYSCLOUD_API_URL")
+        .envs(env.iter().copied());
     for (name, value) in inputs {
         command.env(format!("INPUT_{}", name.to_uppercase().replace('-', "_")), value);
     }
@@ -293,4 +306,34 @@ fn the_cache_key_follows_the_sources_and_install_checks_its_version_input() {
     let (code, log, _) = run_step("install", "latest; rm -rf /", &path_with_wayscan());
     assert_eq!(code, 2);
     assert!(log.contains("version must be source, path or a tag"), "{log}");
+}
+
+#[test]
+fn verify_marks_live_keys_in_the_summary_and_the_sarif() {
+    let (s, _, base, head) = repo_with_feature();
+    let live = fake_key("llm", 81);
+    let api = crate::fake_api::FakeApi::start(move |token, _| {
+        crate::fake_api::Reply::status(if token == live { 200 } else { 401 })
+    });
+    let payload = json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}});
+    let run = run_action_env(
+        &s,
+        "pull_request",
+        payload,
+        &[("verify", "true")],
+        &[("WAYSCLOUD_API_URL", api.url.as_str())],
+    );
+    assert_eq!(run.code, 1, "{}", run.log);
+    assert!(
+        run.summary.contains("**1 key is live: revoke it first.**"),
+        "{}",
+        run.summary
+    );
+    assert!(run.summary.contains("| live |"), "{}", run.summary);
+    let result = &run.report["runs"][0]["results"][0];
+    assert_eq!(result["level"], "error");
+    assert_eq!(result["properties"]["verification"], "live");
+    assert_eq!(api.seen().len(), 1);
+    let run = run_action(&s, "schedule", json!({}), &[("verify", "maybe")]);
+    assert_eq!(run.code, 2);
 }
