@@ -337,3 +337,25 @@ fn the_api_url_is_https_or_this_machine() {
     assert_eq!(v["status"], "unknown");
     assert!(v["detail"].as_str().unwrap().contains("cannot reach the API"), "{v}");
 }
+
+#[test]
+fn placeholders_and_malformed_keys_are_never_sent() {
+    let k = keys();
+    let api = api(&k, "http://127.0.0.1:9");
+    let s = Sandbox::new();
+    s.write(
+        "docs.md",
+        "export WAYSCLOUD_API_KEY=wayscloud_storage_abc123_secret\n\
+         wayscloud_storage_a1b2c3d4_YourSecretKeyGoesHere\n\
+         wayscloud_{service}_{keyid}_{secret}\n",
+    );
+    s.write("real.txt", format!("{}\n", k.live));
+    let cache = tempfile::tempdir().unwrap();
+    let run = s.run_with_env(
+        &["scan", "--verify", "--api-url", &api.url],
+        &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let tokens: Vec<String> = api.seen().into_iter().map(|(_, _, t)| t).collect();
+    assert_eq!(tokens, vec![k.live.clone()], "only the real key is sent");
+}
