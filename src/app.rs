@@ -123,7 +123,8 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let matcher = Matcher::new(&rules);
+    let mut matcher = Matcher::new(&rules);
+    matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
     let mut outcome = scan::scan_tree(&matcher, &config.roots, &config.walk);
     if config.fix_gitignore {
         fix_gitignore(&mut outcome);
@@ -138,7 +139,8 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let matcher = Matcher::new(&rules);
+    let mut matcher = Matcher::new(&rules);
+    matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
     let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &config.walk, config.progress);
     verify_findings(&mut outcome, &rules, verify);
     let roots = vec![config.repo.display().to_string()];
@@ -154,7 +156,8 @@ pub fn run_staged(args: &StagedArgs) -> Exit {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let matcher = Matcher::new(&rules);
+    let mut matcher = Matcher::new(&rules);
+    matcher.inline.gitleaks_allow = report.gitleaks_allow;
     let outcome = scan::scan_staged(&matcher, &args.repo, args.max_file_size);
     let roots = vec![args.repo.display().to_string()];
     finish(ScanKind::Staged, roots, &outcome, &rules, &report, out)

@@ -337,6 +337,11 @@ pub struct OutputArgs {
     /// List every skipped file on standard error.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    /// Report lines marked `gitleaks:allow` too (by default that marker counts like
+    /// `wayscan:allow`, for repositories coming from gitleaks).
+    #[arg(long)]
+    pub no_gitleaks_allow: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

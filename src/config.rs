@@ -23,6 +23,8 @@ pub struct ReportConfig {
     pub hook: bool,
     /// Only live keys make the exit code non-zero (`--fail-on live`).
     pub fail_on_live: bool,
+    /// `gitleaks:allow` suppresses like `wayscan:allow` (not `--no-gitleaks-allow`).
+    pub gitleaks_allow: bool,
 }
 
 /// What `--verify` and its options ask for.
@@ -99,6 +101,7 @@ impl ReportConfig {
             verbose: args.verbose,
             hook: false,
             fail_on_live: false,
+            gitleaks_allow: !args.no_gitleaks_allow,
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct RawMatch<'a> {
 /// All rules' prefilter, compiled once per scan and shared by every thread.
 pub struct Matcher<'r> {
     rules: &'r RuleSet,
+    /// Which inline markers suppress a match (applied by the scan, after matching).
+    pub inline: crate::filter::inline::Policy,
     prefilter: AhoCorasick,
     /// For each prefilter pattern, what its hits trigger.
     triggers: Vec<Vec<Hit>>,
@@ -107,6 +109,7 @@ impl<'r> Matcher<'r> {
             .expect("prefilter patterns are small literals");
         Matcher {
             rules,
+            inline: crate::filter::inline::Policy::default(),
             prefilter,
             triggers,
         }

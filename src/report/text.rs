@@ -200,7 +200,7 @@ pub fn summary_line(outcome: &Outcome) -> String {
         line.push_str(&format!("; {}", plural(outcome.problems.len(), "error")));
     }
     if s.suppressed > 0 {
-        line.push_str(&format!("; {} suppressed by wayscan:allow", s.suppressed));
+        line.push_str(&format!("; {} suppressed inline", s.suppressed));
     }
     line.push_str(&format!("; {}", plural(outcome.findings.len(), "finding")));
     line

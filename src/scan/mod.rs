@@ -88,7 +88,7 @@ pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, hay: &[u8]) -> (Vec<Finding
     let mut suppressed = 0;
     let mut findings = Vec::with_capacity(matches.len());
     for m in matches {
-        if inline::is_allowed(hay, &m.span) {
+        if inline::is_allowed(hay, &m.span, matcher.inline) {
             suppressed += 1;
             continue;
         }

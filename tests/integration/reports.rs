@@ -188,6 +188,6 @@ fn summary_line_counts_files_bytes_skips_and_findings() {
     let line = run.stderr.lines().last().unwrap();
     assert!(line.starts_with("wayscan: 7 files ("), "{line}");
     assert!(line.contains("skipped 1 (binary 1)"), "{line}");
-    assert!(line.contains("1 suppressed by wayscan:allow"), "{line}");
+    assert!(line.contains("1 suppressed inline"), "{line}");
     assert!(line.ends_with("5 findings"), "{line}");
 }

@@ -186,7 +186,45 @@ fn inline_allow_suppresses_only_its_own_line() {
         vec![("conf.yml".into(), 2, 8, "wayscloud-api-key".into())]
     );
     assert_eq!(report["summary"]["suppressed"], 1);
-    assert!(run.stderr.contains("1 suppressed by wayscan:allow"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 suppressed inline"), "{}", run.stderr);
+}
+
+#[test]
+fn allow_next_line_and_gitleaks_allow_suppress_exactly_one_line_in_every_scan() {
+    let s = Sandbox::git_repo();
+    let keys: Vec<String> = (602..606).map(|i| fake_key("storage", i)).collect();
+    s.write(
+        "conf.py",
+        format!(
+            "# wayscan:allow-next-line\nA = '{}'\nB = '{}'\nC = '{}'  # gitleaks:allow\nD = '{}'  # wayscan:allow-next-line\n",
+            keys[0], keys[1], keys[2], keys[3]
+        ),
+    );
+    let lines = |report: &serde_json::Value| -> Vec<u64> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["line"].as_u64().unwrap())
+            .collect()
+    };
+    let (_, report) = s.scan_json(&[]);
+    assert_eq!(
+        lines(&report),
+        vec![3, 5],
+        "line 2 (next-line) and 4 (gitleaks:allow) are suppressed"
+    );
+    assert_eq!(report["summary"]["suppressed"], 2);
+    let (_, report) = s.scan_json(&["--no-gitleaks-allow"]);
+    assert_eq!(lines(&report), vec![3, 4, 5]);
+
+    s.git(&["add", "conf.py"]);
+    let (_, staged) = s.json_of("staged", &[]);
+    assert_eq!(lines(&staged), vec![3, 5]);
+    s.commit("conf");
+    let (_, history) = s.json_of("history", &[]);
+    assert_eq!(lines(&history), vec![3, 5]);
+    assert_eq!(history["summary"]["suppressed"], 2);
 }
 
 #[test]
