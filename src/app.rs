@@ -1,6 +1,7 @@
 //! Runs a parsed command: loads rules, opens the output, scans, writes the report and
 //! the messages on standard error, and decides the exit code.
 
+use crate::baseline::Baseline;
 use crate::cli::{Cli, Command, FailOn, HookCommand, RulesCommand, StagedArgs};
 use crate::config::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
 use crate::exit::Exit;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Exit {
             clap_complete::generate(shell, &mut command, "wayscan", &mut io::stdout());
             Exit::Clean
         }
+        Command::Baseline(command) => run_baseline(command),
         Command::Revoke(args) => run_revoke(&args),
         Command::CheckKey(args) => run_check_key(&args),
         Command::Man => match clap_mangen::Man::new(Cli::command()).render(&mut io::stdout()) {
@@ -108,18 +110,41 @@ fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
     }
 }
 
-/// Loads the rules and opens the output: the work every scan does before scanning.
-fn prepare(rule_files: &[PathBuf], report: &ReportConfig) -> Result<(RuleSet, Box<dyn Write>), Exit> {
+/// Loads the rules and the baseline and opens the output: the work every scan does
+/// before scanning, so a mistake in any of them stops it before it starts.
+fn prepare(rule_files: &[PathBuf], report: &ReportConfig) -> Result<Prepared, Exit> {
     let rules = RuleSet::load(rule_files).map_err(|e| {
         error(e);
         Exit::Error
     })?;
+    let baseline = match &report.baseline {
+        Some(path) => Some(Baseline::load(path).map_err(|message| {
+            error(message);
+            Exit::Error
+        })?),
+        None => None,
+    };
     let out = open_output(report.output.as_ref())?;
-    Ok((rules, out))
+    Ok(Prepared { rules, baseline, out })
+}
+
+/// What every scan loads before it starts.
+struct Prepared {
+    rules: RuleSet,
+    baseline: Option<Baseline>,
+    out: Box<dyn Write>,
+}
+
+/// Drops the findings the baseline accepts, counting them.
+fn apply_baseline(outcome: &mut scan::Outcome, baseline: Option<&Baseline>) {
+    let Some(baseline) = baseline else { return };
+    let before = outcome.findings.len();
+    outcome.findings.retain(|f| !baseline.contains(f));
+    outcome.stats.baselined = (before - outcome.findings.len()) as u64;
 }
 
 pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
-    let (rules, out) = match prepare(&config.rule_files, &config.report) {
+    let Prepared { rules, baseline, out } = match prepare(&config.rule_files, &config.report) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
@@ -129,19 +154,22 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
     if config.fix_gitignore {
         fix_gitignore(&mut outcome);
     }
+    // Accepted findings are dropped before any key is sent to the API.
+    apply_baseline(&mut outcome, baseline.as_ref());
     verify_findings(&mut outcome, &rules, verify);
     let roots = config.roots.iter().map(|r| r.display().to_string()).collect();
     finish(ScanKind::Tree, roots, &outcome, &rules, &config.report, out)
 }
 
 pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
-    let (rules, out) = match prepare(&config.rule_files, &config.report) {
+    let Prepared { rules, baseline, out } = match prepare(&config.rule_files, &config.report) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
     let mut matcher = Matcher::new(&rules);
     matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
     let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &config.walk, config.progress);
+    apply_baseline(&mut outcome, baseline.as_ref());
     verify_findings(&mut outcome, &rules, verify);
     let roots = vec![config.repo.display().to_string()];
     finish(ScanKind::History, roots, &outcome, &rules, &config.report, out)
@@ -152,13 +180,14 @@ pub fn run_staged(args: &StagedArgs) -> Exit {
         hook: args.hook,
         ..ReportConfig::from_args(&args.output)
     };
-    let (rules, out) = match prepare(&args.rules, &report) {
+    let Prepared { rules, baseline, out } = match prepare(&args.rules, &report) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
     let mut matcher = Matcher::new(&rules);
     matcher.inline.gitleaks_allow = report.gitleaks_allow;
-    let outcome = scan::scan_staged(&matcher, &args.repo, args.max_file_size);
+    let mut outcome = scan::scan_staged(&matcher, &args.repo, args.max_file_size);
+    apply_baseline(&mut outcome, baseline.as_ref());
     let roots = vec![args.repo.display().to_string()];
     finish(ScanKind::Staged, roots, &outcome, &rules, &report, out)
 }
@@ -341,6 +370,70 @@ fn check(files: &[PathBuf]) -> Exit {
             failures.len()
         );
         Exit::Error
+    }
+}
+
+/// `wayscan baseline create|prune`.
+fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
+    use crate::cli::BaselineCommand;
+    let (paths, file, rule_files, prune) = match command {
+        BaselineCommand::Create { paths, output, rules } => (paths, output, rules, false),
+        BaselineCommand::Prune { paths, baseline, rules } => (paths, baseline, rules, true),
+    };
+    let rules = match RuleSet::load(&rule_files) {
+        Ok(rules) => rules,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    // A prune needs the file; a create keeps the reasons of one already there.
+    let previous = match Baseline::load(&file) {
+        Ok(baseline) => Some(baseline),
+        Err(message) if prune || file.exists() => {
+            error(message);
+            return Exit::Error;
+        }
+        Err(_) => None,
+    };
+    let matcher = Matcher::new(&rules);
+    let walk = crate::input::fs::WalkOptions {
+        no_ignore: false,
+        follow_links: false,
+        max_file_size: 100 << 20,
+        threads: 0,
+    };
+    let outcome = scan::scan_tree(&matcher, &paths, &walk);
+    for p in &outcome.problems {
+        eprintln!("wayscan: warning: {}: {}", clean(&p.path), clean(&p.message));
+    }
+    if outcome.has_fatal_problem() {
+        return Exit::Error;
+    }
+    let (baseline, said) = match previous {
+        Some(mut baseline) if prune => {
+            let dropped = baseline.prune(&outcome.findings);
+            let kept = baseline.entries.len();
+            (
+                baseline,
+                format!("pruned {dropped} entries that no longer occur; {kept} kept"),
+            )
+        }
+        previous => {
+            let baseline = Baseline::of(&outcome.findings, previous.as_ref());
+            let said = format!("{} findings accepted", baseline.entries.len());
+            (baseline, said)
+        }
+    };
+    match baseline.save(&file) {
+        Ok(()) => {
+            println!("wayscan: {}: {said}", file.display());
+            Exit::Clean
+        }
+        Err(message) => {
+            error(message);
+            Exit::Error
+        }
     }
 }
 

@@ -40,6 +40,10 @@ pub enum Command {
     /// List the rules, or check rule files against their own examples.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Accept the current findings in a baseline file, so later scans with
+    /// --baseline report only new ones; or prune entries that no longer occur.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
     /// Install or remove the git pre-commit hook that runs `wayscan staged`.
     #[command(subcommand)]
     Hook(HookCommand),
@@ -112,6 +116,35 @@ pub struct CheckKeyArgs {
     /// The API to ask (as --api-url of scan; also WAYSCLOUD_API_URL).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan (as `wayscan scan`, from the repository root) and record every finding:
+    /// fingerprint, rule, path, the secret redacted; never a raw secret.
+    Create {
+        /// Files or directories to scan.
+        #[arg(value_name = "PATH", default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// The baseline file to write (reasons already in it are kept).
+        #[arg(long, short = 'o', value_name = "FILE", default_value = ".wayscan-baseline.json")]
+        output: PathBuf,
+        /// Load this rule file beside the built-in rules (repeatable).
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+    },
+    /// Scan again and drop the entries that no longer occur.
+    Prune {
+        /// Files or directories to scan.
+        #[arg(value_name = "PATH", default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// The baseline file to prune.
+        #[arg(long, value_name = "FILE", default_value = ".wayscan-baseline.json")]
+        baseline: PathBuf,
+        /// Load this rule file beside the built-in rules (repeatable).
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -337,6 +370,10 @@ pub struct OutputArgs {
     /// List every skipped file on standard error.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+
+    /// Do not report findings this baseline file accepts (`wayscan baseline create`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Report lines marked `gitleaks:allow` too (by default that marker counts like
     /// `wayscan:allow`, for repositories coming from gitleaks).

@@ -25,6 +25,8 @@ pub struct ReportConfig {
     pub fail_on_live: bool,
     /// `gitleaks:allow` suppresses like `wayscan:allow` (not `--no-gitleaks-allow`).
     pub gitleaks_allow: bool,
+    /// Findings this baseline accepts are not reported (`--baseline`).
+    pub baseline: Option<PathBuf>,
 }
 
 /// What `--verify` and its options ask for.
@@ -102,6 +104,7 @@ impl ReportConfig {
             hook: false,
             fail_on_live: false,
             gitleaks_allow: !args.no_gitleaks_allow,
+            baseline: args.baseline.clone(),
         }
     }
 }

@@ -62,6 +62,7 @@ struct Summary {
     skipped: BTreeMap<&'static str, u64>,
     errors: usize,
     suppressed: u64,
+    baselined: u64,
     findings: usize,
     elapsed_ms: u128,
 }
@@ -109,6 +110,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             skipped: stats.skipped.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
             errors: outcome.problems.len(),
             suppressed: stats.suppressed,
+            baselined: stats.baselined,
             findings: outcome.findings.len(),
             elapsed_ms: stats.elapsed.as_millis(),
         },

@@ -202,6 +202,9 @@ pub fn summary_line(outcome: &Outcome) -> String {
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed inline", s.suppressed));
     }
+    if s.baselined > 0 {
+        line.push_str(&format!("; {} in the baseline", s.baselined));
+    }
     line.push_str(&format!("; {}", plural(outcome.findings.len(), "finding")));
     line
 }

@@ -44,6 +44,8 @@ pub struct Stats {
     pub skipped: BTreeMap<SkipReason, u64>,
     /// Findings dropped by `wayscan:allow`.
     pub suppressed: u64,
+    /// Findings a baseline accepts (`--baseline`).
+    pub baselined: u64,
     pub elapsed: Duration,
 }
 
@@ -172,6 +174,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
             bytes: bytes.into_inner(),
             skipped: by_reason,
             suppressed: suppressed.into_inner(),
+            baselined: 0,
             elapsed: started.elapsed(),
         },
         gitignore_fixes,

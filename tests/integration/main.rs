@@ -4,6 +4,7 @@
 mod action;
 mod authorization;
 mod bad_input;
+mod baseline;
 mod dotenv;
 mod fake_api;
 mod framework;

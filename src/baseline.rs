@@ -1,0 +1,95 @@
+//! Baselines: the findings a team has accepted, so only new ones are reported.
+//!
+//! An entry is a finding's fingerprint (rule, secret and path hashed together), with
+//! the rule, the path and the secret redacted for people reading the file; never a
+//! raw secret. The fingerprint does not hold the line, so an entry survives lines
+//! moving and reformatting around the secret, and the same key in another file is a
+//! new finding.
+
+use crate::finding::Finding;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const SCHEMA: &str = "wayscan-baseline/1";
+pub const DEFAULT_FILE: &str = ".wayscan-baseline.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub fingerprint: String,
+    pub rule_id: String,
+    pub path: String,
+    /// The secret as reports show it redacted; absent for file-level findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Why it is accepted, written by a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub schema: String,
+    pub entries: Vec<Entry>,
+}
+
+impl Baseline {
+    /// Reads a baseline file; errors name the file.
+    pub fn load(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("baseline {}: {e}", path.display()))?;
+        let baseline: Baseline =
+            serde_json::from_str(&text).map_err(|e| format!("baseline {}: {e}", path.display()))?;
+        if baseline.schema != SCHEMA {
+            return Err(format!(
+                "baseline {}: schema {:?}, expected {SCHEMA:?}",
+                path.display(),
+                baseline.schema
+            ));
+        }
+        Ok(baseline)
+    }
+
+    /// A baseline of `findings`, keeping the reasons `previous` gave.
+    pub fn of(findings: &[Finding], previous: Option<&Baseline>) -> Baseline {
+        let reasons: BTreeMap<&str, &str> = previous
+            .into_iter()
+            .flat_map(|b| &b.entries)
+            .filter_map(|e| Some((e.fingerprint.as_str(), e.reason.as_deref()?)))
+            .collect();
+        let mut entries: BTreeMap<String, Entry> = BTreeMap::new();
+        for f in findings {
+            entries.entry(f.fingerprint.clone()).or_insert_with(|| Entry {
+                fingerprint: f.fingerprint.clone(),
+                rule_id: f.rule_id.clone(),
+                path: f.path.clone(),
+                secret: f.redacted().map(str::to_string),
+                reason: reasons.get(f.fingerprint.as_str()).map(|r| r.to_string()),
+            });
+        }
+        Baseline {
+            schema: SCHEMA.into(),
+            entries: entries.into_values().collect(),
+        }
+    }
+
+    /// Writes it sorted by fingerprint, so it diffs well in review.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())? + "\n";
+        std::fs::write(path, text).map_err(|e| format!("baseline {}: {e}", path.display()))
+    }
+
+    /// Whether `finding` is accepted.
+    pub fn contains(&self, finding: &Finding) -> bool {
+        self.entries.iter().any(|e| e.fingerprint == finding.fingerprint)
+    }
+
+    /// Drops the entries no finding of `findings` matches; returns how many.
+    pub fn prune(&mut self, findings: &[Finding]) -> usize {
+        let before = self.entries.len();
+        self.entries
+            .retain(|e| findings.iter().any(|f| f.fingerprint == e.fingerprint));
+        before - self.entries.len()
+    }
+}
