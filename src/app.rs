@@ -7,6 +7,7 @@ use crate::config::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
 use crate::exit::Exit;
 use crate::hook;
 use crate::matcher::Matcher;
+use crate::project::Project;
 use crate::report::text::{clean, summary_line};
 use crate::report::{self, Report, ScanKind};
 use crate::rules::{check_rules, RuleSet};
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Exit {
             Exit::Clean
         }
         Command::Baseline(command) => run_baseline(command),
+        Command::Config(crate::cli::ConfigCommand::Init { force }) => config_init(force),
         Command::Revoke(args) => run_revoke(&args),
         Command::CheckKey(args) => run_check_key(&args),
         Command::Man => match clap_mangen::Man::new(Cli::command()).render(&mut io::stdout()) {
@@ -110,13 +112,30 @@ fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
     }
 }
 
-/// Loads the rules and the baseline and opens the output: the work every scan does
-/// before scanning, so a mistake in any of them stops it before it starts.
-fn prepare(rule_files: &[PathBuf], report: &ReportConfig) -> Result<Prepared, Exit> {
-    let rules = RuleSet::load(rule_files).map_err(|e| {
-        error(e);
+/// Loads the project configuration, the rules and the baseline and opens the output:
+/// the work every scan of `root` does before scanning, so a mistake in any of them
+/// stops it before it starts.
+fn prepare(rule_files: &[PathBuf], report: &ReportConfig, root: &std::path::Path) -> Result<Prepared, Exit> {
+    let fail = |message: String| {
+        error(message);
         Exit::Error
-    })?;
+    };
+    let project_file = match (&report.config, report.no_config) {
+        (_, true) => None,
+        (Some(file), false) => Some(file.clone()),
+        (None, false) => Project::find(root),
+    };
+    let project = project_file.as_deref().map(Project::load).transpose().map_err(fail)?;
+    let mut all_rule_files = rule_files.to_vec();
+    if let Some(project) = &project {
+        all_rule_files.extend(project.rule_files.iter().cloned());
+    }
+    let mut rules = RuleSet::load(&all_rule_files).map_err(|e| fail(e.to_string()))?;
+    if let Some(project) = &project {
+        let known: Vec<&str> = rules.rules.iter().map(|r| r.spec.id.as_str()).collect();
+        project.check_rule_ids(&known).map_err(fail)?;
+        rules.rules.retain(|r| !project.disable_rules.contains(&r.spec.id));
+    }
     let baseline = match &report.baseline {
         Some(path) => Some(Baseline::load(path).map_err(|message| {
             error(message);
@@ -125,14 +144,35 @@ fn prepare(rule_files: &[PathBuf], report: &ReportConfig) -> Result<Prepared, Ex
         None => None,
     };
     let out = open_output(report.output.as_ref())?;
-    Ok(Prepared { rules, baseline, out })
+    Ok(Prepared {
+        rules,
+        baseline,
+        project,
+        out,
+    })
 }
 
 /// What every scan loads before it starts.
 struct Prepared {
     rules: RuleSet,
     baseline: Option<Baseline>,
+    project: Option<Project>,
     out: Box<dyn Write>,
+}
+
+/// Drops what the project configuration excludes or allowlists, counting it.
+fn apply_project(outcome: &mut scan::Outcome, project: Option<&Project>) {
+    let Some(project) = project else { return };
+    let before = outcome.findings.len();
+    outcome.findings.retain(|f| !project.drops(f));
+    outcome.stats.allowlisted = (before - outcome.findings.len()) as u64;
+}
+
+/// The size limit: the command line's, else the project's, else the default.
+fn max_file_size(given: Option<u64>, project: Option<&Project>) -> u64 {
+    given
+        .or(project.and_then(|p| p.max_file_size))
+        .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE)
 }
 
 /// Drops the findings the baseline accepts, counting them.
@@ -144,17 +184,26 @@ fn apply_baseline(outcome: &mut scan::Outcome, baseline: Option<&Baseline>) {
 }
 
 pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
-    let Prepared { rules, baseline, out } = match prepare(&config.rule_files, &config.report) {
+    let root = config.roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let Prepared {
+        rules,
+        baseline,
+        project,
+        out,
+    } = match prepare(&config.rule_files, &config.report, &root) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
     let mut matcher = Matcher::new(&rules);
     matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
-    let mut outcome = scan::scan_tree(&matcher, &config.roots, &config.walk);
+    let mut walk = config.walk.clone();
+    walk.max_file_size = max_file_size(config.max_file_size, project.as_ref());
+    let mut outcome = scan::scan_tree(&matcher, &config.roots, &walk);
     if config.fix_gitignore {
         fix_gitignore(&mut outcome);
     }
-    // Accepted findings are dropped before any key is sent to the API.
+    // What is accepted is dropped before any key is sent to the API.
+    apply_project(&mut outcome, project.as_ref());
     apply_baseline(&mut outcome, baseline.as_ref());
     verify_findings(&mut outcome, &rules, verify);
     let roots = config.roots.iter().map(|r| r.display().to_string()).collect();
@@ -162,13 +211,21 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
 }
 
 pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
-    let Prepared { rules, baseline, out } = match prepare(&config.rule_files, &config.report) {
+    let Prepared {
+        rules,
+        baseline,
+        project,
+        out,
+    } = match prepare(&config.rule_files, &config.report, &config.repo) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
     let mut matcher = Matcher::new(&rules);
     matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
-    let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &config.walk, config.progress);
+    let mut walk = config.walk.clone();
+    walk.max_file_size = max_file_size(config.max_file_size, project.as_ref());
+    let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &walk, config.progress);
+    apply_project(&mut outcome, project.as_ref());
     apply_baseline(&mut outcome, baseline.as_ref());
     verify_findings(&mut outcome, &rules, verify);
     let roots = vec![config.repo.display().to_string()];
@@ -180,13 +237,20 @@ pub fn run_staged(args: &StagedArgs) -> Exit {
         hook: args.hook,
         ..ReportConfig::from_args(&args.output)
     };
-    let Prepared { rules, baseline, out } = match prepare(&args.rules, &report) {
+    let Prepared {
+        rules,
+        baseline,
+        project,
+        out,
+    } = match prepare(&args.rules, &report, &args.repo) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
     let mut matcher = Matcher::new(&rules);
     matcher.inline.gitleaks_allow = report.gitleaks_allow;
-    let mut outcome = scan::scan_staged(&matcher, &args.repo, args.max_file_size);
+    let limit = max_file_size(args.max_file_size, project.as_ref());
+    let mut outcome = scan::scan_staged(&matcher, &args.repo, limit);
+    apply_project(&mut outcome, project.as_ref());
     apply_baseline(&mut outcome, baseline.as_ref());
     let roots = vec![args.repo.display().to_string()];
     finish(ScanKind::Staged, roots, &outcome, &rules, &report, out)
@@ -370,6 +434,28 @@ fn check(files: &[PathBuf]) -> Exit {
             failures.len()
         );
         Exit::Error
+    }
+}
+
+/// `wayscan config init`: the commented starter file in the current directory.
+fn config_init(force: bool) -> Exit {
+    let file = PathBuf::from(crate::project::FILE_NAME);
+    if file.exists() && !force {
+        error(format_args!("{} exists; --force replaces it", file.display()));
+        return Exit::Error;
+    }
+    match std::fs::write(&file, crate::project::STARTER) {
+        Ok(()) => {
+            println!(
+                "wayscan: wrote {} (every key commented out; see the README)",
+                file.display()
+            );
+            Exit::Clean
+        }
+        Err(e) => {
+            error(format_args!("{}: {e}", file.display()));
+            Exit::Error
+        }
     }
 }
 

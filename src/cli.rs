@@ -40,6 +40,9 @@ pub enum Command {
     /// List the rules, or check rule files against their own examples.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Write a commented starter .wayscan.toml (`wayscan config init`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Accept the current findings in a baseline file, so later scans with
     /// --baseline report only new ones; or prune entries that no longer occur.
     #[command(subcommand)]
@@ -119,6 +122,16 @@ pub struct CheckKeyArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write .wayscan.toml with every key, commented out, in the current directory.
+    Init {
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
     /// Scan (as `wayscan scan`, from the repository root) and record every finding:
     /// fingerprint, rule, path, the secret redacted; never a raw secret.
@@ -181,9 +194,10 @@ pub struct ScanArgs {
     pub follow: bool,
 
     /// Skip files larger than this for content rules (bytes, or with K, M, G suffixes,
-    /// binary multiples: 512K, 100MiB, 1G). Skips are counted in the summary.
-    #[arg(long, value_name = "SIZE", default_value = "100MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// binary multiples: 512K, 100MiB, 1G); default: max_file_size of .wayscan.toml, else
+    /// 100MiB. Skips are counted in the summary.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
 
     /// Load this rule file beside the built-in rules (repeatable).
     #[arg(long = "rules", value_name = "FILE")]
@@ -233,8 +247,8 @@ pub struct HistoryArgs {
     pub stash: bool,
 
     /// Skip blobs larger than this (see `scan --max-file-size`).
-    #[arg(long, value_name = "SIZE", default_value = "100MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
 
     /// Load this rule file beside the built-in rules (repeatable).
     #[arg(long = "rules", value_name = "FILE")]
@@ -258,8 +272,8 @@ pub struct StagedArgs {
     pub repo: PathBuf,
 
     /// Skip staged files larger than this (see `scan --max-file-size`).
-    #[arg(long, value_name = "SIZE", default_value = "100MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
 
     /// Load this rule file beside the built-in rules (repeatable).
     #[arg(long = "rules", value_name = "FILE")]
@@ -371,6 +385,15 @@ pub struct OutputArgs {
     #[arg(long, short = 'v')]
     pub verbose: bool,
 
+    /// Read the project configuration from FILE instead of .wayscan.toml at the
+    /// repository root.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore .wayscan.toml.
+    #[arg(long)]
+    pub no_config: bool,
+
     /// Do not report findings this baseline file accepts (`wayscan baseline create`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -413,6 +436,9 @@ pub enum RulesCommand {
         files: Vec<PathBuf>,
     },
 }
+
+/// The size limit when neither the command line nor .wayscan.toml sets one.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 100 << 20;
 
 /// Parses `1024`, `512K`, `100M`, `100MiB`, `1G` (binary multiples).
 pub fn parse_size(text: &str) -> Result<u64, String> {

@@ -27,6 +27,9 @@ pub struct ReportConfig {
     pub gitleaks_allow: bool,
     /// Findings this baseline accepts are not reported (`--baseline`).
     pub baseline: Option<PathBuf>,
+    /// The project configuration file (`--config`); `.wayscan.toml` when `None`.
+    pub config: Option<PathBuf>,
+    pub no_config: bool,
 }
 
 /// What `--verify` and its options ask for.
@@ -77,6 +80,8 @@ pub struct ScanConfig {
     pub walk: WalkOptions,
     pub rule_files: Vec<PathBuf>,
     pub fix_gitignore: bool,
+    /// `--max-file-size` as given (the project's or the default applies otherwise).
+    pub max_file_size: Option<u64>,
     pub report: ReportConfig,
 }
 
@@ -105,6 +110,8 @@ impl ReportConfig {
             fail_on_live: false,
             gitleaks_allow: !args.no_gitleaks_allow,
             baseline: args.baseline.clone(),
+            config: args.config.clone(),
+            no_config: args.no_config,
         }
     }
 }
@@ -116,11 +123,12 @@ impl ScanConfig {
             walk: WalkOptions {
                 no_ignore: args.no_ignore,
                 follow_links: args.follow,
-                max_file_size: args.max_file_size,
+                max_file_size: args.max_file_size.unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE),
                 threads: args.threads,
             },
             rule_files: args.rules.clone(),
             fix_gitignore: args.fix_gitignore,
+            max_file_size: args.max_file_size,
             report: ReportConfig {
                 hook: args.hook,
                 ..ReportConfig::from_args(&args.output)
@@ -136,6 +144,8 @@ pub struct HistoryConfig {
     pub selection: Selection,
     pub walk: WalkOptions,
     pub rule_files: Vec<PathBuf>,
+    /// `--max-file-size` as given (the project's or the default applies otherwise).
+    pub max_file_size: Option<u64>,
     /// Draw a progress bar: standard error is a terminal and not `--quiet`.
     pub progress: bool,
     pub report: ReportConfig,
@@ -158,10 +168,11 @@ impl HistoryConfig {
             walk: WalkOptions {
                 no_ignore: false,
                 follow_links: false,
-                max_file_size: args.max_file_size,
+                max_file_size: args.max_file_size.unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE),
                 threads: args.threads,
             },
             rule_files: args.rules.clone(),
+            max_file_size: args.max_file_size,
             progress: !args.output.quiet && std::io::stderr().is_terminal(),
             report: ReportConfig::from_args(&args.output),
         }

@@ -16,6 +16,7 @@ pub mod hook;
 pub mod input;
 pub mod location;
 pub mod matcher;
+pub mod project;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -63,6 +63,7 @@ struct Summary {
     errors: usize,
     suppressed: u64,
     baselined: u64,
+    allowlisted: u64,
     findings: usize,
     elapsed_ms: u128,
 }
@@ -111,6 +112,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             errors: outcome.problems.len(),
             suppressed: stats.suppressed,
             baselined: stats.baselined,
+            allowlisted: stats.allowlisted,
             findings: outcome.findings.len(),
             elapsed_ms: stats.elapsed.as_millis(),
         },

@@ -202,6 +202,12 @@ pub fn summary_line(outcome: &Outcome) -> String {
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed inline", s.suppressed));
     }
+    if s.allowlisted > 0 {
+        line.push_str(&format!(
+            "; {} excluded or allowlisted by the configuration",
+            s.allowlisted
+        ));
+    }
     if s.baselined > 0 {
         line.push_str(&format!("; {} in the baseline", s.baselined));
     }

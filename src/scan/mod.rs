@@ -46,6 +46,8 @@ pub struct Stats {
     pub suppressed: u64,
     /// Findings a baseline accepts (`--baseline`).
     pub baselined: u64,
+    /// Findings the project configuration excludes or allowlists.
+    pub allowlisted: u64,
     pub elapsed: Duration,
 }
 
@@ -175,6 +177,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
             skipped: by_reason,
             suppressed: suppressed.into_inner(),
             baselined: 0,
+            allowlisted: 0,
             elapsed: started.elapsed(),
         },
         gitignore_fixes,

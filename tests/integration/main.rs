@@ -11,6 +11,7 @@ mod framework;
 mod history;
 mod hooks;
 mod packs;
+mod project_config;
 mod reports;
 mod revoke;
 mod rules_cmd;

@@ -295,6 +295,13 @@ fn nothing_in_the_scanned_repository_changes_where_keys_go() {
         ("XDG_CACHE_HOME", cache.path().to_str().unwrap()),
         ("WAYSCLOUD_API_URL", trusted.url.as_str()),
     ];
+    // The project configuration has no such key: the scan stops, naming it.
+    let run = s.run_with_env(&["scan", "--verify"], &env);
+    run.assert_stderr(2, "unknown field `api_url`");
+    assert!(hostile.seen().is_empty() && trusted.seen().is_empty());
+    // Without it, the .env and any other file in the tree are just content.
+    s.write(".wayscan.toml", "exclude = [\"docs/**\"]\n");
+    s.commit("valid configuration");
     for command in [
         &["scan", "--verify"][..],
         &["history", "--verify", "--no-verify-cache"][..],

@@ -1,0 +1,127 @@
+//! `.wayscan.toml`: every key, where it is read from, and its errors.
+
+use crate::sandbox::{pairs, Sandbox};
+use wayscan::testkeys::{fake_key, fake_token, key_id};
+
+const ACME_RULE: &str = r#"[[rules]]
+id = "acme-token"
+name = "ACME token"
+description = "An ACME deploy token."
+severity = "high"
+keywords = ["acme_"]
+regex = '''acme_(?P<secret>[a-f0-9]{32})\b'''
+message = "ACME token"
+remediation = "Rotate it."
+"#;
+
+fn found(s: &Sandbox, args: &[&str]) -> (i32, Vec<(String, String)>, serde_json::Value) {
+    let (run, report) = s.scan_json(args);
+    (run.code, pairs(&report, "path", "rule_id"), report)
+}
+
+#[test]
+fn every_key_of_the_project_configuration_does_what_it_says() {
+    let s = Sandbox::git_repo();
+    s.write("security/acme.toml", ACME_RULE);
+    s.write("deploy.sh", "curl -H 'X: acme_0123456789abcdef0123456789abcdef' x\n");
+    s.write("vendor/lib/keys.txt", fake_key("storage", 120));
+    s.write("big.txt", format!("{}\n{}", "x".repeat(3000), fake_key("llm", 121)));
+    s.write("fixtures/test.txt", format!("FIXTURE = '{}'\n", fake_key("dns", 122)));
+    s.write(
+        "auth.py",
+        format!("headers = {{'Authorization': 'Bearer {}'}}\n", fake_token(123)),
+    );
+    s.write("app.py", format!("KEY = '{}'\n", fake_key("gpu", 124)));
+    let (_, before, _) = found(&s, &[]);
+    assert_eq!(before.len(), 5, "{before:?}");
+
+    let fixture_prefix = format!("^wayscloud_dns_{}_", key_id(&fake_key("dns", 122)));
+    s.write(
+        ".wayscan.toml",
+        format!(
+            "rules = [\"security/acme.toml\"]\ndisable_rules = [\"authorization-header\"]\n\
+             exclude = [\"vendor/**\"]\nmax_file_size = \"2K\"\n\
+             [allowlist]\nstopwords = [\"FIXTURE-NEVER-MATCHES\"]\nregexes = ['{fixture_prefix}']\n\
+             [rule.wayscloud-api-key]\nstopwords = []\n"
+        ),
+    );
+    let (code, after, report) = found(&s, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        after,
+        vec![
+            ("app.py".to_string(), "wayscloud-api-key".to_string()),
+            ("deploy.sh".to_string(), "acme-token".to_string()),
+        ],
+        "acme rule added; authorization-header off; vendor excluded; big.txt too large; the fixture allowlisted"
+    );
+    assert_eq!(report["summary"]["allowlisted"], 2, "vendor/ and the fixture");
+    assert_eq!(report["summary"]["skipped"]["too-large"], 1);
+
+    // The command line's size limit wins over the file's.
+    let (_, with_limit, _) = found(&s, &["--max-file-size", "1M"]);
+    assert!(with_limit.contains(&("big.txt".to_string(), "wayscloud-api-key".to_string())));
+    // --no-config ignores it; --config reads another file.
+    let (_, ignored, _) = found(&s, &["--no-config"]);
+    assert_eq!(ignored, before);
+    s.write("other.toml", "exclude = [\"*.py\"]\n");
+    let (_, other, _) = found(&s, &["--config", "other.toml"]);
+    assert!(other.iter().all(|(p, _)| !p.ends_with(".py")), "{other:?}");
+
+    // A per-rule stopword, in the staged and history scans too.
+    s.write(".wayscan.toml", "[rule.wayscloud-api-key]\nstopwords = [\"_gpu_\"]\n");
+    s.git(&["add", "-A"]);
+    let (_, staged) = s.json_of("staged", &[]);
+    assert!(!pairs(&staged, "path", "rule_id").iter().any(|(p, _)| p == "app.py"));
+    s.commit("all");
+    let (_, history) = s.json_of("history", &[]);
+    let history = pairs(&history, "path", "rule_id");
+    assert!(!history.iter().any(|(p, _)| p == "app.py"), "{history:?}");
+    assert!(history.iter().any(|(p, _)| p == "fixtures/test.txt"), "{history:?}");
+}
+
+#[test]
+fn mistakes_in_the_file_stop_the_scan_naming_file_line_and_key() {
+    let s = Sandbox::git_repo();
+    s.write(
+        ".wayscan.toml",
+        "exclude = [\"a\"]\n\n[allowlist]\nstopword = [\"x\"]\n",
+    );
+    let run = s.run(&["scan"]);
+    run.assert_stderr(2, ".wayscan.toml");
+    assert!(
+        run.stderr.contains("line 4") && run.stderr.contains("stopword"),
+        "{}",
+        run.stderr
+    );
+    s.write(".wayscan.toml", "disable_rules = [\"no-such-rule\"]\n");
+    let run = s.run(&["scan"]);
+    run.assert_stderr(2, "no rule \"no-such-rule\"");
+    s.write(".wayscan.toml", "rules = [\"missing.toml\"]\n");
+    let run = s.run(&["scan"]);
+    run.assert_stderr(2, "missing.toml");
+}
+
+#[test]
+fn config_init_writes_a_starter_that_loads() {
+    let s = Sandbox::git_repo();
+    let run = s.run(&["config", "init"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(s.join(".wayscan.toml")).unwrap();
+    for key in [
+        "rules",
+        "disable_rules",
+        "exclude",
+        "max_file_size",
+        "[allowlist]",
+        "regexes",
+        "stopwords",
+        "[rule.",
+    ] {
+        assert!(text.contains(key), "{key}");
+    }
+    assert_eq!(s.run(&["scan"]).code, 0, "the starter file is valid");
+    s.run(&["config", "init"])
+        .assert_stderr(2, "exists; --force replaces it");
+    assert_eq!(s.run(&["config", "init", "--force"]).code, 0);
+}
