@@ -177,10 +177,14 @@ scan() {
     summary "$report" "$format" "$mode" "$range" error
     fail "wayscan could not complete the scan (exit $status)"
   fi
-  local findings
+  local findings edited=""
   findings=$(count_findings "$report" "$format")
   output findings "$findings"
-  summary "$report" "$format" "$mode" "$range" ok
+  # A change that edits its own scan settings: they were read from the base commit.
+  if [[ $mode == range ]]; then
+    edited=$(git -C "$path" diff --name-only "$range" -- .wayscan.toml .wayscan-baseline.json 2>/dev/null | tr '\n' ' ')
+  fi
+  summary "$report" "$format" "$mode" "$range" ok "$edited"
   if [[ $findings -gt 0 && $fail_on == true ]]; then
     say "$findings finding(s): failing the step (fail-on-findings: true)"
     exit 1
@@ -201,12 +205,16 @@ summary() {
   python3 - "$@" >>"$GITHUB_STEP_SUMMARY" <<'EOF'
 import collections, json, sys
 report, fmt, mode, commits, state = sys.argv[1:6]
+edited = sys.argv[6].split() if len(sys.argv) > 6 else []
 scope = {"tree": "the checked-out files", "history": "the whole git history",
          "range": f"the commits {commits}"}[mode]
 print(f"## wayscan: {scope}\n")
 if state == "error":
     print("The scan could not complete: see the step's log.\n")
     sys.exit(0)
+for path in edited:
+    print(f"> **Note:** this change edits `{path}`; the version of the base commit applied, "
+          "so a change cannot loosen its own scan.\n")
 rows = []
 if fmt == "sarif":
     for run in json.load(open(report, encoding="utf-8"))["runs"]:

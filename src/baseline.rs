@@ -39,12 +39,16 @@ impl Baseline {
     /// Reads a baseline file; errors name the file.
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("baseline {}: {e}", path.display()))?;
-        let baseline: Baseline =
-            serde_json::from_str(&text).map_err(|e| format!("baseline {}: {e}", path.display()))?;
+        Baseline::parse(&text, &path.display().to_string())
+    }
+
+    /// Reads a baseline from `text`; `origin` names it in errors (a file, or
+    /// `commit:path` when read from a commit).
+    pub fn parse(text: &str, origin: &str) -> Result<Baseline, String> {
+        let baseline: Baseline = serde_json::from_str(text).map_err(|e| format!("baseline {origin}: {e}"))?;
         if baseline.schema != SCHEMA {
             return Err(format!(
-                "baseline {}: schema {:?}, expected {SCHEMA:?}",
-                path.display(),
+                "baseline {origin}: schema {:?}, expected {SCHEMA:?}",
                 baseline.schema
             ));
         }

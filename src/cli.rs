@@ -238,6 +238,12 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "A", conflicts_with = "branch")]
     pub since_commit: Option<String>,
 
+    /// With --range: read .wayscan.toml and --baseline from the work tree (the
+    /// checked-out change) instead of the range's base commit. By default a change
+    /// cannot loosen its own scan.
+    #[arg(long)]
+    pub config_from_head: bool,
+
     /// Only this ref's ancestry instead of all refs.
     #[arg(long, value_name = "REF")]
     pub branch: Option<String>,

@@ -146,6 +146,8 @@ pub struct HistoryConfig {
     pub rule_files: Vec<PathBuf>,
     /// `--max-file-size` as given (the project's or the default applies otherwise).
     pub max_file_size: Option<u64>,
+    /// With a range: settings from the head commit, not the base (`--config-from-head`).
+    pub config_from_head: bool,
     /// Draw a progress bar: standard error is a terminal and not `--quiet`.
     pub progress: bool,
     pub report: ReportConfig,
@@ -173,6 +175,7 @@ impl HistoryConfig {
             },
             rule_files: args.rules.clone(),
             max_file_size: args.max_file_size,
+            config_from_head: args.config_from_head,
             progress: !args.output.quiet && std::io::stderr().is_terminal(),
             report: ReportConfig::from_args(&args.output),
         }

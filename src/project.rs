@@ -77,7 +77,8 @@ impl Allowlist {
 /// A loaded, checked project configuration.
 #[derive(Debug)]
 pub struct Project {
-    pub file: PathBuf,
+    /// Where it was read from, for messages (a path, or `commit:.wayscan.toml`).
+    pub origin: String,
     /// Extra rule files, resolved against the configuration file's directory.
     pub rule_files: Vec<PathBuf>,
     pub disable_rules: Vec<String>,
@@ -103,9 +104,19 @@ impl Project {
     /// and key (unknown keys are errors).
     pub fn load(file: &Path) -> Result<Project, String> {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        Project::parse(
+            &text,
+            &file.display().to_string(),
+            file.parent().unwrap_or(Path::new(".")),
+        )
+    }
+
+    /// Reads and checks a configuration from `text`; `origin` names it in errors,
+    /// and its rule file paths are relative to `base`.
+    pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Project, String> {
+        let file = Path::new(origin);
         let spec: ProjectFile =
-            toml::from_str(&text).map_err(|e| format!("{}: {}", file.display(), e.to_string().trim_end()))?;
-        let base = file.parent().unwrap_or(Path::new("."));
+            toml::from_str(text).map_err(|e| format!("{}: {}", file.display(), e.to_string().trim_end()))?;
         let mut excludes = GlobSetBuilder::new();
         for (i, pattern) in spec.exclude.iter().enumerate() {
             let glob = Glob::new(pattern)
@@ -127,7 +138,7 @@ impl Project {
             .map(|(id, list)| Ok((id.clone(), Allowlist::compile(list, file, &format!("rule.{id}"))?)))
             .collect::<Result<_, String>>()?;
         Ok(Project {
-            file: file.to_path_buf(),
+            origin: origin.to_string(),
             rule_files: spec.rules.iter().map(|r| base.join(r)).collect(),
             disable_rules: spec.disable_rules,
             max_file_size,
@@ -142,10 +153,7 @@ impl Project {
         let named = self.disable_rules.iter().chain(self.per_rule.keys());
         for id in named {
             if !known.contains(&id.as_str()) {
-                return Err(format!(
-                    "{}: no rule {id:?} (see `wayscan rules list`)",
-                    self.file.display()
-                ));
+                return Err(format!("{}: no rule {id:?} (see `wayscan rules list`)", self.origin));
             }
         }
         Ok(())

@@ -290,6 +290,12 @@ impl RuleSet {
 
     /// Built-in rules plus the rule files the user named.
     pub fn load(extra_files: &[impl AsRef<Path>]) -> Result<RuleSet, RuleError> {
+        RuleSet::load_with(extra_files, Vec::new())
+    }
+
+    /// Like [`load`](RuleSet::load), with more rule files given as (name, text): rule
+    /// files read from a commit rather than the disk.
+    pub fn load_with(extra_files: &[impl AsRef<Path>], texts: Vec<(String, String)>) -> Result<RuleSet, RuleError> {
         let mut sources: Vec<(String, String)> = BUILTIN_RULE_FILES
             .iter()
             .map(|(name, text)| (name.to_string(), text.to_string()))
@@ -303,6 +309,7 @@ impl RuleSet {
             })?;
             sources.push((path.display().to_string(), text));
         }
+        sources.extend(texts);
         RuleSet::from_sources(&sources)
     }
 

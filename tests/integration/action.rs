@@ -337,3 +337,23 @@ fn verify_marks_live_keys_in_the_summary_and_the_sarif() {
     let run = run_action(&s, "schedule", json!({}), &[("verify", "maybe")]);
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn a_pull_request_that_edits_the_configuration_is_noted_and_still_scanned_by_the_base_rules() {
+    let s = Sandbox::git_repo();
+    s.write(".wayscan.toml", "exclude = [\"docs/**\"]\n");
+    let base = s.commit("base");
+    s.write("src/key.py", format!("K = '{}'\n", fake_key("dns", 140)));
+    s.write(".wayscan.toml", "exclude = [\"docs/**\", \"src/**\"]\n");
+    let head = s.commit("hide a key");
+    let payload = json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}});
+    let run = run_action(&s, "pull_request", payload, &[]);
+    assert_eq!(run.code, 1, "{}", run.log);
+    assert_eq!(results(&run), vec![("src/key.py".to_string(), head.clone())]);
+    assert!(
+        run.summary.contains("this change edits `.wayscan.toml`"),
+        "{}",
+        run.summary
+    );
+    assert!(run.log.contains("note: this change edits .wayscan.toml"), "{}", run.log);
+}

@@ -125,3 +125,59 @@ fn config_init_writes_a_starter_that_loads() {
         .assert_stderr(2, "exists; --force replaces it");
     assert_eq!(s.run(&["config", "init", "--force"]).code, 0);
 }
+
+#[test]
+fn a_change_cannot_loosen_its_own_range_scan() {
+    let s = Sandbox::git_repo();
+    s.write(".wayscan.toml", "exclude = [\"docs/**\"]\n");
+    s.write("README.md", "hello\n");
+    let base = s.commit("base");
+    // The change adds a key and, beside it, an exclude and a baseline that hide it.
+    s.write("src/key.py", format!("KEY = '{}'\n", fake_key("storage", 130)));
+    assert_eq!(s.run(&["baseline", "create"]).code, 0);
+    s.write(".wayscan.toml", "exclude = [\"docs/**\", \"src/**\"]\n");
+    let head = s.commit("add a key and hide it");
+    let range = format!("{base}..{head}");
+
+    let (run, report) = s.json_of("history", &["--range", &range, "--baseline", ".wayscan-baseline.json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        pairs(&report, "path", "rule_id"),
+        vec![("src/key.py".to_string(), "wayscloud-api-key".to_string())]
+    );
+    assert!(
+        run.stderr.contains("note: this change edits .wayscan.toml"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("note: .wayscan-baseline.json is not in the base commit"),
+        "{}",
+        run.stderr
+    );
+
+    // Asked for, the change's own settings apply.
+    let (run, report) = s.json_of(
+        "history",
+        &[
+            "--range",
+            &range,
+            "--baseline",
+            ".wayscan-baseline.json",
+            "--config-from-head",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(pairs(&report, "path", "rule_id").is_empty());
+
+    // A configuration that stays the same is read from the base without a note.
+    s.write("src/other.py", format!("K = '{}'\n", fake_key("llm", 131)));
+    let next = s.commit("another key");
+    let (run, report) = s.json_of("history", &["--range", &format!("{head}..{next}")]);
+    assert!(!run.stderr.contains("note:"), "{}", run.stderr);
+    assert!(
+        pairs(&report, "path", "rule_id").is_empty(),
+        "src/** is excluded by the base now"
+    );
+}
