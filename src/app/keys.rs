@@ -1,0 +1,212 @@
+//! `wayscan revoke` and `wayscan check-key`: acting on keys, at the terminal.
+
+use super::error;
+use crate::exit::Exit;
+use crate::rules::RuleSet;
+use std::io;
+use std::path::PathBuf;
+
+/// `wayscan revoke`: list, confirm, revoke, audit.
+pub(super) fn run_revoke(args: &crate::cli::RevokeArgs) -> Exit {
+    use crate::verify::revoke::{self, Outcome, Target};
+    let fail = |message: String| {
+        error(message);
+        Exit::Error
+    };
+    let rules = match RuleSet::load(&args.rules) {
+        Ok(rules) => rules,
+        Err(e) => return fail(e.to_string()),
+    };
+    let api = match crate::verify::api_base(args.api_url.as_deref()) {
+        Ok(api) => api,
+        Err(message) => return fail(message),
+    };
+    const RULE: &str = "wayscloud-api-key";
+    let (targets, left) = match &args.report {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|text| revoke::targets_from_report(&text, &rules).map_err(|e| format!("{}: {e}", path.display())))
+        {
+            Ok(found) => found,
+            Err(message) => return fail(message),
+        },
+        None => {
+            if let Some(bad) = args.key_id.iter().find(|id| !revoke::valid_key_id(id)) {
+                return fail(format!("{bad:?} is not a key id (4 to 64 letters and digits)"));
+            }
+            let targets = args
+                .key_id
+                .iter()
+                .map(|id| Target {
+                    key_id: id.clone(),
+                    service: String::new(),
+                    rule_id: RULE.into(),
+                    places: vec!["--key-id".into()],
+                })
+                .collect();
+            (targets, Vec::new())
+        }
+    };
+    for l in &left {
+        println!("left alone: key {}: {}", l.key_id, l.why);
+    }
+    if targets.is_empty() {
+        println!("nothing to revoke: no live key");
+        return Exit::Clean;
+    }
+    println!("live keys to revoke ({}):", targets.len());
+    for t in &targets {
+        let service = if t.service.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", t.service)
+        };
+        println!("  key {}{service}, found at {}", t.key_id, t.places.join(", "));
+    }
+    let Some(spec) = revoke::spec(&rules, RULE) else {
+        return fail(format!("rule {RULE} has no revocation section"));
+    };
+    let audit_log = args.audit_log.clone().or_else(revoke::default_audit_log);
+    let audit = |t: &Target, outcome: &Outcome, status: Option<u16>| {
+        if let Some(log) = &audit_log {
+            if let Err(message) = revoke::audit(log, t, outcome, status) {
+                eprintln!("wayscan: warning: {message}");
+            }
+        }
+    };
+    let token = std::env::var(&spec.token_env).ok().filter(|t| !t.trim().is_empty());
+    let Some(token) = token else {
+        println!(
+            "\n{} is not set, so nothing is revoked. Revoke each key by hand:\n",
+            spec.token_env
+        );
+        for t in &targets {
+            println!("{}\n", revoke::manual_steps(t));
+            audit(t, &Outcome::NotAttempted, None);
+        }
+        return Exit::Findings(1);
+    };
+    if !args.yes && !confirm(targets.len()) {
+        println!("dry run: nothing revoked (add --yes to revoke; revoking cannot be undone)");
+        return Exit::Clean;
+    }
+    let mut all_done = true;
+    for t in &targets {
+        let (outcome, status) = revoke::revoke(&api, spec, &t.key_id, token.trim(), std::time::Duration::from_secs(10));
+        println!("key {}: {}", t.key_id, outcome.describe());
+        all_done &= matches!(outcome, Outcome::Revoked | Outcome::NotFound);
+        audit(t, &outcome, status);
+    }
+    if let Some(log) = &audit_log {
+        eprintln!("wayscan: audit log: {}", log.display());
+    }
+    if all_done {
+        Exit::Clean
+    } else {
+        Exit::Findings(1)
+    }
+}
+
+/// On a terminal, asks before revoking; elsewhere (a pipe, CI) the answer is no.
+fn confirm(count: usize) -> bool {
+    use std::io::{BufRead, IsTerminal};
+    if !io::stdin().is_terminal() || !io::stderr().is_terminal() {
+        return false;
+    }
+    eprint!("Revoke {count} key(s) now? Applications using them stop working at once. [y/N] ");
+    let mut answer = String::new();
+    io::stdin().lock().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+/// `wayscan check-key`: one key from standard input or WAYSCLOUD_API_KEY.
+pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
+    use crate::verify::checkkey;
+    use std::io::Read;
+    let input = match std::env::var("WAYSCLOUD_API_KEY").ok().filter(|k| !k.is_empty()) {
+        Some(key) => key,
+        None => {
+            let mut text = String::new();
+            if let Err(e) = io::stdin().lock().take(64 * 1024).read_to_string(&mut text) {
+                error(format_args!("cannot read the key from standard input: {e}"));
+                return Exit::Error;
+            }
+            // One line: the key or the header.
+            text.lines().next().unwrap_or("").to_string()
+        }
+    };
+    if input.trim().is_empty() {
+        error("no key: pipe it in (wayscan check-key < file) or set WAYSCLOUD_API_KEY");
+        return Exit::Error;
+    }
+    let diagnosis = checkkey::diagnose(&input);
+    println!("key: {}", diagnosis.shown);
+    for c in &diagnosis.checks {
+        println!("  {} {}", if c.ok { "ok  " } else { "FIX " }, c.text);
+    }
+    let mut fine = diagnosis.ok();
+    if args.verify {
+        let (Some(key), Some(service)) = (&diagnosis.key, &diagnosis.service) else {
+            println!("not verified: the key is not well-formed");
+            return Exit::Findings(1);
+        };
+        let api = match crate::verify::api_base(args.api_url.as_deref()) {
+            Ok(api) => api,
+            Err(message) => {
+                error(message);
+                return Exit::Error;
+            }
+        };
+        let limits = crate::verify::Limits {
+            timeout: std::time::Duration::from_secs(10),
+            attempts: 3,
+            max_retry_after: std::time::Duration::from_secs(30),
+        };
+        // The request the rule file describes, as for `scan --verify`.
+        let rules = match RuleSet::load(&[] as &[PathBuf]) {
+            Ok(rules) => rules,
+            Err(e) => {
+                error(e);
+                return Exit::Error;
+            }
+        };
+        let Some(spec) = rules
+            .rules
+            .iter()
+            .find(|r| r.spec.id == "wayscloud-api-key")
+            .and_then(|r| r.spec.verify.as_ref())
+        else {
+            error("the wayscloud-api-key rule has no verify section");
+            return Exit::Error;
+        };
+        let path = spec.service_paths.get(service).unwrap_or(&spec.path);
+        let url = format!("{}{path}", api.as_str());
+        let answer = crate::verify::check(
+            &crate::verify::agent(&limits),
+            &url,
+            key,
+            service,
+            &spec.checked_service,
+            &limits,
+            &|| {},
+        );
+        println!(
+            "  {} {}: {}",
+            if answer.status == crate::verify::Status::Live {
+                "LIVE"
+            } else {
+                "    "
+            },
+            answer.status.as_str(),
+            answer.detail
+        );
+        if answer.http_status == Some(403) {
+            println!("       the docs: a key must have each service it uses checked at creation; create a new key with the services you need");
+        }
+        fine &= answer.status == crate::verify::Status::Live;
+    }
+    if fine {
+        Exit::Clean
+    } else {
+        Exit::Findings(1)
+    }
+}

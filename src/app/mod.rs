@@ -1,0 +1,384 @@
+//! Runs a parsed command: loads rules, opens the output, scans, writes the report and
+//! the messages on standard error, and decides the exit code.
+
+use crate::cli::{Cli, Command, FailOn, HookCommand, RulesCommand, StagedArgs};
+use crate::config::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
+use crate::exit::Exit;
+use crate::hook;
+use crate::matcher::Matcher;
+use crate::report::text::{clean, summary_line};
+use crate::report::{self, Report, ScanKind};
+use crate::rules::{check_rules, RuleSet};
+use crate::scan;
+use clap::CommandFactory;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+mod keys;
+mod prepare;
+mod project_cmds;
+
+use keys::{run_check_key, run_revoke};
+use prepare::{apply_baseline, apply_project, max_file_size, prepare, BaseCommit, Prepared};
+use project_cmds::{config_init, run_baseline};
+
+pub fn run(cli: Cli) -> Exit {
+    match cli.command {
+        Command::Scan(args) => with_verify(&args.verify, |verify| {
+            let mut config = ScanConfig::from_args(&args);
+            config.report.fail_on_live = verify.options.is_some() && args.verify.fail_on == FailOn::Live;
+            run_scan(&config, verify)
+        }),
+        Command::History(args) => with_verify(&args.verify, |verify| {
+            let mut config = HistoryConfig::from_args(&args);
+            config.report.fail_on_live = verify.options.is_some() && args.verify.fail_on == FailOn::Live;
+            run_history(&config, verify)
+        }),
+        Command::Staged(args) => run_staged(&args),
+        Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
+        Command::Rules(RulesCommand::Check { files }) => check(&files),
+        Command::Hook(HookCommand::Install { repo }) => hook_result(hook::install(&repo)),
+        Command::Hook(HookCommand::Uninstall { repo }) => hook_result(hook::uninstall(&repo)),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "wayscan", &mut io::stdout());
+            Exit::Clean
+        }
+        Command::Baseline(command) => run_baseline(command),
+        Command::Config(crate::cli::ConfigCommand::Init { force }) => config_init(force),
+        Command::Revoke(args) => run_revoke(&args),
+        Command::CheckKey(args) => run_check_key(&args),
+        Command::Man => match clap_mangen::Man::new(Cli::command()).render(&mut io::stdout()) {
+            Ok(()) => Exit::Clean,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Clean,
+            Err(e) => {
+                error(format_args!("cannot write the manual page: {e}"));
+                Exit::Error
+            }
+        },
+    }
+}
+
+/// Resolves the verification options first: a bad API URL stops before scanning.
+fn with_verify(args: &crate::cli::VerifyArgs, run: impl FnOnce(&VerifyConfig) -> Exit) -> Exit {
+    match VerifyConfig::from_args(args) {
+        Ok(verify) => run(&verify),
+        Err(message) => {
+            error(message);
+            Exit::Error
+        }
+    }
+}
+
+/// Asks the API about the found keys (`--verify`), then keeps only live ones when
+/// `--only-live` says so.
+fn verify_findings(outcome: &mut scan::Outcome, rules: &RuleSet, verify: &VerifyConfig) {
+    let Some(options) = &verify.options else { return };
+    let problems = crate::verify::verify(&mut outcome.findings, rules, options);
+    outcome.problems.extend(problems);
+    if verify.only_live {
+        outcome.findings.retain(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == crate::verify::Status::Live)
+        });
+    }
+}
+
+fn hook_result(result: Result<hook::Done, hook::HookError>) -> Exit {
+    match result {
+        Ok(done) => {
+            println!("wayscan: {done}");
+            Exit::Clean
+        }
+        Err(e) => {
+            error(e);
+            Exit::Error
+        }
+    }
+}
+
+fn error(message: impl std::fmt::Display) {
+    eprintln!("wayscan: error: {message}");
+}
+
+/// Opens where the report goes before scanning: a report that cannot be written
+/// makes the scan pointless, so it fails fast.
+fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
+    match path {
+        None => Ok(Box::new(BufWriter::new(io::stdout().lock()))),
+        Some(path) => match File::create(path) {
+            Ok(file) => Ok(Box::new(BufWriter::new(file))),
+            Err(e) => {
+                error(format_args!("cannot write the report to {}: {}", path.display(), e));
+                Err(Exit::Error)
+            }
+        },
+    }
+}
+
+pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
+    let root = config.roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let Prepared {
+        rules,
+        baseline,
+        project,
+        out,
+    } = match prepare(&config.rule_files, &config.report, &root, None) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
+    };
+    let mut matcher = Matcher::new(&rules);
+    matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
+    let mut walk = config.walk.clone();
+    walk.max_file_size = max_file_size(config.max_file_size, project.as_ref());
+    let mut outcome = scan::scan_tree(&matcher, &config.roots, &walk);
+    if config.fix_gitignore {
+        fix_gitignore(&mut outcome);
+    }
+    // What is accepted is dropped before any key is sent to the API.
+    apply_project(&mut outcome, project.as_ref());
+    apply_baseline(&mut outcome, baseline.as_ref());
+    verify_findings(&mut outcome, &rules, verify);
+    let roots = config.roots.iter().map(|r| r.display().to_string()).collect();
+    finish(ScanKind::Tree, roots, &outcome, &rules, &config.report, out)
+}
+
+pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
+    // A range reads its settings from its base commit, unless told otherwise.
+    let base = match (&config.selection.range, config.config_from_head) {
+        (Some(range), false) => match BaseCommit::of(&config.repo, range) {
+            Ok(base) => Some(base),
+            Err(message) => {
+                error(message);
+                return Exit::Error;
+            }
+        },
+        _ => None,
+    };
+    let Prepared {
+        rules,
+        baseline,
+        project,
+        out,
+    } = match prepare(&config.rule_files, &config.report, &config.repo, base.as_ref()) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
+    };
+    let mut matcher = Matcher::new(&rules);
+    matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
+    let mut walk = config.walk.clone();
+    walk.max_file_size = max_file_size(config.max_file_size, project.as_ref());
+    let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &walk, config.progress);
+    apply_project(&mut outcome, project.as_ref());
+    apply_baseline(&mut outcome, baseline.as_ref());
+    verify_findings(&mut outcome, &rules, verify);
+    let roots = vec![config.repo.display().to_string()];
+    finish(ScanKind::History, roots, &outcome, &rules, &config.report, out)
+}
+
+pub fn run_staged(args: &StagedArgs) -> Exit {
+    let report = ReportConfig {
+        hook: args.hook,
+        ..ReportConfig::from_args(&args.output)
+    };
+    let Prepared {
+        rules,
+        baseline,
+        project,
+        out,
+    } = match prepare(&args.rules, &report, &args.repo, None) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
+    };
+    let mut matcher = Matcher::new(&rules);
+    matcher.inline.gitleaks_allow = report.gitleaks_allow;
+    let limit = max_file_size(args.max_file_size, project.as_ref());
+    let mut outcome = scan::scan_staged(&matcher, &args.repo, limit);
+    apply_project(&mut outcome, project.as_ref());
+    apply_baseline(&mut outcome, baseline.as_ref());
+    let roots = vec![args.repo.display().to_string()];
+    finish(ScanKind::Staged, roots, &outcome, &rules, &report, out)
+}
+
+/// Prints problems (and skips with `-v`), writes the report and the summary line,
+/// and decides the exit code.
+fn finish(
+    kind: ScanKind,
+    roots: Vec<String>,
+    outcome: &scan::Outcome,
+    rules: &RuleSet,
+    config: &ReportConfig,
+    mut out: Box<dyn Write>,
+) -> Exit {
+    for p in &outcome.problems {
+        let level = if p.fatal { "error" } else { "warning" };
+        eprintln!("wayscan: {level}: {}: {}", clean(&p.path), clean(&p.message));
+    }
+    if config.verbose {
+        for s in &outcome.skipped {
+            eprintln!("wayscan: skipped ({}): {}", s.reason, clean(&s.path));
+        }
+    }
+    let report = Report {
+        kind,
+        roots,
+        outcome,
+        rules,
+        show_secrets: config.show_secrets,
+    };
+    let written = report::render(config.format, &report, config.color, &mut out).and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        // A reader that went away (`| head`) is not a failed scan.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            let target = config
+                .output
+                .as_ref()
+                .map_or("standard output".to_string(), |p| p.display().to_string());
+            error(format_args!("cannot write the report to {target}: {e}"));
+            return Exit::Error;
+        }
+    }
+    if !config.quiet {
+        eprintln!("{}", summary_line(outcome));
+    }
+    // `--fail-on live`: only keys the API says are live count towards the exit code.
+    let counted = if config.fail_on_live {
+        outcome
+            .findings
+            .iter()
+            .filter(|f| {
+                f.verification
+                    .as_ref()
+                    .is_some_and(|v| v.status == crate::verify::Status::Live)
+            })
+            .count()
+    } else {
+        outcome.findings.len()
+    };
+    let exit = Exit::of_scan(outcome.has_fatal_problem(), counted, config.findings_exit_code);
+    if config.hook {
+        match exit {
+            Exit::Error => eprint!("{}", hook::FAILED_MESSAGE),
+            // `--exit-code 0` lets the commit through: nothing was blocked.
+            Exit::Findings(code) if code != 0 => eprint!("{}", hook::blocked_message(outcome.findings.len())),
+            _ => {}
+        }
+    }
+    exit
+}
+
+/// Applies `--fix-gitignore`: appends the lines, says what changed, and drops the
+/// findings it resolved. Tracked files stay findings: ignoring them does not untrack
+/// them, and their keys are in history.
+fn fix_gitignore(outcome: &mut scan::Outcome) {
+    let fixes: Vec<_> = outcome.gitignore_fixes.iter().map(|(_, _, fix)| fix).collect();
+    let (changes, errors) = crate::dotenv::fix::apply(&fixes);
+    for change in &changes {
+        for line in &change.lines {
+            eprintln!("wayscan: added `{}` to {}", clean(line), clean(&change.shown));
+        }
+    }
+    for (file, message) in &errors {
+        eprintln!("wayscan: error: cannot update {}: {}", clean(file), clean(message));
+    }
+    let failed: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
+    let resolved: Vec<&str> = outcome
+        .gitignore_fixes
+        .iter()
+        .filter(|(_, tracked, fix)| !tracked && !failed.contains(&fix.shown.as_str()))
+        .map(|(fingerprint, _, _)| fingerprint.as_str())
+        .collect();
+    outcome.findings.retain(|f| !resolved.contains(&f.fingerprint.as_str()));
+}
+
+fn list_rules(files: &[PathBuf], json: bool) -> Exit {
+    let rules = match RuleSet::load(files) {
+        Ok(rules) => rules,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let mut out = io::stdout().lock();
+    let written = if json {
+        let list: Vec<serde_json::Value> = rules
+            .rules
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.spec.id,
+                    "name": r.spec.name,
+                    "description": r.spec.description,
+                    "severity": r.spec.severity,
+                    "precision": r.spec.precision,
+                    "keywords": r.spec.keywords,
+                    "encodings": r.spec.encodings,
+                    "tags": r.spec.tags,
+                    "file": r.origin,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &list)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        rules.rules.iter().try_for_each(|r| {
+            writeln!(
+                out,
+                "{:<28} {:<9} {:<10} {}  ({})",
+                r.spec.id,
+                r.spec.severity.as_str(),
+                r.spec.precision.as_str(),
+                r.spec.name,
+                r.origin
+            )
+        })
+    };
+    match written {
+        Ok(()) => Exit::Clean,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Clean,
+        Err(e) => {
+            error(format_args!("cannot write to standard output: {e}"));
+            Exit::Error
+        }
+    }
+}
+
+fn check(files: &[PathBuf]) -> Exit {
+    let rules = match RuleSet::load(files) {
+        Ok(rules) => rules,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let checked: Vec<_> = rules
+        .rules
+        .iter()
+        .filter(|r| names.is_empty() || names.contains(&r.origin))
+        .collect();
+    let failures = check_rules(&rules, &names);
+    for failure in &failures {
+        error(failure);
+    }
+    let examples: usize = checked
+        .iter()
+        .map(|r| r.spec.examples.len() + r.spec.negative_examples.len())
+        .sum();
+    if failures.is_empty() {
+        println!("rules check: {} rules, {examples} examples: ok", checked.len());
+        Exit::Clean
+    } else {
+        eprintln!(
+            "rules check: {} rules, {examples} examples: {} failed",
+            checked.len(),
+            failures.len()
+        );
+        Exit::Error
+    }
+}

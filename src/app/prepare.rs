@@ -1,0 +1,194 @@
+//! What every scan loads before it starts: the project configuration (from the work
+//! tree, or a range's base commit), the rules, the baseline, the output; and what
+//! the configuration and the baseline drop afterwards.
+
+use super::{error, open_output};
+use crate::baseline::Baseline;
+use crate::config::ReportConfig;
+use crate::exit::Exit;
+use crate::project::Project;
+use crate::rules::RuleSet;
+use crate::scan;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Loads the project configuration, the rules and the baseline and opens the output:
+/// the work every scan of `root` does before scanning, so a mistake in any of them
+/// stops it before it starts.
+pub(super) fn prepare(
+    rule_files: &[PathBuf],
+    report: &ReportConfig,
+    root: &std::path::Path,
+    from: Option<&BaseCommit>,
+) -> Result<Prepared, Exit> {
+    let fail = |message: String| {
+        error(message);
+        Exit::Error
+    };
+    // The project configuration: a file named on the command line (the caller's own),
+    // else `.wayscan.toml` of the base commit for a range, else of the work tree.
+    let (project, commit_rules) = match (&report.config, report.no_config, from) {
+        (_, true, _) => (None, None),
+        (Some(file), false, _) => (Some(Project::load(file).map_err(fail)?), None),
+        (None, false, Some(base)) => match base.read(crate::project::FILE_NAME) {
+            Some(text) => {
+                let origin = format!("{}:{}", base.short(), crate::project::FILE_NAME);
+                let project = Project::parse(&text, &origin, std::path::Path::new("")).map_err(fail)?;
+                let mut texts = Vec::new();
+                for file in &project.rule_files {
+                    let path = file.to_string_lossy();
+                    let text = base
+                        .read(&path)
+                        .ok_or_else(|| fail(format!("{origin}: rule file {path} is not in commit {}", base.short())))?;
+                    texts.push((format!("{}:{path}", base.short()), text));
+                }
+                (Some(project), Some(texts))
+            }
+            None => (None, None),
+        },
+        (None, false, None) => (
+            Project::find(root)
+                .as_deref()
+                .map(Project::load)
+                .transpose()
+                .map_err(fail)?,
+            None,
+        ),
+    };
+    // Rule files the configuration names: read from the commit it came from, or
+    // from the disk beside it.
+    let mut all_rule_files = rule_files.to_vec();
+    if let (Some(project), None) = (&project, &commit_rules) {
+        all_rule_files.extend(project.rule_files.iter().cloned());
+    }
+    let mut rules =
+        RuleSet::load_with(&all_rule_files, commit_rules.unwrap_or_default()).map_err(|e| fail(e.to_string()))?;
+    if let Some(project) = &project {
+        let known: Vec<&str> = rules.rules.iter().map(|r| r.spec.id.as_str()).collect();
+        project.check_rule_ids(&known).map_err(fail)?;
+        rules.rules.retain(|r| !project.disable_rules.contains(&r.spec.id));
+    }
+    let baseline = match (&report.baseline, from) {
+        (None, _) => None,
+        (Some(path), None) => Some(Baseline::load(path).map_err(fail)?),
+        (Some(path), Some(base)) => {
+            let relative = path.to_string_lossy();
+            match base.read(&relative) {
+                Some(text) => {
+                    let origin = format!("{}:{relative}", base.short());
+                    Some(Baseline::parse(&text, &origin).map_err(fail)?)
+                }
+                None => {
+                    eprintln!(
+                        "wayscan: note: {relative} is not in the base commit {}: no baseline applies",
+                        base.short()
+                    );
+                    None
+                }
+            }
+        }
+    };
+    if let Some(base) = from {
+        base.note_changes(&[crate::project::FILE_NAME], report.baseline.as_deref());
+    }
+    let out = open_output(report.output.as_ref())?;
+    Ok(Prepared {
+        rules,
+        baseline,
+        project,
+        out,
+    })
+}
+
+/// The base commit of a range: where its project configuration and baseline come
+/// from, so a change cannot loosen its own scan.
+pub(super) struct BaseCommit {
+    repo: git2::Repository,
+    base: git2::Oid,
+    head: git2::Oid,
+}
+
+impl BaseCommit {
+    /// The base of `range` (`A..B`, `A...B`) in the repository holding `repo`.
+    pub(super) fn of(repo: &std::path::Path, range: &str) -> Result<BaseCommit, String> {
+        let repository =
+            git2::Repository::discover(repo).map_err(|e| format!("not a git repository: {}", e.message()))?;
+        let (left, right) = range.split_once("..").unwrap_or((range, ""));
+        let right = right.trim_start_matches('.');
+        let commit = |rev: &str| {
+            repository
+                .revparse_single(rev)
+                .and_then(|o| o.peel_to_commit())
+                .map(|c| c.id())
+                .map_err(|e| format!("bad range {range:?}: {}", e.message()))
+        };
+        let base = commit(left)?;
+        let head = commit(if right.is_empty() { "HEAD" } else { right })?;
+        Ok(BaseCommit {
+            repo: repository,
+            base,
+            head,
+        })
+    }
+
+    fn short(&self) -> String {
+        self.base.to_string()[..12].to_string()
+    }
+
+    fn blob(&self, commit: git2::Oid, path: &str) -> Option<git2::Oid> {
+        let tree = self.repo.find_commit(commit).ok()?.tree().ok()?;
+        Some(tree.get_path(std::path::Path::new(path)).ok()?.id())
+    }
+
+    /// The text of `path` in the base commit.
+    fn read(&self, path: &str) -> Option<String> {
+        let id = self.blob(self.base, path)?;
+        let blob = self.repo.find_blob(id).ok()?;
+        Some(String::from_utf8_lossy(blob.content()).into_owned())
+    }
+
+    /// Says when the change edits its own settings: they were not applied.
+    fn note_changes(&self, files: &[&str], baseline: Option<&std::path::Path>) {
+        let baseline = baseline.map(|b| b.to_string_lossy().into_owned());
+        for path in files.iter().copied().chain(baseline.as_deref()) {
+            if self.blob(self.base, path) != self.blob(self.head, path) {
+                eprintln!(
+                    "wayscan: note: this change edits {path}; the version of the base commit {} applies \
+                     (--config-from-head applies the change's own)",
+                    self.short()
+                );
+            }
+        }
+    }
+}
+
+/// What every scan loads before it starts.
+pub(super) struct Prepared {
+    pub(super) rules: RuleSet,
+    pub(super) baseline: Option<Baseline>,
+    pub(super) project: Option<Project>,
+    pub(super) out: Box<dyn Write>,
+}
+
+/// Drops what the project configuration excludes or allowlists, counting it.
+pub(super) fn apply_project(outcome: &mut scan::Outcome, project: Option<&Project>) {
+    let Some(project) = project else { return };
+    let before = outcome.findings.len();
+    outcome.findings.retain(|f| !project.drops(f));
+    outcome.stats.allowlisted = (before - outcome.findings.len()) as u64;
+}
+
+/// The size limit: the command line's, else the project's, else the default.
+pub(super) fn max_file_size(given: Option<u64>, project: Option<&Project>) -> u64 {
+    given
+        .or(project.and_then(|p| p.max_file_size))
+        .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE)
+}
+
+/// Drops the findings the baseline accepts, counting them.
+pub(super) fn apply_baseline(outcome: &mut scan::Outcome, baseline: Option<&Baseline>) {
+    let Some(baseline) = baseline else { return };
+    let before = outcome.findings.len();
+    outcome.findings.retain(|f| !baseline.contains(f));
+    outcome.stats.baselined = (before - outcome.findings.len()) as u64;
+}
