@@ -169,19 +169,14 @@ pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
                 return Exit::Error;
             }
         };
-        let Some(spec) = rules
-            .rules
-            .iter()
-            .find(|r| r.spec.id == "wayscloud-api-key")
-            .and_then(|r| r.spec.verify.as_ref())
-        else {
+        let Some(spec) = rules.get("wayscloud-api-key").and_then(|r| r.spec.verify.as_ref()) else {
             error("the wayscloud-api-key rule has no verify section");
             return Exit::Error;
         };
         let path = spec.service_paths.get(service).unwrap_or(&spec.path);
         let url = format!("{}{path}", api.as_str());
         let answer = crate::verify::check(
-            &crate::verify::agent(&limits),
+            &crate::verify::agent(limits.timeout),
             &url,
             key,
             service,

@@ -58,11 +58,12 @@ pub struct Limits {
     pub max_retry_after: Duration,
 }
 
-/// A client that never follows redirects (a key must not reach another host) and
-/// verifies certificates (rustls with the Mozilla roots).
-pub fn agent(limits: &Limits) -> ureq::Agent {
+/// A client that never follows redirects (a key or a token must not reach another
+/// host) and verifies certificates (rustls with the Mozilla roots); every request
+/// ends within `timeout`.
+pub fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
-        .timeout_global(Some(limits.timeout))
+        .timeout_global(Some(timeout))
         .max_redirects(0)
         .max_redirects_will_error(false)
         .http_status_as_error(false)

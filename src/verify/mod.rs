@@ -95,12 +95,7 @@ pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> V
     // Distinct keys, each with what its request needs.
     let mut keys: BTreeMap<String, Pending> = BTreeMap::new();
     for finding in findings.iter() {
-        let Some(spec) = rules
-            .rules
-            .iter()
-            .find(|r| r.spec.id == finding.rule_id)
-            .and_then(|r| r.spec.verify.as_ref())
-        else {
+        let Some(spec) = rules.get(&finding.rule_id).and_then(|r| r.spec.verify.as_ref()) else {
             continue;
         };
         let Some(secret) = &finding.secret else { continue };
@@ -193,7 +188,7 @@ fn ask_all(keys: &[(&String, &Pending)], options: &Options) -> Vec<(String, Veri
         };
         std::thread::sleep(at.saturating_duration_since(Instant::now()));
     };
-    let agent = api::agent(&options.limits);
+    let agent = api::agent(options.limits.timeout);
     std::thread::scope(|scope| {
         for _ in 0..options.concurrency.max(1).min(keys.len()) {
             scope.spawn(|| loop {

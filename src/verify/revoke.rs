@@ -46,10 +46,7 @@ pub fn targets_from_report(text: &str, rules: &RuleSet) -> Result<(Vec<Target>, 
     let mut left: BTreeMap<String, Left> = BTreeMap::new();
     for f in findings {
         let rule_id = f["rule_id"].as_str().unwrap_or("");
-        let revocable = rules
-            .rules
-            .iter()
-            .any(|r| r.spec.id == rule_id && r.spec.revoke.is_some());
+        let revocable = spec(rules, rule_id).is_some();
         let Some(key_id) = f["properties"]["key_id"].as_str() else {
             continue;
         };
@@ -102,7 +99,7 @@ pub fn targets_from_report(text: &str, rules: &RuleSet) -> Result<(Vec<Target>, 
 
 /// The revocation spec of `rule_id`.
 pub fn spec<'a>(rules: &'a RuleSet, rule_id: &str) -> Option<&'a RevokeSpec> {
-    rules.rules.iter().find(|r| r.spec.id == rule_id)?.spec.revoke.as_ref()
+    rules.get(rule_id)?.spec.revoke.as_ref()
 }
 
 /// What one revocation gave.
@@ -150,14 +147,7 @@ pub fn revoke(
     timeout: Duration,
 ) -> (Outcome, Option<u16>) {
     let url = format!("{}{}", api.as_str(), spec.path.replace("{key_id}", key_id));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .http_status_as_error(false)
-        .user_agent(concat!("wayscan/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
+    let agent = super::agent(timeout);
     let method = spec.method.to_ascii_uppercase();
     let mut last = String::new();
     for attempt in 0..3 {
