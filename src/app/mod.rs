@@ -5,7 +5,6 @@ use crate::cli::{Cli, Command, FailOn, HookCommand, RulesCommand, StagedArgs};
 use crate::config::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
 use crate::exit::Exit;
 use crate::hook;
-use crate::matcher::Matcher;
 use crate::report::text::{clean, summary_line};
 use crate::report::{self, Report, ScanKind};
 use crate::rules::{check_rules, RuleSet};
@@ -20,7 +19,7 @@ mod prepare;
 mod project_cmds;
 
 use keys::{run_check_key, run_revoke};
-use prepare::{apply_baseline, apply_project, max_file_size, prepare, BaseCommit, Prepared};
+use prepare::{prepare, BaseCommit};
 use project_cmds::{config_init, run_baseline};
 
 pub fn run(cli: Cli) -> Exit {
@@ -120,29 +119,28 @@ fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
 
 pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
     let root = config.roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let Prepared {
-        rules,
-        baseline,
-        project,
-        out,
-    } = match prepare(&config.rule_files, &config.report, &root, None) {
+    let prepared = match prepare(&config.rule_files, &config.report, &root, None) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let mut matcher = Matcher::new(&rules);
-    matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
+    let matcher = prepared.matcher(&config.report);
     let mut walk = config.walk.clone();
-    walk.max_file_size = max_file_size(config.max_file_size, project.as_ref());
+    walk.max_file_size = prepared.max_file_size(config.max_file_size);
     let mut outcome = scan::scan_tree(&matcher, &config.roots, &walk);
     if config.fix_gitignore {
         fix_gitignore(&mut outcome);
     }
-    // What is accepted is dropped before any key is sent to the API.
-    apply_project(&mut outcome, project.as_ref());
-    apply_baseline(&mut outcome, baseline.as_ref());
-    verify_findings(&mut outcome, &rules, verify);
+    prepared.drop_accepted(&mut outcome);
+    verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = config.roots.iter().map(|r| r.display().to_string()).collect();
-    finish(ScanKind::Tree, roots, &outcome, &rules, &config.report, out)
+    finish(
+        ScanKind::Tree,
+        roots,
+        &outcome,
+        &prepared.rules,
+        &config.report,
+        prepared.out,
+    )
 }
 
 pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
@@ -157,25 +155,25 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
         },
         _ => None,
     };
-    let Prepared {
-        rules,
-        baseline,
-        project,
-        out,
-    } = match prepare(&config.rule_files, &config.report, &config.repo, base.as_ref()) {
+    let prepared = match prepare(&config.rule_files, &config.report, &config.repo, base.as_ref()) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let mut matcher = Matcher::new(&rules);
-    matcher.inline.gitleaks_allow = config.report.gitleaks_allow;
+    let matcher = prepared.matcher(&config.report);
     let mut walk = config.walk.clone();
-    walk.max_file_size = max_file_size(config.max_file_size, project.as_ref());
+    walk.max_file_size = prepared.max_file_size(config.max_file_size);
     let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &walk, config.progress);
-    apply_project(&mut outcome, project.as_ref());
-    apply_baseline(&mut outcome, baseline.as_ref());
-    verify_findings(&mut outcome, &rules, verify);
+    prepared.drop_accepted(&mut outcome);
+    verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = vec![config.repo.display().to_string()];
-    finish(ScanKind::History, roots, &outcome, &rules, &config.report, out)
+    finish(
+        ScanKind::History,
+        roots,
+        &outcome,
+        &prepared.rules,
+        &config.report,
+        prepared.out,
+    )
 }
 
 pub fn run_staged(args: &StagedArgs) -> Exit {
@@ -183,23 +181,23 @@ pub fn run_staged(args: &StagedArgs) -> Exit {
         hook: args.hook,
         ..ReportConfig::from_args(&args.output)
     };
-    let Prepared {
-        rules,
-        baseline,
-        project,
-        out,
-    } = match prepare(&args.rules, &report, &args.repo, None) {
+    let prepared = match prepare(&args.rules, &report, &args.repo, None) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let mut matcher = Matcher::new(&rules);
-    matcher.inline.gitleaks_allow = report.gitleaks_allow;
-    let limit = max_file_size(args.max_file_size, project.as_ref());
+    let matcher = prepared.matcher(&report);
+    let limit = prepared.max_file_size(args.max_file_size);
     let mut outcome = scan::scan_staged(&matcher, &args.repo, limit);
-    apply_project(&mut outcome, project.as_ref());
-    apply_baseline(&mut outcome, baseline.as_ref());
+    prepared.drop_accepted(&mut outcome);
     let roots = vec![args.repo.display().to_string()];
-    finish(ScanKind::Staged, roots, &outcome, &rules, &report, out)
+    finish(
+        ScanKind::Staged,
+        roots,
+        &outcome,
+        &prepared.rules,
+        &report,
+        prepared.out,
+    )
 }
 
 /// Prints problems (and skips with `-v`), writes the report and the summary line,

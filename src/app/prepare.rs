@@ -6,6 +6,7 @@ use super::{error, open_output};
 use crate::baseline::Baseline;
 use crate::config::ReportConfig;
 use crate::exit::Exit;
+use crate::matcher::Matcher;
 use crate::project::Project;
 use crate::rules::RuleSet;
 use crate::scan;
@@ -170,25 +171,33 @@ pub(super) struct Prepared {
     pub(super) out: Box<dyn Write>,
 }
 
-/// Drops what the project configuration excludes or allowlists, counting it.
-pub(super) fn apply_project(outcome: &mut scan::Outcome, project: Option<&Project>) {
-    let Some(project) = project else { return };
-    let before = outcome.findings.len();
-    outcome.findings.retain(|f| !project.drops(f));
-    outcome.stats.allowlisted = (before - outcome.findings.len()) as u64;
-}
+impl Prepared {
+    /// The matcher for these rules, with the inline markers the report asks for.
+    pub(super) fn matcher(&self, report: &ReportConfig) -> Matcher<'_> {
+        let mut matcher = Matcher::new(&self.rules);
+        matcher.inline.gitleaks_allow = report.gitleaks_allow;
+        matcher
+    }
 
-/// The size limit: the command line's, else the project's, else the default.
-pub(super) fn max_file_size(given: Option<u64>, project: Option<&Project>) -> u64 {
-    given
-        .or(project.and_then(|p| p.max_file_size))
-        .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE)
-}
+    /// The size limit: the command line's, else the project's, else the default.
+    pub(super) fn max_file_size(&self, given: Option<u64>) -> u64 {
+        given
+            .or(self.project.as_ref().and_then(|p| p.max_file_size))
+            .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE)
+    }
 
-/// Drops the findings the baseline accepts, counting them.
-pub(super) fn apply_baseline(outcome: &mut scan::Outcome, baseline: Option<&Baseline>) {
-    let Some(baseline) = baseline else { return };
-    let before = outcome.findings.len();
-    outcome.findings.retain(|f| !baseline.contains(f));
-    outcome.stats.baselined = (before - outcome.findings.len()) as u64;
+    /// Drops what the project configuration excludes or allowlists and what the
+    /// baseline accepts, counting each; before any key is sent to the API.
+    pub(super) fn drop_accepted(&self, outcome: &mut scan::Outcome) {
+        if let Some(project) = &self.project {
+            let before = outcome.findings.len();
+            outcome.findings.retain(|f| !project.drops(f));
+            outcome.stats.allowlisted = (before - outcome.findings.len()) as u64;
+        }
+        if let Some(baseline) = &self.baseline {
+            let before = outcome.findings.len();
+            outcome.findings.retain(|f| !baseline.contains(f));
+            outcome.stats.baselined = (before - outcome.findings.len()) as u64;
+        }
+    }
 }
