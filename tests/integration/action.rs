@@ -2,7 +2,7 @@
 //! real pull_request, push and schedule payloads, GITHUB_OUTPUT and
 //! GITHUB_STEP_SUMMARY files, against temporary repositories.
 
-use crate::sandbox::{path_with_wayscan, Sandbox};
+use crate::sandbox::{output_text, path_with_wayscan, sarif_results, Sandbox};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
@@ -67,11 +67,7 @@ fn run_action_env(
         .unwrap_or(serde_json::Value::Null);
     ActionRun {
         code: out.status.code().unwrap_or(-1),
-        log: format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        log: output_text(&out),
         outputs,
         summary: std::fs::read_to_string(file("summary")).unwrap(),
         report,
@@ -80,23 +76,9 @@ fn run_action_env(
 
 /// (path, commit) of each SARIF result.
 fn results(run: &ActionRun) -> Vec<(String, String)> {
-    run.report["runs"][0]["results"]
-        .as_array()
-        .map(|results| {
-            results
-                .iter()
-                .map(|r| {
-                    (
-                        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-                            .as_str()
-                            .unwrap()
-                            .to_string(),
-                        r["properties"]["commitSha"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    sarif_results(&run.report, |r| {
+        r["properties"]["commitSha"].as_str().unwrap_or("").to_string()
+    })
 }
 
 /// main: an old key (added then removed), then a feature branch adding a key.
@@ -272,11 +254,7 @@ fn run_step(command: &str, version: &str, path: &str) -> (i32, String, String) {
         .expect("bash runs");
     (
         out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+        output_text(&out),
         std::fs::read_to_string(&output).unwrap(),
     )
 }

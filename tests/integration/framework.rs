@@ -2,7 +2,7 @@
 //! `.pre-commit-hooks.yaml`, for real: the `pre-commit` package from PyPI in temporary
 //! repositories. `.ci/run` installs it; without it these tests say so and pass.
 
-use crate::sandbox::{path_with_wayscan, path_without_wayscan, Sandbox};
+use crate::sandbox::{output_text, path_with_wayscan, path_without_wayscan, Sandbox};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wayscan::testkeys::fake_key;
@@ -61,39 +61,28 @@ struct Env {
     path: String,
 }
 
-/// Runs `pre-commit ARGS` in the project; (succeeded, output).
-fn framework(s: &Sandbox, args: &[&str], env: &Env) -> (bool, String) {
-    let out = Command::new(pre_commit().unwrap())
+/// Runs `program ARGS` in the project with the framework's environment;
+/// (succeeded, output).
+fn run_in(s: &Sandbox, program: &Path, args: &[&str], env: &Env) -> (bool, String) {
+    let out = Command::new(program)
         .args(args)
         .current_dir(s.path())
         .env("PRE_COMMIT_HOME", env.home.path())
         .env("PATH", &env.path)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
-        .expect("pre-commit runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+        .unwrap_or_else(|e| panic!("{} runs: {e}", program.display()));
+    (out.status.success(), output_text(&out))
 }
 
+/// Runs `pre-commit ARGS` in the project.
+fn framework(s: &Sandbox, args: &[&str], env: &Env) -> (bool, String) {
+    run_in(s, &pre_commit().unwrap(), args, env)
+}
+
+/// `git commit`, which runs the framework's hook.
 fn commit(s: &Sandbox, message: &str, env: &Env) -> (bool, String) {
-    let out = Command::new("git")
-        .args(["commit", "-q", "-m", message])
-        .current_dir(s.path())
-        .env("PRE_COMMIT_HOME", env.home.path())
-        .env("PATH", &env.path)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("git runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    run_in(s, Path::new("git"), &["commit", "-q", "-m", message], env)
 }
 
 /// The checks every variant of the hook must pass.

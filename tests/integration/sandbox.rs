@@ -96,12 +96,7 @@ impl Sandbox {
             .env_remove("NO_COLOR")
             .output()
             .expect("git runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status.success(), text)
+        (out.status.success(), output_text(&out))
     }
 
     pub fn git(&self, args: &[&str]) -> String {
@@ -239,4 +234,32 @@ pub fn make_writable(path: &Path) {
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);
     std::fs::set_permissions(path, perms).unwrap();
+}
+
+/// A finished command's standard output, then its standard error, as text.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// (uri, `field` of the result) for each result of a SARIF report's first run.
+pub fn sarif_results(sarif: &serde_json::Value, field: impl Fn(&serde_json::Value) -> String) -> Vec<(String, String)> {
+    sarif["runs"][0]["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .map(|r| {
+                    let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string();
+                    (uri, field(r))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

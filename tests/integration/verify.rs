@@ -2,7 +2,7 @@
 //! key is sent, the cache, and that no key leaks into any output.
 
 use crate::fake_api::{FakeApi, Reply};
-use crate::sandbox::Sandbox;
+use crate::sandbox::{sarif_results, Sandbox};
 use std::time::Duration;
 use wayscan::testkeys::fake_key;
 
@@ -220,20 +220,7 @@ fn live_keys_come_first_in_text_and_set_the_sarif_level() {
 
     let run = s.run_with_env(&["scan", "--verify", "--api-url", &api.url, "--format", "sarif"], &env);
     let sarif = run.json();
-    let levels: Vec<(String, String)> = sarif["runs"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            (
-                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-                r["level"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let levels = sarif_results(&sarif, |r| r["level"].as_str().unwrap().to_string());
     assert_eq!(
         levels,
         vec![
