@@ -375,6 +375,11 @@ pub struct OutputArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
+    /// Also list the findings that are not reported, and why: an inline marker, the
+    /// project configuration, or the baseline. They never change the exit code.
+    #[arg(long)]
+    pub show_suppressed: bool,
+
     /// Exit code when findings are reported (0 to never fail on findings).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=125))]
     pub exit_code: u8,

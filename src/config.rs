@@ -13,6 +13,8 @@ pub struct ReportConfig {
     pub format: Format,
     pub output: Option<PathBuf>,
     pub show_secrets: bool,
+    /// List what was found but not reported (`--show-suppressed`).
+    pub show_suppressed: bool,
     /// Exit code when findings are reported.
     pub findings_exit_code: u8,
     /// Colour the text report.
@@ -102,6 +104,7 @@ impl ReportConfig {
             format: args.format,
             output: args.output.clone(),
             show_secrets: args.show_secrets,
+            show_suppressed: args.show_suppressed,
             findings_exit_code: args.exit_code,
             color,
             quiet: args.quiet,

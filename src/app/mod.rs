@@ -225,6 +225,7 @@ fn finish(
         outcome,
         rules,
         show_secrets: config.show_secrets,
+        show_suppressed: config.show_suppressed,
     };
     let written = report::render(config.format, &report, config.color, &mut out).and_then(|()| out.flush());
     match written {

@@ -9,7 +9,7 @@ use crate::exit::Exit;
 use crate::matcher::Matcher;
 use crate::project::Project;
 use crate::rules::RuleSet;
-use crate::scan;
+use crate::scan::{self, Suppression};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -186,18 +186,14 @@ impl Prepared {
             .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE)
     }
 
-    /// Drops what the project configuration excludes or allowlists and what the
-    /// baseline accepts, counting each; before any key is sent to the API.
+    /// Sets apart what the project configuration excludes or allowlists and what the
+    /// baseline accepts, before any key is sent to the API.
     pub(super) fn drop_accepted(&self, outcome: &mut scan::Outcome) {
         if let Some(project) = &self.project {
-            let before = outcome.findings.len();
-            outcome.findings.retain(|f| !project.drops(f));
-            outcome.stats.allowlisted = (before - outcome.findings.len()) as u64;
+            outcome.suppress(Suppression::Configuration, |f| project.drops(f));
         }
         if let Some(baseline) = &self.baseline {
-            let before = outcome.findings.len();
-            outcome.findings.retain(|f| !baseline.contains(f));
-            outcome.stats.baselined = (before - outcome.findings.len()) as u64;
+            outcome.suppress(Suppression::Baseline, |f| baseline.contains(f));
         }
     }
 }

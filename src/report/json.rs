@@ -2,7 +2,9 @@
 //! and meanings only ever grow; a breaking change bumps the schema number.
 
 use super::Report;
+use crate::finding::Finding;
 use crate::input::{Problem, Skip};
+use crate::scan::Suppression;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -15,6 +17,9 @@ struct JsonReport<'a> {
     tool: Tool,
     scan: Scan<'a>,
     findings: Vec<JsonFinding<'a>>,
+    /// Found but not reported, and why; only with `--show-suppressed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<JsonSuppressed<'a>>>,
     skipped: &'a [Skip],
     errors: &'a [Problem],
     summary: Summary,
@@ -56,6 +61,14 @@ struct JsonFinding<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    /// `inline`, `configuration` or `baseline`.
+    suppressed_by: &'static str,
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+}
+
+#[derive(Serialize)]
 struct Summary {
     files: u64,
     bytes: u64,
@@ -84,25 +97,18 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         findings: outcome
             .findings
             .iter()
-            .map(|f| JsonFinding {
-                rule_id: &f.rule_id,
-                severity: f.severity.as_str(),
-                path: &f.path,
-                line: f.start.line,
-                column: f.start.column,
-                end_line: f.end.line,
-                end_column: f.end.column,
-                secret: f.shown_secret(report.show_secrets),
-                secret_redacted: !report.show_secrets,
-                fingerprint: &f.fingerprint,
-                encoding: f.encoding.map(|e| e.as_str()),
-                properties: &f.properties,
-                message: &f.message,
-                remediation: &f.remediation,
-                commit: f.commit.as_ref(),
-                verification: f.verification.as_ref(),
-            })
+            .map(|f| json_finding(f, report.show_secrets))
             .collect(),
+        suppressed: report.show_suppressed.then(|| {
+            outcome
+                .suppressed
+                .iter()
+                .map(|s| JsonSuppressed {
+                    suppressed_by: s.by.as_str(),
+                    finding: json_finding(&s.finding, report.show_secrets),
+                })
+                .collect()
+        }),
         skipped: &outcome.skipped,
         errors: &outcome.problems,
         summary: Summary {
@@ -110,13 +116,34 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             bytes: stats.bytes,
             skipped: stats.skipped.iter().map(|(r, n)| (r.as_str(), *n)).collect(),
             errors: outcome.problems.len(),
-            suppressed: stats.suppressed,
-            baselined: stats.baselined,
-            allowlisted: stats.allowlisted,
+            suppressed: outcome.suppressed_by(Suppression::Inline),
+            baselined: outcome.suppressed_by(Suppression::Baseline),
+            allowlisted: outcome.suppressed_by(Suppression::Configuration),
             findings: outcome.findings.len(),
             elapsed_ms: stats.elapsed.as_millis(),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
+}
+
+fn json_finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {
+    JsonFinding {
+        rule_id: &f.rule_id,
+        severity: f.severity.as_str(),
+        path: &f.path,
+        line: f.start.line,
+        column: f.start.column,
+        end_line: f.end.line,
+        end_column: f.end.column,
+        secret: f.shown_secret(show_secrets),
+        secret_redacted: !show_secrets,
+        fingerprint: &f.fingerprint,
+        encoding: f.encoding.map(|e| e.as_str()),
+        properties: &f.properties,
+        message: &f.message,
+        remediation: &f.remediation,
+        commit: f.commit.as_ref(),
+        verification: f.verification.as_ref(),
+    }
 }

@@ -35,6 +35,8 @@ pub struct Report<'a> {
     pub outcome: &'a Outcome,
     pub rules: &'a RuleSet,
     pub show_secrets: bool,
+    /// List the findings that were found but not reported (`--show-suppressed`).
+    pub show_suppressed: bool,
 }
 
 /// Writes `report` in `format`.

@@ -7,6 +7,7 @@
 use super::Report;
 use crate::finding::Finding;
 use crate::rules::Rule;
+use crate::scan::Suppression;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -116,7 +117,17 @@ struct SarifResult<'a> {
     message: Message,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression>,
     properties: BTreeMap<String, String>,
+}
+
+/// Why a result is not an alert (`--show-suppressed`): `inSource` for a marker in the
+/// scanned file, `external` for the configuration or the baseline.
+#[derive(Serialize)]
+struct SarifSuppression {
+    kind: &'static str,
+    justification: &'static str,
 }
 
 #[derive(Serialize)]
@@ -151,15 +162,21 @@ struct Region {
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = &report.rules.rules;
-    let results = report
-        .outcome
-        .findings
-        .iter()
-        .map(|f| {
-            let index = rules.iter().position(|r| r.id() == f.rule_id).unwrap_or(0);
-            result(f, index)
-        })
-        .collect();
+    let index = |f: &Finding| rules.iter().position(|r| r.id() == f.rule_id).unwrap_or(0);
+    let mut results: Vec<SarifResult<'_>> = report.outcome.findings.iter().map(|f| result(f, index(f))).collect();
+    if report.show_suppressed {
+        results.extend(report.outcome.suppressed.iter().map(|s| {
+            let (kind, justification) = match s.by {
+                Suppression::Inline => ("inSource", "an inline wayscan:allow or gitleaks:allow marker"),
+                Suppression::Configuration => ("external", "an exclude or allowlist of the project configuration"),
+                Suppression::Baseline => ("external", "an entry of the baseline"),
+            };
+            SarifResult {
+                suppressions: vec![SarifSuppression { kind, justification }],
+                ..result(&s.finding, index(&s.finding))
+            }
+        }));
+    }
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -282,6 +299,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
             },
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.as_str())]),
+        suppressions: Vec::new(),
         properties,
     }
 }

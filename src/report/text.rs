@@ -4,7 +4,7 @@
 
 use super::Report;
 use crate::finding::Finding;
-use crate::scan::Outcome;
+use crate::scan::{Outcome, Suppression};
 use crate::verify::Status;
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -80,6 +80,51 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
             plural(findings.len(), "finding"),
             files,
             if files == 1 { "file" } else { "files" }
+        )?;
+    }
+    if report.show_suppressed {
+        write_suppressed(report, &style, out)?;
+    }
+    Ok(())
+}
+
+/// `--show-suppressed`: one line per finding not reported, with what kept it out.
+fn write_suppressed(report: &Report<'_>, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    let suppressed = &report.outcome.suppressed;
+    if suppressed.is_empty() {
+        return Ok(());
+    }
+    if !report.outcome.findings.is_empty() {
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "{}",
+        style.paint("1", &format!("Not reported ({}):", suppressed.len()))
+    )?;
+    for s in suppressed {
+        let f = &s.finding;
+        let why = match s.by {
+            Suppression::Inline => "inline marker",
+            Suppression::Configuration => "configuration",
+            Suppression::Baseline => "baseline",
+        };
+        let commit = f
+            .commit
+            .as_ref()
+            .map(|c| format!("  commit {}", &c.id[..c.id.len().min(12)]))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  {}:{}:{}  {}  {}  {}  {}{}",
+            clean(&f.path),
+            f.start.line,
+            f.start.column,
+            style.paint("35", &f.rule_id),
+            style.paint("2", why),
+            f.shown_secret(report.show_secrets).map(clean).unwrap_or_default(),
+            f.fingerprint,
+            commit
         )?;
     }
     Ok(())
@@ -199,17 +244,17 @@ pub fn summary_line(outcome: &Outcome) -> String {
     if !outcome.problems.is_empty() {
         line.push_str(&format!("; {}", plural(outcome.problems.len(), "error")));
     }
-    if s.suppressed > 0 {
-        line.push_str(&format!("; {} suppressed inline", s.suppressed));
+    let inline = outcome.suppressed_by(Suppression::Inline);
+    if inline > 0 {
+        line.push_str(&format!("; {inline} suppressed inline"));
     }
-    if s.allowlisted > 0 {
-        line.push_str(&format!(
-            "; {} excluded or allowlisted by the configuration",
-            s.allowlisted
-        ));
+    let configured = outcome.suppressed_by(Suppression::Configuration);
+    if configured > 0 {
+        line.push_str(&format!("; {configured} excluded or allowlisted by the configuration"));
     }
-    if s.baselined > 0 {
-        line.push_str(&format!("; {} in the baseline", s.baselined));
+    let baselined = outcome.suppressed_by(Suppression::Baseline);
+    if baselined > 0 {
+        line.push_str(&format!("; {baselined} in the baseline"));
     }
     line.push_str(&format!("; {}", plural(outcome.findings.len(), "finding")));
     line

@@ -58,7 +58,8 @@ enum BlobResult {
         bytes: u64,
         /// With an empty path: the path is known later.
         findings: Vec<Finding>,
-        suppressed: u64,
+        /// Findings an inline marker suppresses, also without a path.
+        suppressed: Vec<Finding>,
     },
     Skipped(SkipReason),
 }
@@ -67,7 +68,9 @@ impl BlobResult {
     /// Whether reporting it needs the blob's path.
     fn needs_path(&self) -> bool {
         match self {
-            BlobResult::Scanned { findings, .. } => !findings.is_empty(),
+            BlobResult::Scanned {
+                findings, suppressed, ..
+            } => !findings.is_empty() || !suppressed.is_empty(),
             BlobResult::Skipped(_) => true,
         }
     }
@@ -80,11 +83,11 @@ fn scan_content(matcher: &Matcher<'_>, data: &[u8], max_size: u64) -> BlobResult
     let Some(text) = content::text(data) else {
         return BlobResult::Skipped(SkipReason::Binary);
     };
-    let (findings, suppressed) = scan_bytes(matcher, "", &text);
+    let found = scan_bytes(matcher, "", &text);
     BlobResult::Scanned {
         bytes: text.len() as u64,
-        findings,
-        suppressed,
+        findings: found.findings,
+        suppressed: found.suppressed,
     }
 }
 
@@ -106,9 +109,17 @@ impl Earliest {
         }
     }
 
+    /// Keeps `findings` of a blob first seen at `path` in `commit`.
+    fn keep_at(&mut self, commit: usize, path: &str, findings: Vec<Finding>) {
+        for mut finding in findings {
+            finding.move_to(path.to_string());
+            self.keep(commit, finding);
+        }
+    }
+
     /// The findings, with the metadata of their commits (read here, for these few
     /// commits only).
-    fn into_findings(self, info: impl Fn(usize) -> CommitInfo) -> Vec<Finding> {
+    fn into_findings(self, info: &impl Fn(usize) -> CommitInfo) -> Vec<Finding> {
         self.by_fingerprint
             .into_values()
             .map(|(commit, mut finding)| {
@@ -185,7 +196,7 @@ fn scan_range(
         problems: history.problems,
         ..Outcome::default()
     };
-    let mut earliest = Earliest::default();
+    let (mut earliest, mut allowed) = (Earliest::default(), Earliest::default());
     for (intro, result) in results {
         match result {
             Ok(BlobResult::Scanned {
@@ -195,11 +206,8 @@ fn scan_range(
             }) => {
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
-                outcome.stats.suppressed += suppressed;
-                for mut finding in findings {
-                    finding.move_to(intro.path.clone());
-                    earliest.keep(intro.commit, finding);
-                }
+                earliest.keep_at(intro.commit, &intro.path, findings);
+                allowed.keep_at(intro.commit, &intro.path, suppressed);
             }
             Ok(BlobResult::Skipped(reason)) => outcome.skipped.push(Skip {
                 path: format!("{} (blob {})", intro.path, &intro.blob.to_string()[..12]),
@@ -218,7 +226,8 @@ fn scan_range(
             earliest.keep(file.commit, dotenv::committed(rule, &file.path, &info(file.commit)));
         }
     }
-    outcome.findings = earliest.into_findings(info);
+    outcome.findings = earliest.into_findings(&info);
+    outcome.add_inline(allowed.into_findings(&info));
     outcome
 }
 

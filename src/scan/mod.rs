@@ -42,13 +42,36 @@ pub struct Stats {
     pub files: u64,
     pub bytes: u64,
     pub skipped: BTreeMap<SkipReason, u64>,
-    /// Findings dropped by `wayscan:allow`.
-    pub suppressed: u64,
-    /// Findings a baseline accepts (`--baseline`).
-    pub baselined: u64,
-    /// Findings the project configuration excludes or allowlists.
-    pub allowlisted: u64,
     pub elapsed: Duration,
+}
+
+/// Why a secret that was found is not reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Suppression {
+    /// `wayscan:allow`, `wayscan:allow-next-line` or `gitleaks:allow` in the content.
+    Inline,
+    /// An exclude or an allowlist of the project configuration.
+    Configuration,
+    /// An entry of the baseline (`--baseline`).
+    Baseline,
+}
+
+impl Suppression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suppression::Inline => "inline",
+            Suppression::Configuration => "configuration",
+            Suppression::Baseline => "baseline",
+        }
+    }
+}
+
+/// A finding that is not reported, and why: counted in every summary, listed with
+/// `--show-suppressed`.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub by: Suppression,
 }
 
 /// Everything a scan produced, sorted.
@@ -57,6 +80,8 @@ pub struct Outcome {
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skip>,
     pub problems: Vec<Problem>,
+    /// Found but not reported, sorted like the findings.
+    pub suppressed: Vec<Suppressed>,
     pub stats: Stats,
     /// For file-level findings git does not ignore: (fingerprint, tracked, the fix).
     pub gitignore_fixes: Vec<(String, bool, GitignoreFix)>,
@@ -79,34 +104,76 @@ impl Outcome {
     pub fn has_fatal_problem(&self) -> bool {
         self.problems.iter().any(|p| p.fatal)
     }
+
+    /// How many findings `by` kept from the report.
+    pub fn suppressed_by(&self, by: Suppression) -> u64 {
+        self.suppressed.iter().filter(|s| s.by == by).count() as u64
+    }
+
+    /// Moves the findings `drop` accepts out of the report, into the suppressed ones.
+    pub fn suppress(&mut self, by: Suppression, mut drop: impl FnMut(&Finding) -> bool) {
+        let mut kept = Vec::with_capacity(self.findings.len());
+        for finding in self.findings.drain(..) {
+            if drop(&finding) {
+                self.suppressed.push(Suppressed { finding, by });
+            } else {
+                kept.push(finding);
+            }
+        }
+        self.findings = kept;
+        self.sort_suppressed();
+    }
+
+    /// Takes in findings an inline marker suppressed.
+    fn add_inline(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        self.suppressed.extend(findings.into_iter().map(|finding| Suppressed {
+            finding,
+            by: Suppression::Inline,
+        }));
+        self.sort_suppressed();
+    }
+
+    fn sort_suppressed(&mut self) {
+        self.suppressed
+            .sort_by(|a, b| (a.finding.sort_key(), a.by).cmp(&(b.finding.sort_key(), b.by)));
+    }
 }
 
-/// Findings of one buffer: matches located, inline-allowed ones dropped. Returns the
-/// findings and how many were suppressed.
-pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, hay: &[u8]) -> (Vec<Finding>, u64) {
+/// What one buffer holds: the findings to report, and those an inline marker
+/// suppresses (kept, to be counted and listed).
+#[derive(Debug, Default)]
+pub struct Found {
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Finding>,
+}
+
+/// Findings of one buffer: matches located, inline-allowed ones set apart.
+pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, hay: &[u8]) -> Found {
     let matches = matcher.find(hay);
+    let mut found = Found::default();
     if matches.is_empty() {
-        return (Vec::new(), 0);
+        return found;
     }
     let mut locator = Locator::new(hay);
-    let mut suppressed = 0;
-    let mut findings = Vec::with_capacity(matches.len());
     for m in matches {
-        if inline::is_allowed(hay, &m.span, matcher.inline) {
-            suppressed += 1;
-            continue;
-        }
+        let allowed = inline::is_allowed(hay, &m.span, matcher.inline);
         let rule = &matcher.rules().rules[m.rule];
         let start = locator.position(m.span.start);
         let end = locator.position(m.span.end);
-        findings.push(Finding::from_match(rule, path.to_string(), (start, end), m));
+        let finding = Finding::from_match(rule, path.to_string(), (start, end), m);
+        if allowed {
+            found.suppressed.push(finding);
+        } else {
+            found.findings.push(finding);
+        }
     }
-    (findings, suppressed)
+    found
 }
 
 #[derive(Default)]
 struct Collected {
     findings: Vec<Finding>,
+    suppressed: Vec<Finding>,
     skipped: Vec<Skip>,
     problems: Vec<Problem>,
     seen: dotenv::Seen,
@@ -117,7 +184,6 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     let started = Instant::now();
     let files = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
-    let suppressed = AtomicU64::new(0);
     let collected = Mutex::new(Collected::default());
     let lock = || collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 
@@ -134,12 +200,11 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
         Event::Content { path, bytes: content } => {
             files.fetch_add(1, Ordering::Relaxed);
             bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
-            let (found, allowed) = scan_bytes(matcher, path, content);
-            if allowed > 0 {
-                suppressed.fetch_add(allowed, Ordering::Relaxed);
-            }
-            if !found.is_empty() {
-                lock().findings.extend(found);
+            let found = scan_bytes(matcher, path, content);
+            if !found.findings.is_empty() || !found.suppressed.is_empty() {
+                let mut collected = lock();
+                collected.findings.extend(found.findings);
+                collected.suppressed.extend(found.suppressed);
             }
         }
         Event::Skipped(skip) => lock().skipped.push(skip),
@@ -148,6 +213,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
 
     let Collected {
         mut findings,
+        suppressed,
         mut skipped,
         mut problems,
         mut seen,
@@ -166,22 +232,22 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     skipped.sort();
     problems.sort();
     let by_reason = count_skips(&skipped);
-    Outcome {
+    let mut outcome = Outcome {
         findings,
         skipped,
         problems,
+        suppressed: Vec::new(),
         stats: Stats {
             unit: Unit::File,
             files: files.into_inner(),
             bytes: bytes.into_inner(),
             skipped: by_reason,
-            suppressed: suppressed.into_inner(),
-            baselined: 0,
-            allowlisted: 0,
             elapsed: started.elapsed(),
         },
         gitignore_fixes,
-    }
+    };
+    outcome.add_inline(suppressed);
+    outcome
 }
 
 /// How many files were skipped for each reason.
@@ -208,6 +274,7 @@ pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size:
         Err(message) => return fatal(message),
     };
     let mut outcome = Outcome::default();
+    let mut inline = Vec::new();
     let (mut scanned, mut bytes) = (0, 0);
     for file in &files {
         if let Some(rule) = matcher
@@ -243,15 +310,16 @@ pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size:
         };
         scanned += 1;
         bytes += text.len() as u64;
-        let (found, allowed) = scan_bytes(matcher, &file.path, &text);
-        outcome.stats.suppressed += allowed;
+        let found = scan_bytes(matcher, &file.path, &text);
         let added = |f: &Finding| {
             file.added_lines
                 .as_ref()
                 .is_none_or(|lines| (f.start.line..=f.end.line).any(|l| lines.contains(&(l as u32))))
         };
-        outcome.findings.extend(found.into_iter().filter(added));
+        outcome.findings.extend(found.findings.into_iter().filter(added));
+        inline.extend(found.suppressed.into_iter().filter(added));
     }
+    outcome.add_inline(inline);
     outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome.skipped.sort();
     outcome.stats.skipped = count_skips(&outcome.skipped);

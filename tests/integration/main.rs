@@ -16,5 +16,6 @@ mod reports;
 mod revoke;
 mod rules_cmd;
 mod sandbox;
+mod suppressed;
 mod tree;
 mod verify;

@@ -353,7 +353,7 @@ fn report(
         (position as usize, paths.dir(tree) + &String::from_utf8_lossy(name))
     };
     let mut outcome = Outcome::default();
-    let mut earliest = Earliest::default();
+    let (mut earliest, mut allowed) = (Earliest::default(), Earliest::default());
     for (blob, result) in objects.blobs {
         if !found.reached[blob as usize] {
             continue; // in the object store, but no ref leads to it
@@ -367,12 +367,9 @@ fn report(
             } => {
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
-                outcome.stats.suppressed += suppressed;
                 if let Some((position, path)) = at {
-                    for mut finding in findings {
-                        finding.move_to(path.clone());
-                        earliest.keep(position, finding);
-                    }
+                    earliest.keep_at(position, &path, findings);
+                    allowed.keep_at(position, &path, suppressed);
                 }
             }
             BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
@@ -433,7 +430,8 @@ fn report(
             earliest.keep(position, dotenv::committed(rule, &path, &info(position)));
         }
     }
-    outcome.findings = earliest.into_findings(info);
+    outcome.findings = earliest.into_findings(&info);
+    outcome.add_inline(allowed.into_findings(&info));
     // Exit 2 only when the history holds something and none of it could be read.
     if outcome.stats.files == 0 && outcome.skipped.is_empty() && !problems.is_empty() {
         problems.push(Problem {
