@@ -5,7 +5,7 @@
 mod checks;
 mod decode;
 
-use crate::rules::{Check, Encoding, Rule, RuleSet};
+use crate::rules::{Check, Encoding, Rule, RuleSet, Scope};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
@@ -54,6 +54,67 @@ pub struct Matcher<'r> {
     prefilter: AhoCorasick,
     /// For each prefilter pattern, what its hits trigger.
     triggers: Vec<Vec<Hit>>,
+    /// Rules whose regex runs over the whole buffer (`scope = "file"`).
+    whole: WholeFile,
+}
+
+/// The rules that run over the whole buffer: those without keywords always, the
+/// others when one of their keywords appears, in any case (gitleaks' semantics).
+#[derive(Default)]
+struct WholeFile {
+    always: Vec<usize>,
+    /// Case-insensitive search of their keywords; `None` when no rule has any.
+    keywords: Option<AhoCorasick>,
+    /// For each keyword pattern, the rules it turns on.
+    rules_of: Vec<Vec<usize>>,
+}
+
+impl WholeFile {
+    fn new(rules: &RuleSet) -> WholeFile {
+        let mut whole = WholeFile::default();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        for (index, rule) in rules.rules.iter().enumerate() {
+            if !rule.is_content() || rule.spec.scope != Scope::File {
+                continue;
+            }
+            if rule.spec.keywords.is_empty() {
+                whole.always.push(index);
+            }
+            for keyword in &rule.spec.keywords {
+                let keyword = keyword.to_ascii_lowercase().into_bytes();
+                match literals.iter().position(|l| *l == keyword) {
+                    Some(i) => whole.rules_of[i].push(index),
+                    None => {
+                        literals.push(keyword);
+                        whole.rules_of.push(vec![index]);
+                    }
+                }
+            }
+        }
+        if !literals.is_empty() {
+            // Overlapping, so a keyword inside another still counts.
+            whole.keywords = Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .build(&literals)
+                    .expect("keywords are small literals"),
+            );
+        }
+        whole
+    }
+
+    /// The rules to run on `hay`, in rule order.
+    fn rules_for(&self, hay: &[u8]) -> Vec<usize> {
+        let mut rules = self.always.clone();
+        if let Some(keywords) = &self.keywords {
+            for m in keywords.find_overlapping_iter(hay) {
+                rules.extend(&self.rules_of[m.pattern().as_usize()]);
+            }
+        }
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+    }
 }
 
 /// A trigger reached through a pattern hit: the trigger's own pattern lies at
@@ -68,7 +129,8 @@ struct Hit {
 impl<'r> Matcher<'r> {
     pub fn new(rules: &'r RuleSet) -> Matcher<'r> {
         let mut patterns: Vec<(Vec<u8>, Trigger)> = Vec::new();
-        for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| r.is_content()) {
+        let windowed = |r: &Rule| r.is_content() && r.spec.scope == Scope::Window;
+        for (index, rule) in rules.rules.iter().enumerate().filter(|(_, r)| windowed(r)) {
             let trigger = |channel, needs_escape_after| Trigger {
                 rule: index,
                 channel,
@@ -112,6 +174,7 @@ impl<'r> Matcher<'r> {
             inline: crate::filter::inline::Policy::default(),
             prefilter,
             triggers,
+            whole: WholeFile::new(rules),
         }
     }
 
@@ -145,6 +208,9 @@ impl<'r> Matcher<'r> {
                 Channel::Escape => find_escaped(rule_index, rule, hay, &positions, &mut out),
                 Channel::Base64 => find_base64(rule_index, rule, hay, &positions, &mut out),
             }
+        }
+        for rule_index in self.whole.rules_for(hay) {
+            find_in(rule_index, &self.rules.rules[rule_index], hay, 0..hay.len(), &mut out);
         }
         out.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
         out.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
@@ -213,12 +279,17 @@ fn windows(positions: &[usize], radius: usize, len: usize) -> Vec<Range<usize>> 
 
 fn find_plain<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize], out: &mut Vec<RawMatch<'a>>) {
     for w in windows(positions, rule.spec.window, hay.len()) {
-        for caps in rule.regex.captures_iter(&hay[w.clone()]) {
-            if let Some(c) = Candidate::accept(rule, &caps) {
-                let span = w.start + c.secret.start..w.start + c.secret.end;
-                let secret = Cow::Borrowed(&hay[span.clone()]);
-                out.push(c.into_match(index, span, secret, None));
-            }
+        find_in(index, rule, hay, w, out);
+    }
+}
+
+/// The rule's matches inside `hay[w]`, as written.
+fn find_in<'a>(index: usize, rule: &Rule, hay: &'a [u8], w: Range<usize>, out: &mut Vec<RawMatch<'a>>) {
+    for caps in rule.regex.captures_iter(&hay[w.clone()]) {
+        if let Some(c) = Candidate::accept(rule, &caps) {
+            let span = w.start + c.secret.start..w.start + c.secret.end;
+            let secret = Cow::Borrowed(&hay[span.clone()]);
+            out.push(c.into_match(index, span, secret, None));
         }
     }
 }

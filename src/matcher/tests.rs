@@ -246,3 +246,89 @@ fn keywords_match_in_the_usual_cases_and_inside_longer_patterns() {
     // "wayscloud" (escape stem) lies inside "wayscloud_" (keyword): both must fire.
     assert_eq!(wayscloud(&format!("{key} {}", key.replace('_', "%5F"))).len(), 2);
 }
+
+/// A rule file of rules that run over the whole file, beside the built-in rules.
+fn with_file_scope_rules() -> RuleSet {
+    let text = r#"
+[[rules]]
+id = "acme-token"
+name = "Acme token"
+description = "Acme token"
+severity = "high"
+scope = "file"
+keywords = ["AcmeCorp"]
+regex = '''token=(?P<secret>[a-z0-9]{12})'''
+message = "Acme token"
+remediation = "Rotate it."
+
+[[rules]]
+id = "no-keywords"
+name = "No keywords"
+description = "No keywords"
+severity = "low"
+scope = "file"
+regex = '''pin:(?P<secret>[0-9]{6})'''
+path = '''\.cfg$'''
+message = "pin"
+remediation = "Remove it."
+"#;
+    let mut sources: Vec<(String, String)> = crate::rules::BUILTIN_RULE_FILES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    sources.push(("extra.toml".into(), text.into()));
+    RuleSet::from_sources(&sources).expect("rules compile")
+}
+
+#[test]
+fn file_scope_rules_run_over_the_whole_file_when_a_keyword_appears_in_any_case() {
+    let set = with_file_scope_rules();
+    let matcher = Matcher::new(&set);
+    let ids = |text: String| -> Vec<(String, String)> {
+        matcher
+            .find(text.as_bytes())
+            .into_iter()
+            .map(|m| {
+                (
+                    set.rules[m.rule].id().to_string(),
+                    String::from_utf8(m.secret.to_vec()).unwrap(),
+                )
+            })
+            .collect()
+    };
+    let far = "x".repeat(5000);
+    // The keyword is thousands of bytes from the match, in another case.
+    assert_eq!(
+        ids(format!("# ACMECORP client\n{far}\ntoken=abcdef123456\n")),
+        [("acme-token".to_string(), "abcdef123456".to_string())]
+    );
+    assert!(
+        ids(format!("{far}\ntoken=abcdef123456\n")).is_empty(),
+        "no keyword, no match"
+    );
+    // A rule without keywords always runs; its path is applied where the path is known.
+    assert_eq!(
+        ids("pin:123456".into()),
+        [("no-keywords".to_string(), "123456".to_string())]
+    );
+    let rule = set.get("no-keywords").unwrap();
+    assert!(rule.applies_to("conf/app.cfg") && !rule.applies_to("conf/app.txt"));
+}
+
+#[test]
+fn only_file_scope_rules_go_without_keywords() {
+    let rule = |extra: &str| {
+        format!(
+            "[[rules]]\nid = \"r\"\nname = \"r\"\ndescription = \"r\"\nseverity = \"low\"\nregex = '(?P<secret>x)'\nmessage = \"m\"\nremediation = \"r\"\n{extra}"
+        )
+    };
+    let err = crate::rules::parse_rule_file("r.toml", &rule(""))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("keyword"), "{err}");
+    let err = crate::rules::parse_rule_file("r.toml", &rule("scope = \"file\"\nencodings = [\"base64\"]\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no encodings"), "{err}");
+    assert!(crate::rules::parse_rule_file("r.toml", &rule("scope = \"file\"\n")).is_ok());
+}

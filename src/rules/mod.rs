@@ -101,6 +101,20 @@ pub enum RuleKind {
     File,
 }
 
+/// Where a content rule's regex runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// In `window` bytes around each keyword hit: fast, and enough for a secret that
+    /// holds its keyword (`wayscloud_`).
+    #[default]
+    Window,
+    /// Over the whole file, when one of the keywords appears anywhere in it (in any
+    /// case), or always when there are none: how gitleaks runs its rules, for rules
+    /// imported from it.
+    File,
+}
+
 /// Extra checks a rule can ask for, where a regex cannot say it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -145,6 +159,13 @@ pub struct RuleSpec {
     /// How far around a keyword hit the regex looks, in bytes.
     #[serde(default = "default_window")]
     pub window: usize,
+    /// Where the regex runs: around keyword hits, or over the whole file.
+    #[serde(default)]
+    pub scope: Scope,
+    /// For content rules: a regex the file's path (relative, `/`-separated) must
+    /// match for the rule to apply.
+    #[serde(default)]
+    pub path: Option<String>,
     /// One-line message; `{property}` is replaced by the finding's property.
     pub message: String,
     /// What to do about a finding; `{property}` is replaced as in `message`.
@@ -220,6 +241,8 @@ pub struct Rule {
     pub entropy_group: usize,
     pub property_groups: Vec<(String, usize)>,
     pub placeholders: Vec<Regex>,
+    /// The compiled `path` of a content rule.
+    pub path: Option<Regex>,
 }
 
 impl Rule {
@@ -246,6 +269,12 @@ impl Rule {
                 .keywords
                 .iter()
                 .any(|k| memchr::memmem::find(name, k.as_bytes()).is_some())
+    }
+
+    /// Whether a content rule's findings count at `path`: always, unless the rule
+    /// names the paths it applies to.
+    pub fn applies_to(&self, path: &str) -> bool {
+        self.path.as_ref().is_none_or(|p| p.is_match(path.as_bytes()))
     }
 
     /// Whether a file rule reports the file at `path` (`/`-separated).
@@ -368,8 +397,22 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         return Err(fail("id must be non-empty lowercase letters, digits and '-'".into()));
     }
     let content = spec.kind == RuleKind::Content;
-    if content && (spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.len() < 3)) {
-        return Err(fail("needs at least one keyword, each of 3 or more bytes".into()));
+    if spec.keywords.iter().any(|k| k.is_empty()) {
+        return Err(fail("a keyword is empty".into()));
+    }
+    let windowed = content && spec.scope == Scope::Window;
+    if windowed && (spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.len() < 3)) {
+        return Err(fail(
+            "needs at least one keyword, each of 3 or more bytes (or scope = \"file\")".into(),
+        ));
+    }
+    if !content && (spec.scope != Scope::Window || spec.path.is_some()) {
+        return Err(fail(
+            "a file rule takes no scope or path: its regex is on the path".into(),
+        ));
+    }
+    if spec.scope == Scope::File && !spec.encodings.is_empty() {
+        return Err(fail("a rule with scope = \"file\" takes no encodings".into()));
     }
     if !content && (!spec.encodings.is_empty() || !spec.checks.is_empty()) {
         return Err(fail("a file rule takes no encodings or checks".into()));
@@ -409,6 +452,11 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     if spec.window < 64 {
         return Err(fail("window must be at least 64 bytes".into()));
     }
+    let path = spec
+        .path
+        .as_deref()
+        .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid path regex '{p}': {e}"))))
+        .transpose()?;
     Ok(Rule {
         origin: file.to_string(),
         regex,
@@ -418,6 +466,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         entropy_group,
         property_groups,
         placeholders,
+        path,
         spec,
     })
 }

@@ -13,7 +13,7 @@ use crate::finding::{CommitInfo, Finding};
 use crate::input::fs::WalkOptions;
 use crate::input::{content, history, Problem, Skip, SkipReason};
 use crate::matcher::Matcher;
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleSet};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -109,9 +109,13 @@ impl Earliest {
         }
     }
 
-    /// Keeps `findings` of a blob first seen at `path` in `commit`.
-    fn keep_at(&mut self, commit: usize, path: &str, findings: Vec<Finding>) {
+    /// Keeps `findings` of a blob first seen at `path` in `commit`, those of rules
+    /// that apply there.
+    fn keep_at(&mut self, commit: usize, path: &str, findings: Vec<Finding>, rules: &RuleSet) {
         for mut finding in findings {
+            if !rules.get(&finding.rule_id).is_none_or(|r| r.applies_to(path)) {
+                continue;
+            }
             finding.move_to(path.to_string());
             self.keep(commit, finding);
         }
@@ -206,8 +210,8 @@ fn scan_range(
             }) => {
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
-                earliest.keep_at(intro.commit, &intro.path, findings);
-                allowed.keep_at(intro.commit, &intro.path, suppressed);
+                earliest.keep_at(intro.commit, &intro.path, findings, matcher.rules());
+                allowed.keep_at(intro.commit, &intro.path, suppressed, matcher.rules());
             }
             Ok(BlobResult::Skipped(reason)) => outcome.skipped.push(Skip {
                 path: format!("{} (blob {})", intro.path, &intro.blob.to_string()[..12]),

@@ -147,7 +147,8 @@ pub struct Found {
     pub suppressed: Vec<Finding>,
 }
 
-/// Findings of one buffer: matches located, inline-allowed ones set apart.
+/// Findings of one buffer at `path` (empty when not known yet): matches located,
+/// inline-allowed ones set apart.
 pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, hay: &[u8]) -> Found {
     let matches = matcher.find(hay);
     let mut found = Found::default();
@@ -156,8 +157,12 @@ pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, hay: &[u8]) -> Found {
     }
     let mut locator = Locator::new(hay);
     for m in matches {
-        let allowed = inline::is_allowed(hay, &m.span, matcher.inline);
         let rule = &matcher.rules().rules[m.rule];
+        // A blob of a history has no path yet: its rule paths are applied when it has.
+        if !path.is_empty() && !rule.applies_to(path) {
+            continue;
+        }
+        let allowed = inline::is_allowed(hay, &m.span, matcher.inline);
         let start = locator.position(m.span.start);
         let end = locator.position(m.span.end);
         let finding = Finding::from_match(rule, path.to_string(), (start, end), m);

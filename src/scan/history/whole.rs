@@ -16,7 +16,7 @@ use crate::input::odb::{hex, ObjectStore};
 use crate::input::packs::Kind;
 use crate::input::{history, Problem, Skip};
 use crate::matcher::Matcher;
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleSet};
 use crate::scan::Outcome;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -57,7 +57,7 @@ pub(super) fn scan_whole(
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    report(&ctx, objects, &order, found, &file_rules, problems)
+    report(&ctx, objects, &order, found, matcher.rules(), problems)
 }
 
 /// What every pass and step reads.
@@ -343,9 +343,10 @@ fn report(
     objects: Objects,
     order: &Order,
     found: Found,
-    file_rules: &[&Rule],
+    rules: &RuleSet,
     mut problems: Vec<Problem>,
 ) -> Outcome {
+    let file_rules: Vec<&Rule> = rules.rules.iter().filter(|r| !r.is_content()).collect();
     let lineage = &order.lineage;
     let mut paths = TreePaths::new(lineage, &found.dirs);
     let mut place = |key: u64, name: &[u8]| {
@@ -368,8 +369,8 @@ fn report(
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
                 if let Some((position, path)) = at {
-                    earliest.keep_at(position, &path, findings);
-                    allowed.keep_at(position, &path, suppressed);
+                    earliest.keep_at(position, &path, findings, rules);
+                    allowed.keep_at(position, &path, suppressed, rules);
                 }
             }
             BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
