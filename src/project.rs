@@ -33,44 +33,117 @@ struct ProjectFile {
     /// Per-rule allowlists: `[rule.wayscloud-api-key]`.
     #[serde(default)]
     rule: BTreeMap<String, AllowlistSpec>,
+    /// More allowlists, each for every rule or for the rules it names.
+    #[serde(default)]
+    allowlists: Vec<AllowlistSpec>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AllowlistSpec {
+    /// What it is for, for the people reading the file.
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    /// In `[[allowlists]]`: the rules it applies to (all when empty).
+    #[serde(default)]
+    rules: Vec<String>,
+    /// `or` (default): any criterion given allows; `and`: every one given must.
+    #[serde(default)]
+    condition: Condition,
     #[serde(default)]
     regexes: Vec<String>,
     #[serde(default)]
     stopwords: Vec<String>,
+    /// Regexes over the finding's path.
+    #[serde(default)]
+    paths: Vec<String>,
+    /// Commits (full ids) whose findings are allowed: history scans only.
+    #[serde(default)]
+    commits: Vec<String>,
 }
 
-/// A compiled allowlist: a secret matching a regex or holding a stopword is not a
-/// finding.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Condition {
+    #[default]
+    Or,
+    And,
+}
+
+/// A compiled allowlist. A finding is allowed when its secret (for a file-level
+/// finding, its path) matches a regex or holds a stopword, its path matches a path
+/// regex, or its commit is listed: any of these, or with `condition = "and"` every
+/// kind the allowlist gives.
 #[derive(Debug, Default)]
 struct Allowlist {
+    rules: Vec<String>,
+    condition: Condition,
     regexes: Vec<Regex>,
     stopwords: Vec<String>,
+    paths: Vec<Regex>,
+    commits: Vec<String>,
 }
 
 impl Allowlist {
     fn compile(spec: &AllowlistSpec, file: &Path, table: &str) -> Result<Allowlist, String> {
-        let regexes = spec
-            .regexes
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                Regex::new(r).map_err(|e| format!("{}: {table}.regexes[{i}]: invalid regex: {e}", file.display()))
-            })
-            .collect::<Result<_, _>>()?;
+        let compile_all = |list: &[String], key: &str| -> Result<Vec<Regex>, String> {
+            list.iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    Regex::new(r).map_err(|e| format!("{}: {table}.{key}[{i}]: invalid regex: {e}", file.display()))
+                })
+                .collect()
+        };
+        for (i, commit) in spec.commits.iter().enumerate() {
+            if commit.len() != 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "{}: {table}.commits[{i}]: {commit:?} is not a full commit id (40 hex digits)",
+                    file.display()
+                ));
+            }
+        }
         Ok(Allowlist {
-            regexes,
+            rules: spec.rules.clone(),
+            condition: spec.condition,
+            regexes: compile_all(&spec.regexes, "regexes")?,
             stopwords: spec.stopwords.iter().map(|s| s.to_lowercase()).collect(),
+            paths: compile_all(&spec.paths, "paths")?,
+            commits: spec.commits.iter().map(|c| c.to_ascii_lowercase()).collect(),
         })
     }
 
-    fn allows(&self, text: &str) -> bool {
+    fn allows(&self, finding: &Finding) -> bool {
+        if !self.rules.is_empty() && !self.rules.contains(&finding.rule_id) {
+            return false;
+        }
+        let text = finding
+            .secret
+            .as_ref()
+            .map_or(finding.path.as_str(), |s| s.value.expose());
         let lower = text.to_lowercase();
-        self.regexes.iter().any(|r| r.is_match(text)) || self.stopwords.iter().any(|s| lower.contains(s.as_str()))
+        let commit = finding.commit.as_ref().map(|c| c.id.to_ascii_lowercase());
+        // (given, matched) for each kind of criterion.
+        let criteria = [
+            (!self.regexes.is_empty(), self.regexes.iter().any(|r| r.is_match(text))),
+            (
+                !self.stopwords.is_empty(),
+                self.stopwords.iter().any(|s| lower.contains(s.as_str())),
+            ),
+            (
+                !self.paths.is_empty(),
+                self.paths.iter().any(|r| r.is_match(&finding.path)),
+            ),
+            (
+                !self.commits.is_empty(),
+                commit.is_some_and(|c| self.commits.contains(&c)),
+            ),
+        ];
+        let mut given = criteria.iter().filter(|(given, _)| *given).peekable();
+        match self.condition {
+            Condition::Or => criteria.iter().any(|(_, matched)| *matched),
+            Condition::And => given.peek().is_some() && given.all(|(_, matched)| *matched),
+        }
     }
 }
 
@@ -84,8 +157,11 @@ pub struct Project {
     pub disable_rules: Vec<String>,
     pub max_file_size: Option<u64>,
     excludes: GlobSet,
-    allowlist: Allowlist,
-    per_rule: BTreeMap<String, Allowlist>,
+    /// `[allowlist]`, then `[rule.<id>]` (each limited to its rule), then
+    /// `[[allowlists]]`.
+    allowlists: Vec<Allowlist>,
+    /// Rule ids the file names, checked against the loaded rules.
+    named_rules: Vec<String>,
 }
 
 impl Project {
@@ -132,26 +208,44 @@ impl Project {
             .map(crate::cli::parse_size)
             .transpose()
             .map_err(|e| format!("{}: max_file_size: {e}", file.display()))?;
-        let per_rule = spec
-            .rule
-            .iter()
-            .map(|(id, list)| Ok((id.clone(), Allowlist::compile(list, file, &format!("rule.{id}"))?)))
-            .collect::<Result<_, String>>()?;
+        let mut allowlists = vec![Allowlist::compile(&spec.allowlist, file, "allowlist")?];
+        let mut named_rules = spec.disable_rules.clone();
+        for (id, list) in &spec.rule {
+            if !list.rules.is_empty() {
+                return Err(format!(
+                    "{}: rule.{id}.rules: only [[allowlists]] entries name rules",
+                    file.display()
+                ));
+            }
+            let mut allowlist = Allowlist::compile(list, file, &format!("rule.{id}"))?;
+            allowlist.rules = vec![id.clone()];
+            allowlists.push(allowlist);
+            named_rules.push(id.clone());
+        }
+        for (i, list) in spec.allowlists.iter().enumerate() {
+            allowlists.push(Allowlist::compile(list, file, &format!("allowlists[{i}]"))?);
+            named_rules.extend(list.rules.iter().cloned());
+        }
+        if !spec.allowlist.rules.is_empty() {
+            return Err(format!(
+                "{}: allowlist.rules: only [[allowlists]] entries name rules",
+                file.display()
+            ));
+        }
         Ok(Project {
             origin: origin.to_string(),
             rule_files: spec.rules.iter().map(|r| base.join(r)).collect(),
             disable_rules: spec.disable_rules,
             max_file_size,
             excludes,
-            allowlist: Allowlist::compile(&spec.allowlist, file, "allowlist")?,
-            per_rule,
+            allowlists,
+            named_rules,
         })
     }
 
     /// Checks the rule ids the file names against the loaded rules.
     pub fn check_rule_ids(&self, known: &[&str]) -> Result<(), String> {
-        let named = self.disable_rules.iter().chain(self.per_rule.keys());
-        for id in named {
+        for id in &self.named_rules {
             if !known.contains(&id.as_str()) {
                 return Err(format!("{}: no rule {id:?} (see `wayscan rules list`)", self.origin));
             }
@@ -159,21 +253,10 @@ impl Project {
         Ok(())
     }
 
-    /// Whether the configuration drops `finding`: an excluded path, or an allowlisted
-    /// secret (for a file-level finding, its path).
+    /// Whether the configuration drops `finding`: an excluded path, or an allowlist
+    /// allows it.
     pub fn drops(&self, finding: &Finding) -> bool {
-        if self.excludes.is_match(&finding.path) {
-            return true;
-        }
-        let text = finding
-            .secret
-            .as_ref()
-            .map_or(finding.path.as_str(), |s| s.value.expose());
-        self.allowlist.allows(text)
-            || self
-                .per_rule
-                .get(&finding.rule_id)
-                .is_some_and(|list| list.allows(text))
+        self.excludes.is_match(&finding.path) || self.allowlists.iter().any(|a| a.allows(finding))
     }
 }
 
@@ -235,6 +318,79 @@ mod tests {
         assert!(e.contains("max_file_size"), "{e}");
         let e = load("[rule.x]\nstopword = [\"a\"]\n").unwrap_err();
         assert!(e.contains("stopword"), "{e}");
+    }
+
+    /// The finding for a generated key at `path`, introduced by `commit`.
+    fn finding(path: &str, commit: Option<&str>) -> Finding {
+        let rules = crate::rules::RuleSet::builtin().unwrap();
+        let matcher = crate::matcher::Matcher::new(&rules);
+        let key = crate::testkeys::fake_key("storage", 31);
+        let mut found = crate::scan::scan_bytes(&matcher, path, format!("KEY={key}\n").as_bytes());
+        let mut finding = found.findings.remove(0);
+        finding.commit = commit.map(|id| crate::finding::CommitInfo {
+            id: id.into(),
+            author_name: String::new(),
+            author_email: String::new(),
+            date: String::new(),
+        });
+        finding
+    }
+
+    #[test]
+    fn allowlists_match_paths_commits_and_combine_with_or_and_and() {
+        let a = "a".repeat(40);
+        let project = load(&format!(
+            r#"
+[[allowlists]]
+description = "fixtures"
+paths = ['^tests/fixtures/']
+
+[[allowlists]]
+rules = ["authorization-header"]
+paths = ['^src/']
+
+[[allowlists]]
+condition = "and"
+paths = ['^docs/']
+stopwords = ["nothing-like-this"]
+
+[[allowlists]]
+commits = ["{a}"]
+"#
+        ))
+        .unwrap();
+        assert!(project.drops(&finding("tests/fixtures/k.env", None)));
+        assert!(
+            !project.drops(&finding("src/k.env", None)),
+            "that allowlist is for another rule"
+        );
+        assert!(
+            !project.drops(&finding("docs/k.md", None)),
+            "and: the stopword does not match"
+        );
+        assert!(project.drops(&finding("app.py", Some(&a))));
+        assert!(!project.drops(&finding("app.py", Some(&"b".repeat(40)))));
+        assert!(!project.drops(&finding("app.py", None)));
+
+        let project =
+            load("[[allowlists]]\ncondition = \"and\"\npaths = ['^docs/']\nregexes = ['^wayscloud_storage_']\n")
+                .unwrap();
+        assert!(project.drops(&finding("docs/k.md", None)));
+        assert!(!project.drops(&finding("src/k.md", None)));
+    }
+
+    #[test]
+    fn allowlist_mistakes_name_the_table() {
+        let e = load("[[allowlists]]\ncommits = [\"abc\"]\n").unwrap_err();
+        assert!(e.contains("allowlists[0].commits[0]") && e.contains("40 hex"), "{e}");
+        let e = load("[[allowlists]]\npaths = ['(']\n").unwrap_err();
+        assert!(e.contains("allowlists[0].paths[0]: invalid regex"), "{e}");
+        let e = load("[[allowlists]]\ncondition = \"xor\"\n").unwrap_err();
+        assert!(e.contains("condition"), "{e}");
+        let e = load("[allowlist]\nrules = [\"x\"]\n").unwrap_err();
+        assert!(e.contains("allowlist.rules"), "{e}");
+        let project = load("[[allowlists]]\nrules = [\"nope\"]\n").unwrap();
+        assert!(project.check_rule_ids(&["wayscloud-api-key"]).is_err());
     }
 
     #[test]
