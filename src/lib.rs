@@ -13,6 +13,7 @@ pub mod exit;
 pub mod filter;
 pub mod finding;
 pub mod hook;
+pub mod import;
 pub mod input;
 pub mod location;
 pub mod matcher;

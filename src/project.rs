@@ -41,10 +41,9 @@ struct ProjectFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AllowlistSpec {
-    /// What it is for, for the people reading the file.
-    #[serde(default)]
-    #[allow(dead_code)]
-    description: Option<String>,
+    /// What it is for: for the people reading the file, not the scan.
+    #[serde(default, rename = "description")]
+    _description: Option<String>,
     /// In `[[allowlists]]`: the rules it applies to (all when empty).
     #[serde(default)]
     rules: Vec<String>,
@@ -277,15 +276,26 @@ pub const STARTER: &str = r#"# wayscan project configuration. Every key is optio
 # Skip files larger than this (K, M, G: binary multiples); --max-file-size wins.
 # max_file_size = "50MiB"
 
-# Secrets not reported anywhere: regexes over the secret, and stopwords (any case)
-# it must not contain.
+# Findings not reported anywhere: a secret matching a regex or holding a stopword
+# (any case), a path matching a path regex, or a commit listed (full ids). With
+# condition = "and", every kind given must match.
 [allowlist]
 # regexes = ['^wayscloud_[a-z]+_test[0-9]+_']
 # stopwords = ["fixture"]
+# paths = ['^tests/fixtures/']
+# commits = ["0123456789abcdef0123456789abcdef01234567"]
 
 # The same, for one rule only.
 # [rule.wayscloud-api-key]
 # stopwords = ["sandbox"]
+
+# More lists, each for all rules or the rules it names.
+# [[allowlists]]
+# description = "documentation samples"
+# rules = ["authorization-header"]
+# condition = "and"
+# paths = ['^docs/']
+# stopwords = ["sample"]
 "#;
 
 #[cfg(test)]

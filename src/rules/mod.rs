@@ -474,7 +474,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
 /// Compiles a rule's regex. Rules match bytes, and secrets are ASCII: Unicode mode is
 /// off unless a rule turns it on with `(?u)`, which keeps `(?i)` and `\w` small and
 /// start-up fast (the pre-commit hook pays it on every commit).
-fn rule_regex(pattern: &str) -> Result<Regex, regex::Error> {
+pub fn rule_regex(pattern: &str) -> Result<Regex, regex::Error> {
     regex::bytes::RegexBuilder::new(pattern).unicode(false).build()
 }
 

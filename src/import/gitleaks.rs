@@ -1,0 +1,672 @@
+//! `.gitleaks.toml` to wayscan: custom rules become a rule file, allowlists become
+//! `[[allowlists]]` of `.wayscan.toml`. Pure: text in, texts and notes out.
+//!
+//! Each conversion keeps gitleaks' meaning or is not made. Where a part cannot be
+//! carried over, a note says so. A dropped part never hides more than gitleaks
+//! hides: an allowlist criterion wayscan cannot express is dropped from an `or`
+//! allowlist (which then allows less), and an `and` allowlist is dropped whole.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The file gitleaks reads by default, at the repository root.
+pub const CONFIG_FILE: &str = ".gitleaks.toml";
+
+/// A gitleaks configuration, as far as the import reads it. Keys it does not know
+/// land in `other`, to be reported rather than rejected.
+#[derive(Debug, Default, Deserialize)]
+struct Config {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    extend: Option<Extend>,
+    #[serde(default)]
+    rules: Vec<Rule>,
+    /// The single global allowlist of gitleaks before 8.25.
+    #[serde(default)]
+    allowlist: Option<Allowlist>,
+    #[serde(default)]
+    allowlists: Vec<Allowlist>,
+    #[serde(flatten)]
+    other: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Extend {
+    #[serde(default, rename = "useDefault")]
+    use_default: bool,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default, rename = "disabledRules")]
+    disabled_rules: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Rule {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    regex: Option<String>,
+    #[serde(default, rename = "secretGroup")]
+    secret_group: Option<usize>,
+    #[serde(default)]
+    entropy: Option<f64>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    /// The single rule allowlist of gitleaks before 8.21.
+    #[serde(default)]
+    allowlist: Option<Allowlist>,
+    #[serde(default)]
+    allowlists: Vec<Allowlist>,
+    #[serde(flatten)]
+    other: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+struct Allowlist {
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    condition: Option<String>,
+    #[serde(default)]
+    commits: Vec<String>,
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default, rename = "regexTarget")]
+    regex_target: Option<String>,
+    #[serde(default)]
+    regexes: Vec<String>,
+    #[serde(default)]
+    stopwords: Vec<String>,
+    #[serde(default, rename = "targetRules")]
+    target_rules: Vec<String>,
+    #[serde(flatten)]
+    other: BTreeMap<String, toml::Value>,
+}
+
+/// A wayscan rule as the import writes it.
+#[derive(Debug, Serialize)]
+struct RuleOut {
+    id: String,
+    name: String,
+    description: String,
+    severity: &'static str,
+    precision: &'static str,
+    tags: Vec<String>,
+    scope: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    keywords: Vec<String>,
+    regex: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_entropy: Option<f64>,
+    message: String,
+    remediation: String,
+}
+
+/// A `[[allowlists]]` entry of `.wayscan.toml`.
+#[derive(Debug, Serialize)]
+struct AllowlistOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rules: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    paths: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    regexes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    stopwords: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    commits: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RuleFileOut<'a> {
+    rules: &'a [RuleOut],
+}
+
+#[derive(Serialize)]
+struct ConfigOut<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rules: Vec<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    allowlists: &'a [AllowlistOut],
+}
+
+/// What the import made of a gitleaks configuration.
+#[derive(Debug, Default)]
+pub struct Conversion {
+    /// The rule file, `None` when no rule converted.
+    pub rules: Option<String>,
+    /// `.wayscan.toml`: the rule file and the allowlists.
+    pub config: String,
+    /// gitleaks rule id to wayscan rule id, for every converted rule.
+    pub ids: BTreeMap<String, String>,
+    /// How many rules and allowlists converted.
+    pub converted_rules: usize,
+    pub converted_allowlists: usize,
+    /// What was not converted, or converted with a difference, one line each.
+    pub notes: Vec<String>,
+}
+
+/// Converts the gitleaks configuration `text` (named `origin` in messages). The
+/// config refers to the rule file as `rules_path`; `taken` are rule ids already in
+/// use (the built-in rules).
+pub fn convert(text: &str, origin: &str, rules_path: &str, taken: &[&str]) -> Result<Conversion, String> {
+    let config: Config = toml::from_str(text).map_err(|e| format!("{origin}: {}", e.to_string().trim_end()))?;
+    let mut out = Conversion::default();
+    let notes = &mut out.notes;
+    for key in config.other.keys().filter(|k| k.as_str() != "title") {
+        notes.push(format!("top-level key `{key}`: not known to the import, ignored"));
+    }
+    if let Some(extend) = &config.extend {
+        if extend.use_default {
+            notes.push(
+                "[extend] useDefault: gitleaks' built-in rules are not converted; wayscan's own rules apply".into(),
+            );
+        }
+        if let Some(path) = &extend.path {
+            notes.push(format!(
+                "[extend] path = {path:?}: the extended file is not read; import it on its own"
+            ));
+        }
+        if !extend.disabled_rules.is_empty() {
+            notes.push(format!(
+                "[extend] disabledRules {:?}: they name gitleaks' built-in rules, which are not converted",
+                extend.disabled_rules
+            ));
+        }
+    }
+
+    let mut rules = Vec::new();
+    let mut rule_allowlists: Vec<(String, Allowlist)> = Vec::new();
+    let mut used: Vec<String> = taken.iter().map(|s| s.to_string()).collect();
+    // gitleaks keeps the last rule of an id.
+    let last: BTreeMap<&str, usize> = config
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    for (i, rule) in config.rules.iter().enumerate() {
+        let label = format!("rule {:?}", rule.id);
+        if last.get(rule.id.as_str()) != Some(&i) {
+            notes.push(format!(
+                "{label}: defined again further down; gitleaks keeps the last, so does the import"
+            ));
+            continue;
+        }
+        for key in rule.other.keys() {
+            let what = match key.as_str() {
+                "required" => "a composite rule's [[rules.required]] is not converted; the rule is not either, as it would report more than gitleaks".to_string(),
+                "skipReport" => "skipReport: an auxiliary rule of a composite rule is not converted".to_string(),
+                _ => format!("key `{key}` is not known to the import; the rule is not converted"),
+            };
+            notes.push(format!("{label}: {what}"));
+        }
+        if !rule.other.is_empty() {
+            continue;
+        }
+        match convert_rule(rule, &used) {
+            Ok((converted, note)) => {
+                if let Some(note) = note {
+                    notes.push(format!("{label}: {note}"));
+                }
+                used.push(converted.id.clone());
+                out.ids.insert(rule.id.clone(), converted.id.clone());
+                let lists = rule.allowlist.iter().chain(&rule.allowlists);
+                rule_allowlists.extend(lists.map(|a| (converted.id.clone(), a.clone())));
+                rules.push(converted);
+            }
+            Err(why) => {
+                let lists = rule.allowlist.iter().chain(&rule.allowlists).count();
+                let also = if lists > 0 {
+                    format!(" (nor its {lists} allowlist(s))")
+                } else {
+                    String::new()
+                };
+                notes.push(format!("{label}: not converted{also}: {why}"));
+            }
+        }
+    }
+
+    let mut allowlists = Vec::new();
+    for (rule, list) in rule_allowlists {
+        let label = format!("allowlist of rule {rule:?}");
+        if let Some(converted) = convert_allowlist(&list, vec![rule], &label, notes) {
+            allowlists.push(converted);
+        }
+    }
+    let globals = config.allowlist.iter().chain(&config.allowlists);
+    for (i, list) in globals.enumerate() {
+        let label = match &list.description {
+            Some(d) => format!("global allowlist {} ({d:?})", i + 1),
+            None => format!("global allowlist {}", i + 1),
+        };
+        let mut targets = Vec::new();
+        for target in &list.target_rules {
+            match out.ids.get(target) {
+                Some(id) => targets.push(id.clone()),
+                None => notes.push(format!(
+                    "{label}: targetRules {target:?} is not a converted rule; dropped from the targets"
+                )),
+            }
+        }
+        if !list.target_rules.is_empty() && targets.is_empty() {
+            notes.push(format!("{label}: none of its target rules converted; not converted"));
+            continue;
+        }
+        if let Some(converted) = convert_allowlist(list, targets, &label, notes) {
+            allowlists.push(converted);
+        }
+    }
+
+    out.converted_rules = rules.len();
+    out.converted_allowlists = allowlists.len();
+    let title = config.title.as_deref().unwrap_or("(untitled)");
+    let header = |what: &str| {
+        format!(
+            "# {what}, converted from {origin} ({title}) by `wayscan import gitleaks`.\n\
+             # Review it like code: it decides what is reported.\n"
+        )
+    };
+    if !rules.is_empty() {
+        let body = toml::to_string(&RuleFileOut { rules: &rules }).map_err(|e| e.to_string())?;
+        out.rules = Some(format!("{}\n{body}", header("Rules")));
+    }
+    let config_out = ConfigOut {
+        rules: if rules.is_empty() {
+            Vec::new()
+        } else {
+            vec![rules_path.to_string()]
+        },
+        allowlists: &allowlists,
+    };
+    let mut text = header("Project configuration");
+    if !out.notes.is_empty() {
+        text.push_str("#\n# Not converted, or converted with a difference:\n");
+        for note in &out.notes {
+            text.push_str(&format!("#   - {}\n", note.replace('\n', " ")));
+        }
+    }
+    text.push('\n');
+    text.push_str(&toml::to_string(&config_out).map_err(|e| e.to_string())?);
+    out.config = text;
+    Ok(out)
+}
+
+/// One rule, or why not; with a note when it converted with a difference.
+fn convert_rule(rule: &Rule, used: &[String]) -> Result<(RuleOut, Option<String>), String> {
+    if rule.id.is_empty() {
+        return Err("it has no id".into());
+    }
+    let Some(pattern) = &rule.regex else {
+        return Err(if rule.path.is_some() {
+            "a rule with a path and no regex reports files by name; wayscan's file rules are built in".into()
+        } else {
+            "no regex: it extends a gitleaks built-in rule, which is not converted".into()
+        });
+    };
+    let mut notes = Vec::new();
+    let (regex, note) = name_secret_group(pattern, rule.secret_group)?;
+    notes.extend(note);
+    let regex = match crate::rules::rule_regex(&regex) {
+        Ok(_) => regex,
+        // Go's regexes are Unicode-aware; wayscan's are bytes unless asked.
+        Err(_) => {
+            let unicode = format!("(?u){regex}");
+            crate::rules::rule_regex(&unicode).map_err(|e| format!("its regex does not compile here: {e}"))?;
+            unicode
+        }
+    };
+    if let Some(path) = &rule.path {
+        crate::rules::rule_regex(path).map_err(|e| format!("its path regex does not compile here: {e}"))?;
+    }
+    let id = wayscan_id(&rule.id, used);
+    if id != rule.id {
+        notes.push(format!("id is {id:?} here"));
+    }
+    let description = rule.description.clone().unwrap_or_else(|| rule.id.clone());
+    let mut tags = rule.tags.clone();
+    tags.push("gitleaks".into());
+    let converted = RuleOut {
+        name: description.clone(),
+        message: format!("{description} (rule {id})"),
+        description,
+        id,
+        severity: "high",
+        precision: "medium",
+        tags,
+        scope: "file",
+        keywords: rule.keywords.iter().filter(|k| !k.is_empty()).cloned().collect(),
+        regex,
+        path: rule.path.clone(),
+        min_entropy: rule.entropy.filter(|e| *e > 0.0),
+        remediation: "Remove the secret from the file and from history, rotate it with its issuer, \
+                      and load it from the environment or a secrets manager."
+            .into(),
+    };
+    Ok((converted, (!notes.is_empty()).then(|| notes.join("; "))))
+}
+
+/// A wayscan rule id for a gitleaks one: lowercase letters, digits and `-`, not
+/// `used` already.
+fn wayscan_id(id: &str, used: &[String]) -> String {
+    let mut out = String::new();
+    for c in id.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_string();
+    let base = if out.is_empty() {
+        "gitleaks-rule".to_string()
+    } else {
+        out
+    };
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while used.contains(&candidate) {
+        candidate = if n == 1 {
+            format!("gitleaks-{base}")
+        } else {
+            format!("gitleaks-{base}-{n}")
+        };
+        n += 1;
+    }
+    candidate
+}
+
+/// Names the group gitleaks takes the secret from `secret`: group `secret_group`,
+/// else the only group, else the whole match. Returns the regex and a note when
+/// the choice differs from gitleaks'.
+fn name_secret_group(pattern: &str, secret_group: Option<usize>) -> Result<(String, Option<String>), String> {
+    use regex_syntax::ast::{self, Ast, GroupKind};
+    let parsed = ast::parse::Parser::new()
+        .parse(pattern)
+        .map_err(|e| format!("its regex does not parse: {e}"))?;
+    /// A capturing group: its index, where its `(` is, its name's span if named.
+    struct Group {
+        index: u32,
+        open: usize,
+        name: Option<(usize, usize)>,
+    }
+    fn groups(node: &Ast, out: &mut Vec<Group>) {
+        match node {
+            Ast::Group(g) => {
+                let open = g.span.start.offset;
+                match &g.kind {
+                    GroupKind::CaptureIndex(index) => out.push(Group {
+                        index: *index,
+                        open,
+                        name: None,
+                    }),
+                    GroupKind::CaptureName { name, .. } => out.push(Group {
+                        index: name.index,
+                        open,
+                        name: Some((name.span.start.offset, name.span.end.offset)),
+                    }),
+                    GroupKind::NonCapturing(_) => {}
+                }
+                groups(&g.ast, out);
+            }
+            Ast::Repetition(r) => groups(&r.ast, out),
+            Ast::Alternation(a) => a.asts.iter().for_each(|a| groups(a, out)),
+            Ast::Concat(c) => c.asts.iter().for_each(|a| groups(a, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    groups(&parsed, &mut found);
+    found.sort_by_key(|g| g.index);
+    if found
+        .iter()
+        .any(|g| g.name.is_some_and(|(s, e)| &pattern[s..e] == "secret"))
+    {
+        return Err("it already has a group named `secret`".into());
+    }
+    let (target, note) = match (secret_group.filter(|g| *g > 0), found.len()) {
+        (Some(g), n) if g > n => return Err(format!("secretGroup {g}, but the regex has {n} group(s)")),
+        (Some(g), _) => (g, None),
+        (None, 0) => return Ok((format!("(?P<secret>{pattern})"), None)),
+        (None, 1) => (1, None),
+        (None, n) => (
+            1,
+            Some(format!(
+                "no secretGroup and {n} groups: gitleaks takes the first group that matched, wayscan takes group 1"
+            )),
+        ),
+    };
+    let Group { open, name, .. } = found[target - 1];
+    let regex = match name {
+        Some((start, end)) => format!("{}secret{}", &pattern[..start], &pattern[end..]),
+        None => format!("{}(?P<secret>{}", &pattern[..open], &pattern[open + 1..]),
+    };
+    Ok((regex, note))
+}
+
+/// One allowlist, or `None` with a note. `rules` are the wayscan rules it is for
+/// (all when empty).
+fn convert_allowlist(
+    list: &Allowlist,
+    rules: Vec<String>,
+    label: &str,
+    notes: &mut Vec<String>,
+) -> Option<AllowlistOut> {
+    let and = match list.condition.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("OR") | Some("") => false,
+        Some("AND") => true,
+        Some(other) => {
+            notes.push(format!("{label}: condition {other:?} is not OR or AND; not converted"));
+            return None;
+        }
+    };
+    // Parts wayscan cannot express: dropping one from an OR list allows less; from
+    // an AND list it would allow more, so the whole list goes.
+    let mut dropped = Vec::new();
+    for key in list.other.keys() {
+        dropped.push(format!("key `{key}`"));
+    }
+    let target = list.regex_target.as_deref().unwrap_or("secret");
+    let regexes = if target == "secret" || list.regexes.is_empty() {
+        list.regexes.clone()
+    } else {
+        dropped.push(format!(
+            "regexes with regexTarget = {target:?} (wayscan matches allowlist regexes on the secret)"
+        ));
+        Vec::new()
+    };
+    let (commits, bad): (Vec<String>, Vec<String>) = list
+        .commits
+        .iter()
+        .cloned()
+        .partition(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()));
+    if !bad.is_empty() {
+        // gitleaks compares full ids: these never matched there either.
+        dropped.push(format!("commits {bad:?} (not full commit ids)"));
+    }
+    for (i, regex) in regexes.iter().chain(&list.paths).enumerate() {
+        if let Err(e) = regex::Regex::new(regex) {
+            notes.push(format!(
+                "{label}: regex {i} {regex:?} does not compile here ({e}); not converted"
+            ));
+            return None;
+        }
+    }
+    if !dropped.is_empty() && and {
+        notes.push(format!(
+            "{label}: not converted: condition AND with {} (without it the list would allow more)",
+            dropped.join(", ")
+        ));
+        return None;
+    }
+    let converted = AllowlistOut {
+        description: list.description.clone(),
+        rules,
+        condition: and.then_some("and"),
+        paths: list.paths.clone(),
+        regexes,
+        stopwords: list.stopwords.clone(),
+        commits: commits.iter().map(|c| c.to_ascii_lowercase()).collect(),
+    };
+    if converted.paths.is_empty()
+        && converted.regexes.is_empty()
+        && converted.stopwords.is_empty()
+        && converted.commits.is_empty()
+    {
+        let what = if dropped.is_empty() {
+            "it is empty".to_string()
+        } else {
+            format!("it only has {}", dropped.join(", "))
+        };
+        notes.push(format!("{label}: not converted: {what}"));
+        return None;
+    }
+    if !dropped.is_empty() {
+        notes.push(format!("{label}: dropped {}; the rest converted", dropped.join(", ")));
+    }
+    Some(converted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_group_is_named_as_gitleaks_chooses_it() {
+        let named = |p: &str, g: Option<usize>| name_secret_group(p, g).map(|(r, _)| r);
+        assert_eq!(named("a(b)(c)", Some(2)).unwrap(), "a(b)(?P<secret>c)");
+        assert_eq!(named("a(?:x)(b)", None).unwrap(), "a(?:x)(?P<secret>b)");
+        assert_eq!(named("(?i)abc", None).unwrap(), "(?P<secret>(?i)abc)");
+        assert_eq!(named("k=(?P<v>[a-z]+)", None).unwrap(), "k=(?P<secret>[a-z]+)");
+        assert_eq!(named("((a)b)(c)", Some(2)).unwrap(), "((?P<secret>a)b)(c)");
+        assert!(named("(a)", Some(3)).unwrap_err().contains("secretGroup 3"));
+        let (_, note) = name_secret_group("(a)|(b)", None).unwrap();
+        assert!(note.unwrap().contains("first group that matched"));
+    }
+
+    /// Converts a fixture and loads the result as wayscan would: the rules beside the
+    /// built-in ones, the configuration against them.
+    fn convert_fixture(name: &str) -> Conversion {
+        let path = format!("{}/tests/fixtures/gitleaks/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let builtin = crate::rules::RuleSet::builtin().unwrap();
+        let taken: Vec<&str> = builtin.rules.iter().map(|r| r.id()).collect();
+        let out = convert(&text, name, "rules.toml", &taken).unwrap();
+        let mut sources: Vec<(String, String)> = crate::rules::BUILTIN_RULE_FILES
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        sources.extend(out.rules.clone().map(|r| ("rules.toml".to_string(), r)));
+        let rules = crate::rules::RuleSet::from_sources(&sources).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let project = crate::project::Project::parse(&out.config, name, std::path::Path::new("")).unwrap();
+        let ids: Vec<&str> = rules.rules.iter().map(|r| r.id()).collect();
+        project.check_rule_ids(&ids).unwrap();
+        out
+    }
+
+    #[test]
+    fn the_readme_example_converts_what_it_can_and_says_what_not() {
+        let out = convert_fixture("readme-example.toml");
+        // awesome-rule-1's regex is a placeholder with no group 3; gitlab-pat extends
+        // a built-in rule.
+        assert_eq!(out.converted_rules, 0);
+        assert!(out.rules.is_none());
+        assert_eq!(out.converted_allowlists, 1);
+        let notes = out.notes.join("\n");
+        for expected in [
+            "[extend] useDefault",
+            "disabledRules [\"generic-api-key\"]",
+            "rule \"awesome-rule-1\": not converted (nor its 2 allowlist(s)): secretGroup 3, but the regex has 0 group(s)",
+            "rule \"gitlab-pat\": not converted (nor its 1 allowlist(s)): no regex",
+            "regexTarget = \"match\"",
+            "commits [\"commit-A\", \"commit-B\", \"commit-C\"] (not full commit ids)",
+            "targetRules \"awesome-rule-2\" is not a converted rule",
+        ] {
+            assert!(notes.contains(expected), "missing {expected:?} in:\n{notes}");
+        }
+        // The global allowlist keeps its paths and stopwords, and the notes are in the
+        // file for the reviewer.
+        assert!(
+            out.config.contains("stopwords = [\"client\", \"endpoint\"]"),
+            "{}",
+            out.config
+        );
+        assert!(out.config.contains("#   - [extend] useDefault"), "{}", out.config);
+    }
+
+    #[test]
+    fn gitleaks_test_configurations_convert_and_load() {
+        let out = convert_fixture("simple.toml");
+        assert_eq!(
+            out.converted_rules, 36,
+            "37 rules, one id defined twice: {:?}",
+            out.notes
+        );
+        assert!(out.notes.iter().any(|n| n.contains("\"google\": defined again")));
+        let out = convert_fixture("generic_with_py_path.toml");
+        let rules = out.rules.unwrap();
+        assert!(rules.contains("path = \".py\""), "{rules}");
+        assert!(rules.contains("min_entropy = 3.7"), "{rules}");
+        assert!(rules.contains(r"(?P<secret>[0-9a-zA-Z\-_=]{8,64})"), "{rules}");
+        assert!(out.config.contains("[[allowlists]]") && out.config.contains("regexes = ["));
+        let out = convert_fixture("allowlist_global_target_rules.toml");
+        assert_eq!(out.converted_allowlists, 2);
+        assert!(
+            out.config.contains("rules = [\"github-app-token\", \"github-pat\"]"),
+            "{}",
+            out.config
+        );
+        let out = convert_fixture("allowlist_rule_path.toml");
+        assert!(out.config.contains("rules = [\"aws-access-key\"]"), "{}", out.config);
+        let out = convert_fixture("composite.toml");
+        assert_eq!(out.converted_rules, 0);
+        assert!(out.notes.iter().any(|n| n.contains("[[rules.required]]")));
+        let out = convert_fixture("rule_path_only.toml");
+        assert!(out.notes.iter().any(|n| n.contains("a path and no regex")));
+    }
+
+    #[test]
+    fn an_and_allowlist_loses_nothing_or_is_dropped_whole() {
+        let text = "
+[[rules]]
+id = \"r\"
+regex = 'tok_([a-z0-9]{16})'
+  [[rules.allowlists]]
+  condition = \"AND\"
+  paths = ['^a/']
+  regexTarget = \"line\"
+  regexes = ['x']
+  [[rules.allowlists]]
+  paths = ['^b/']
+  regexTarget = \"line\"
+  regexes = ['x']
+";
+        let out = convert(text, "t", "rules.toml", &[]).unwrap();
+        assert_eq!(out.converted_allowlists, 1, "{:?}", out.notes);
+        assert!(out.notes.iter().any(|n| n.contains("not converted: condition AND")));
+        assert!(out.config.contains("^b/"), "{}", out.config);
+        assert!(!out.config.contains("^a/"), "{}", out.config);
+    }
+
+    #[test]
+    fn ids_become_wayscan_ids_without_clashing() {
+        assert_eq!(wayscan_id("awesome-rule-1", &[]), "awesome-rule-1");
+        assert_eq!(wayscan_id("My_Rule.v2", &[]), "my-rule-v2");
+        let used = vec!["wayscloud-api-key".to_string()];
+        assert_eq!(wayscan_id("wayscloud-api-key", &used), "gitleaks-wayscloud-api-key");
+    }
+}
