@@ -47,6 +47,9 @@ pub enum Command {
     /// --baseline report only new ones; or prune entries that no longer occur.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Carry over what a team wrote for another scanner.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Install or remove the git pre-commit hook that runs `wayscan staged`.
     #[command(subcommand)]
     Hook(HookCommand),
@@ -158,6 +161,45 @@ pub enum BaselineCommand {
         #[arg(long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Convert a gitleaks configuration and .gitleaksignore: custom rules to a rule
+    /// file, allowlists to .wayscan.toml, ignored findings to baseline entries.
+    ///
+    /// What cannot be converted is listed (and written as comments into the
+    /// configuration); nothing is dropped silently.
+    Gitleaks(ImportGitleaksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportGitleaksArgs {
+    /// The gitleaks configuration (default: .gitleaks.toml in the repository, if
+    /// there is one).
+    #[arg(value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The repository the configuration is for: where .gitleaksignore entries are
+    /// looked up, and where the outputs go.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// The .gitleaksignore to convert (default: .gitleaksignore in the repository,
+    /// if there is one).
+    #[arg(long, value_name = "FILE")]
+    pub ignore: Option<PathBuf>,
+    /// Where the converted rules go, relative to the repository.
+    #[arg(long, value_name = "FILE", default_value = ".wayscan/gitleaks-rules.toml")]
+    pub rules_out: PathBuf,
+    /// Where the configuration goes, relative to the repository.
+    #[arg(long, value_name = "FILE", default_value = ".wayscan.toml")]
+    pub config_out: PathBuf,
+    /// The baseline the .gitleaksignore entries are added to (entries already in it
+    /// are kept), relative to the repository.
+    #[arg(long, value_name = "FILE", default_value = ".wayscan-baseline.json")]
+    pub baseline_out: PathBuf,
+    /// Replace the rule file and the configuration if they exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,3 +36,13 @@ pub fn fake_token(seed: u64) -> String {
         .map(|_| char::from(ALNUM[(next(&mut state) % ALNUM.len() as u64) as usize]))
         .collect()
 }
+
+/// `len` characters of `alphabet` derived from `seed`: secrets of other shapes (a
+/// gitleaks rule's), never issued by anyone.
+pub fn fake_chars(seed: u64, len: usize, alphabet: &str) -> String {
+    let alphabet = alphabet.as_bytes();
+    let mut state = seed ^ 0xC4A2_5E11;
+    (0..len)
+        .map(|_| char::from(alphabet[(next(&mut state) % alphabet.len() as u64) as usize]))
+        .collect()
+}

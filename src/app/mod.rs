@@ -14,6 +14,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
+mod import;
 mod keys;
 mod prepare;
 mod project_cmds;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Exit {
             Exit::Clean
         }
         Command::Baseline(command) => run_baseline(command),
+        Command::Import(crate::cli::ImportCommand::Gitleaks(args)) => import::run_import_gitleaks(&args),
         Command::Config(crate::cli::ConfigCommand::Init { force }) => config_init(force),
         Command::Revoke(args) => run_revoke(&args),
         Command::CheckKey(args) => run_check_key(&args),

