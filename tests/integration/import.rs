@@ -219,3 +219,40 @@ fn the_import_never_overwrites_and_needs_something_to_import() {
         run.stderr
     );
 }
+
+#[test]
+fn a_gitleaksignore_entry_of_a_git_scan_maps_to_the_key_at_that_commit() {
+    let s = Sandbox::git_repo();
+    let token = fake_chars(40, 32, LOWER);
+    s.write("svc/config.yml", format!("name: svc\nacme_token: \"{token}\"\n"));
+    let commit = s.commit("add the service");
+    // Later the line moves and the file changes; the entry names the old place.
+    s.write(
+        "svc/config.yml",
+        format!("# svc\nname: svc\nport: 80\nacme_token: \"{token}\"\n"),
+    );
+    s.commit("port");
+    s.write(
+        ".gitleaksignore",
+        format!("{commit}:svc/config.yml:acme-api-token:2\n{commit}:svc/missing.yml:acme-api-token:1\n"),
+    );
+    std::fs::copy(fixture("roundtrip.toml"), s.join(".gitleaks.toml")).unwrap();
+    let run = s.run(&["import", "gitleaks"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("1 of 2 .gitleaksignore entries mapped"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("svc/missing.yml is not in commit"),
+        "{}",
+        run.stderr
+    );
+    let (run, history) = s.json_of("history", &["--baseline", ".wayscan-baseline.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(history["summary"]["baselined"], 1);
+    let (run, tree) = s.scan_json(&["--baseline", ".wayscan-baseline.json"]);
+    assert_eq!(run.code, 0, "the moved line is still accepted: {}", run.stdout);
+    assert_eq!(tree["summary"]["baselined"], 1);
+}

@@ -181,3 +181,34 @@ fn a_change_cannot_loosen_its_own_range_scan() {
         "src/** is excluded by the base now"
     );
 }
+
+#[test]
+fn allowlists_by_path_commit_and_condition_apply_to_history() {
+    let s = Sandbox::git_repo();
+    s.write("old.py", format!("KEY = '{}'\n", fake_key("storage", 130)));
+    let accepted = s.commit("an old key, rotated long ago");
+    s.write("new.py", format!("KEY = '{}'\n", fake_key("llm", 131)));
+    s.write("docs/sample.md", format!("`{}`\n", fake_key("dns", 132)));
+    s.write("docs/real.md", format!("`{}`\n", fake_key("gpu", 133)));
+    s.commit("more");
+    s.write(
+        ".wayscan.toml",
+        format!(
+            "[allowlist]\ncommits = [\"{accepted}\"]\n\n[[allowlists]]\nrules = [\"wayscloud-api-key\"]\ncondition = \"and\"\npaths = ['^docs/']\nregexes = ['_dns_']\n"
+        ),
+    );
+    let (run, history) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        pairs(&history, "path", "rule_id"),
+        [
+            ("docs/real.md".to_string(), "wayscloud-api-key".to_string()),
+            ("new.py".to_string(), "wayscloud-api-key".to_string()),
+        ],
+        "old.py's commit is allowlisted; docs/sample.md matches both parts of the and-list"
+    );
+    assert_eq!(history["summary"]["allowlisted"], 2);
+    // A tree scan has no commits: the commit list cannot hide anything there.
+    let (_, tree) = s.scan_json(&[]);
+    assert!(pairs(&tree, "path", "rule_id").contains(&("old.py".to_string(), "wayscloud-api-key".to_string())));
+}
