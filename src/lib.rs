@@ -5,6 +5,7 @@
 //! `input` and `report` (through `app`) touch the outside world.
 
 pub mod app;
+pub mod audit;
 pub mod baseline;
 pub mod cli;
 pub mod config;

@@ -11,6 +11,7 @@ pub mod lineage;
 pub mod objects;
 pub mod odb;
 pub mod packs;
+pub mod repos;
 pub mod staged;
 
 use serde::Serialize;

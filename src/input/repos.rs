@@ -1,0 +1,303 @@
+//! The repositories an audit covers: found under folders (work trees and bare
+//! repositories, recursively), or listed in a file of paths and git URLs. URLs are
+//! cloned with the git CLI into a cache folder (bare, and partial where the server
+//! allows: blobs over the size limit are not fetched) and fetched again on reruns.
+//! Credentials in a URL are never shown: a repository's identity and name leave
+//! them out.
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A repository to audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repo {
+    /// Stable identity: the URL without credentials, or the canonical path.
+    pub id: String,
+    /// For people.
+    pub name: String,
+    /// File-safe and unique.
+    pub slug: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A repository on this machine: a work tree (`work_tree` set) or bare.
+    Local {
+        git_dir: PathBuf,
+        work_tree: Option<PathBuf>,
+    },
+    /// A URL, cloned into the cache before it is scanned.
+    Remote { url: String },
+}
+
+/// A source that could not be read: named, and the audit goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub source: String,
+    pub message: String,
+}
+
+/// The repositories `sources` name: folders are searched, files are lists.
+pub fn discover(sources: &[PathBuf]) -> (Vec<Repo>, Vec<SourceError>) {
+    let mut repos = Vec::new();
+    let mut errors = Vec::new();
+    for source in sources {
+        let shown = source.display().to_string();
+        if source.is_dir() {
+            let before = repos.len();
+            search(source, &mut repos, &mut errors);
+            if repos.len() == before {
+                errors.push(SourceError {
+                    source: shown,
+                    message: "no git repository found under it".into(),
+                });
+            }
+        } else if source.is_file() {
+            match std::fs::read_to_string(source) {
+                Ok(text) => read_list(source, &text, &mut repos, &mut errors),
+                Err(e) => errors.push(SourceError {
+                    source: shown,
+                    message: e.to_string(),
+                }),
+            }
+        } else {
+            errors.push(SourceError {
+                source: shown,
+                message: "no such folder or list file".into(),
+            });
+        }
+    }
+    repos.sort_by(|a, b| a.id.cmp(&b.id));
+    repos.dedup_by(|a, b| a.id == b.id);
+    (repos, errors)
+}
+
+/// Repositories under `dir`, not looking inside one once found.
+fn search(dir: &Path, repos: &mut Vec<Repo>, errors: &mut Vec<SourceError>) {
+    if let Some(repo) = local(dir) {
+        repos.push(repo);
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push(SourceError {
+                source: dir.display().to_string(),
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    children.sort();
+    for child in children {
+        search(&child, repos, errors);
+    }
+}
+
+/// The repository at `dir` itself: a work tree holding `.git`, or a bare repository.
+fn local(dir: &Path) -> Option<Repo> {
+    let dot_git = dir.join(".git");
+    let (git_dir, work_tree) = if dot_git.exists() {
+        (dot_git, Some(dir.to_path_buf()))
+    } else if dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir() {
+        (dir.to_path_buf(), None)
+    } else {
+        return None;
+    };
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let id = canonical.to_string_lossy().replace('\\', "/");
+    Some(Repo {
+        name: name_of(&id),
+        slug: slug_of(&id),
+        id,
+        location: Location::Local { git_dir, work_tree },
+    })
+}
+
+/// A list file: one path (relative to the list) or URL per line; `#` comments.
+fn read_list(list: &Path, text: &str, repos: &mut Vec<Repo>, errors: &mut Vec<SourceError>) {
+    let base = list.parent().unwrap_or(Path::new("."));
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let source = || format!("{}:{}", list.display(), n + 1);
+        if is_url(line) {
+            let id = without_credentials(line);
+            repos.push(Repo {
+                name: name_of(&id),
+                slug: slug_of(&id),
+                id,
+                location: Location::Remote { url: line.to_string() },
+            });
+            continue;
+        }
+        let path = base.join(line);
+        match local(&path) {
+            Some(repo) => repos.push(repo),
+            None if path.is_dir() => search(&path, repos, errors),
+            None => errors.push(SourceError {
+                source: source(),
+                message: format!("{line}: not a git repository, a folder or a URL"),
+            }),
+        }
+    }
+}
+
+fn is_url(text: &str) -> bool {
+    ["https://", "http://", "ssh://", "git://", "file://"]
+        .iter()
+        .any(|scheme| text.starts_with(scheme))
+        || (text.contains('@') && text.contains(':') && !text.contains("://"))
+}
+
+/// The URL with any `user:password@` left out.
+pub fn without_credentials(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+            let path = path.trim_end_matches('/');
+            let path = path.strip_suffix(".git").unwrap_or(path);
+            format!("{scheme}://{host}/{path}")
+        }
+        // scp-like `git@host:org/repo.git`: the user is not a secret, but is not
+        // part of what the repository is.
+        None => {
+            let rest = url.rsplit_once('@').map_or(url, |(_, rest)| rest);
+            let rest = rest.strip_suffix(".git").unwrap_or(rest);
+            format!("ssh://{}", rest.replacen(':', "/", 1))
+        }
+    }
+}
+
+/// The last two parts of a path or URL: `org/repo`.
+fn name_of(id: &str) -> String {
+    let parts: Vec<&str> = id.trim_end_matches('/').rsplit('/').take(2).collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
+}
+
+/// A file name for the repository: its name, made safe, and a hash of its identity
+/// so two repositories of the same name do not share files.
+fn slug_of(id: &str) -> String {
+    let name: String = name_of(id)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let digest = Sha256::digest(id.as_bytes());
+    format!("{}-{}", name.trim_matches('.'), crate::audit::hex(&digest[..4]))
+}
+
+/// Clones `url` (or fetches it again) into `cache`, returning the bare repository.
+/// `max_blob` asks the server to leave out blobs the scan would skip as too large.
+pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64) -> Result<PathBuf, String> {
+    let dir = cache.join(format!("{}.git", repo.slug));
+    let run = |command: &mut Command| -> Result<(), String> {
+        // Never ask for a password on a terminal: an audit runs unattended.
+        let output = command
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_ASKPASS", "true")
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            // git repeats the URL in its messages: show the identity instead.
+            let message = stderr
+                .lines()
+                .rfind(|l| !l.trim().is_empty())
+                .unwrap_or("git failed")
+                .replace(url, &repo.id);
+            Err(message)
+        }
+    };
+    if dir.join("HEAD").is_file() {
+        run(Command::new("git")
+            .arg("--git-dir")
+            .arg(&dir)
+            .args(["fetch", "--quiet", "--prune", "--tags", "origin"]))
+        .map_err(|e| format!("fetch failed: {e}"))?;
+    } else {
+        std::fs::create_dir_all(cache).map_err(|e| format!("cache {}: {e}", cache.display()))?;
+        let partial = dir.with_extension("partial");
+        let _ = std::fs::remove_dir_all(&partial);
+        run(Command::new("git")
+            .args(["clone", "--quiet", "--bare", "--no-hardlinks"])
+            .arg(format!("--filter=blob:limit={max_blob}"))
+            .arg(url)
+            .arg(&partial))
+        .map_err(|e| format!("clone failed: {e}"))?;
+        // Fetching again must update every branch, as a mirror would.
+        run(Command::new("git").arg("--git-dir").arg(&partial).args([
+            "config",
+            "remote.origin.fetch",
+            "+refs/heads/*:refs/heads/*",
+        ]))?;
+        std::fs::rename(&partial, &dir).map_err(|e| format!("cache {}: {e}", dir.display()))?;
+    }
+    Ok(dir)
+}
+
+/// A digest of every ref of the repository and what it points at: the same value
+/// means the same history. A ref whose object is gone is an error: the repository
+/// is damaged, and an earlier result must not stand for it.
+pub fn state_of(git_dir: &Path) -> Result<String, String> {
+    let repo = git2::Repository::open(git_dir).map_err(|e| e.message().to_string())?;
+    let odb = repo.odb().map_err(|e| e.message().to_string())?;
+    let mut refs: Vec<(String, String)> = Vec::new();
+    for reference in repo.references().map_err(|e| e.message().to_string())?.flatten() {
+        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
+        let target = reference.resolve().ok().and_then(|r| r.target());
+        if let Some(target) = target {
+            if !odb.exists(target) {
+                return Err(format!("{name} points at {target}, which is not in the repository"));
+            }
+        }
+        refs.push((name, target.map(|t| t.to_string()).unwrap_or_default()));
+    }
+    refs.sort();
+    let mut hash = Sha256::new();
+    for (name, target) in &refs {
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update(target.as_bytes());
+        hash.update([b'\n']);
+    }
+    Ok(crate::audit::hex(&hash.finalize()[..16]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_reach_the_identity() {
+        assert_eq!(
+            without_credentials("https://user:tok3n@git.example.com/org/repo.git"),
+            "https://git.example.com/org/repo"
+        );
+        assert_eq!(
+            without_credentials("git@github.com:org/repo.git"),
+            "ssh://github.com/org/repo"
+        );
+        assert_eq!(without_credentials("file:///srv/git/a.git/"), "file:///srv/git/a");
+        let id = without_credentials("https://x:y@h/o/r");
+        assert_eq!(name_of(&id), "o/r");
+        assert!(slug_of(&id).starts_with("o_r-"));
+    }
+}
