@@ -1,6 +1,7 @@
 //! Reports: one file per format. Each reads a finished, sorted [`Outcome`] and writes
 //! bytes; none of them decides what was found.
 
+pub mod html;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -16,6 +17,8 @@ pub enum ScanKind {
     Tree,
     History,
     Staged,
+    /// A repository's history and work tree together (`wayscan audit`).
+    Repository,
 }
 
 impl ScanKind {
@@ -24,6 +27,7 @@ impl ScanKind {
             ScanKind::Tree => "tree",
             ScanKind::History => "history",
             ScanKind::Staged => "staged",
+            ScanKind::Repository => "repository",
         }
     }
 }
