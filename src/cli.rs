@@ -50,6 +50,18 @@ pub enum Command {
     /// Carry over what a team wrote for another scanner.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Audit many repositories: every one's whole history and work tree, in
+    /// parallel, into one folder of reports and one HTML report.
+    ///
+    /// SOURCES are folders (searched for work trees and bare repositories) and list
+    /// files (one path or git URL per line; URLs are cloned into --cache). A
+    /// repository whose refs have not moved since the last run into the same
+    /// folder is not scanned again. Exit code: 2 if a source or repository could not
+    /// be audited, else 1 with findings, else 0.
+    Audit(AuditArgs),
+    /// Merge the folders of `wayscan audit --shard` runs into one report, the same
+    /// as one unsharded run.
+    Merge(MergeArgs),
     /// Install or remove the git pre-commit hook that runs `wayscan staged`.
     #[command(subcommand)]
     Hook(HookCommand),
@@ -161,6 +173,70 @@ pub enum BaselineCommand {
         #[arg(long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Folders holding repositories, and list files of paths and URLs.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<PathBuf>,
+
+    /// The folder the reports go to (index.json, report.html, repos/).
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "wayscan-audit")]
+    pub output_dir: PathBuf,
+
+    /// Where URLs are cloned (default: the user's cache folder, wayscan/repos).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+
+    /// Audit only shard K of N: a stable subset, by a hash of each repository's
+    /// identity. `wayscan merge` joins the shards' folders.
+    #[arg(long, value_name = "K/N", value_parser = crate::audit::Shard::parse)]
+    pub shard: Option<crate::audit::Shard>,
+
+    /// Repositories scanned at once (default: one per core). Memory grows with it.
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+
+    /// Worker threads of each repository's scan (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Scan every repository again, even those whose refs have not moved.
+    #[arg(long)]
+    pub fresh: bool,
+
+    /// Load this rule file beside the built-in rules (repeatable). The scanned
+    /// repositories' own .wayscan.toml files are not applied: an audit sees all.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Skip larger files and blobs (not fetched at all when cloning, where the
+    /// server allows).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "100MiB")]
+    pub max_file_size: u64,
+
+    /// Report lines marked `gitleaks:allow` too.
+    #[arg(long)]
+    pub no_gitleaks_allow: bool,
+
+    /// No progress bars and no summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Output folders of `wayscan audit --shard K/N` runs.
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+
+    /// The folder the merged reports go to.
+    #[arg(long, short = 'o', value_name = "DIR", default_value = "wayscan-audit")]
+    pub output_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

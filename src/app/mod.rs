@@ -14,6 +14,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
+mod audit;
 mod import;
 mod keys;
 mod prepare;
@@ -47,6 +48,8 @@ pub fn run(cli: Cli) -> Exit {
         }
         Command::Baseline(command) => run_baseline(command),
         Command::Import(crate::cli::ImportCommand::Gitleaks(args)) => import::run_import_gitleaks(&args),
+        Command::Audit(args) => with_verify(&args.verify, |verify| audit::run_audit(&args, verify)),
+        Command::Merge(args) => audit::run_merge(&args),
         Command::Config(crate::cli::ConfigCommand::Init { force }) => config_init(force),
         Command::Revoke(args) => run_revoke(&args),
         Command::CheckKey(args) => run_check_key(&args),

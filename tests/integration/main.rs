@@ -2,6 +2,7 @@
 //! repositories. Keys are generated (`wayscan::testkeys`), never written as literals.
 
 mod action;
+mod audit;
 mod authorization;
 mod bad_input;
 mod baseline;

@@ -1,0 +1,372 @@
+//! `wayscan audit` and `wayscan merge`: repositories found or cloned, each scanned
+//! (history, then work tree) by a pool of workers, each written to its own reports
+//! as it finishes, then the index and the HTML report built from all the records.
+
+use super::error;
+use crate::audit::{Index, RepoRecord};
+use crate::cli::{AuditArgs, MergeArgs};
+use crate::config::VerifyConfig;
+use crate::exit::Exit;
+use crate::input::fs::WalkOptions;
+use crate::input::repos::{self, Location, Repo};
+use crate::matcher::Matcher;
+use crate::report::text::clean;
+use crate::report::{self, Report, ScanKind};
+use crate::rules::RuleSet;
+use crate::scan::{self, Outcome};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// What every repository's scan shares.
+struct Audit<'a> {
+    matcher: Matcher<'a>,
+    rules: &'a RuleSet,
+    verify: &'a VerifyConfig,
+    walk: WalkOptions,
+    cache: PathBuf,
+    out: PathBuf,
+    /// A digest of the rules and settings: a record made with others is not reused.
+    settings: String,
+    fresh: bool,
+}
+
+pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
+    let rules = match RuleSet::load(&args.rules) {
+        Ok(rules) => rules,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let repos_dir = args.output_dir.join("repos");
+    if let Err(e) = std::fs::create_dir_all(&repos_dir) {
+        error(format_args!("cannot create {}: {e}", repos_dir.display()));
+        return Exit::Error;
+    }
+    let (found, source_errors) = repos::discover(&args.sources);
+    for e in &source_errors {
+        eprintln!("wayscan: error: {}: {}", clean(&e.source), clean(&e.message));
+    }
+    let repos: Vec<Repo> = found
+        .into_iter()
+        .filter(|r| args.shard.is_none_or(|shard| shard.holds(&r.id)))
+        .collect();
+    let mut matcher = Matcher::new(&rules);
+    matcher.inline.gitleaks_allow = !args.no_gitleaks_allow;
+    let audit = Audit {
+        matcher,
+        rules: &rules,
+        verify,
+        walk: WalkOptions {
+            no_ignore: false,
+            follow_links: false,
+            max_file_size: args.max_file_size,
+            threads: args.threads,
+        },
+        cache: args.cache.clone().unwrap_or_else(default_cache),
+        out: args.output_dir.clone(),
+        settings: settings_digest(&rules, args),
+        fresh: args.fresh,
+    };
+    let parallel = args
+        .parallel
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let records = run_all(&audit, &repos, parallel, show, args.quiet);
+
+    let index = Index::build(records);
+    if let Err(message) = write_index(&args.output_dir, &index) {
+        error(message);
+        return Exit::Error;
+    }
+    if !args.quiet {
+        let t = &index.totals;
+        eprintln!(
+            "wayscan: audited {} of {} repositories{}: {} findings, {} distinct keys ({} in several repositories); {}",
+            t.audited,
+            t.repositories,
+            args.shard
+                .map(|s| format!(" (shard {}/{})", s.k, s.n))
+                .unwrap_or_default(),
+            t.findings,
+            t.keys,
+            t.shared_keys,
+            args.output_dir.join("report.html").display()
+        );
+    }
+    if !source_errors.is_empty() || index.totals.failed > 0 {
+        Exit::Error
+    } else if index.totals.findings > 0 {
+        Exit::Findings(1)
+    } else {
+        Exit::Clean
+    }
+}
+
+/// Scans `repos` on `parallel` workers, each taking the next repository when done.
+fn run_all(audit: &Audit<'_>, repos: &[Repo], parallel: usize, show: bool, quiet: bool) -> Vec<RepoRecord> {
+    let bars = MultiProgress::with_draw_target(if show {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let total = bars.add(ProgressBar::new(repos.len() as u64));
+    total.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} repositories, {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let records = Mutex::new(Vec::with_capacity(repos.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..parallel.min(repos.len()) {
+            scope.spawn(|| {
+                let line = bars.add(ProgressBar::new_spinner());
+                line.set_style(
+                    ProgressStyle::with_template("  {spinner} {msg}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                line.enable_steady_tick(std::time::Duration::from_millis(200));
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(repo) = repos.get(i) else { break };
+                    let say = |what: &str| line.set_message(format!("{}: {what}", clean(&repo.name)));
+                    let (record, reused) = audit_one(audit, repo, &say);
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    let status = match (&record.error, reused) {
+                        (Some(message), _) => format!("error: {}", clean(message)),
+                        (None, true) => format!("{} findings (unchanged, not scanned again)", record.findings.len()),
+                        (None, false) => format!("{} findings", record.findings.len()),
+                    };
+                    if !quiet {
+                        let message = format!("wayscan: [{n}/{}] {}: {status}", repos.len(), clean(&repo.name));
+                        if show {
+                            bars.suspend(|| eprintln!("{message}"));
+                        } else {
+                            eprintln!("{message}");
+                        }
+                    }
+                    total.inc(1);
+                    records.lock().unwrap_or_else(|p| p.into_inner()).push(record);
+                }
+                line.finish_and_clear();
+            });
+        }
+    });
+    total.finish_and_clear();
+    records.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One repository: fetched if remote, reused if unchanged, else scanned and written.
+/// Returns its record and whether it was reused.
+fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord, bool) {
+    let (git_dir, work_tree) = match &repo.location {
+        Location::Local { git_dir, work_tree } => (git_dir.clone(), work_tree.clone()),
+        Location::Remote { url } => {
+            say("fetching");
+            match repos::fetch(repo, url, &audit.cache, audit.walk.max_file_size) {
+                Ok(dir) => (dir, None),
+                Err(message) => return (RepoRecord::failed(repo, message), false),
+            }
+        }
+    };
+    let state = match repos::state_of(&git_dir) {
+        Ok(refs) => format!("{refs}-{}", audit.settings),
+        Err(message) => {
+            return (
+                RepoRecord::failed(repo, format!("cannot read its refs: {message}")),
+                false,
+            )
+        }
+    };
+    let record_file = audit.out.join("repos").join(format!("{}.record.json", repo.slug));
+    if !audit.fresh {
+        if let Some(previous) = read_record(&record_file).filter(|r| r.state == state && r.status == "ok") {
+            return (previous, true);
+        }
+    }
+    say("history");
+    let mut outcome = scan::scan_history(&audit.matcher, &git_dir, &Default::default(), &audit.walk, false);
+    if let Some(tree) = &work_tree {
+        say("work tree");
+        let current = scan::scan_tree(&audit.matcher, std::slice::from_ref(tree), &audit.walk);
+        merge_tree(&mut outcome, current);
+    }
+    if let Some(options) = &audit.verify.options {
+        say("verifying");
+        let problems = crate::verify::verify(&mut outcome.findings, audit.rules, options);
+        outcome.problems.extend(problems);
+    }
+    let record = RepoRecord::of(repo, state, &outcome);
+    say("writing");
+    if let Err(message) = write_repo(audit, repo, &outcome, &record, &record_file) {
+        return (RepoRecord::failed(repo, message), false);
+    }
+    (record, false)
+}
+
+/// Adds what only the work tree holds (uncommitted, untracked) to the history's
+/// findings: the same finding in both is the committed one.
+fn merge_tree(history: &mut Outcome, tree: Outcome) {
+    let known: std::collections::HashSet<String> = history.findings.iter().map(|f| f.fingerprint.clone()).collect();
+    history
+        .findings
+        .extend(tree.findings.into_iter().filter(|f| !known.contains(&f.fingerprint)));
+    history.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    history.skipped.extend(tree.skipped);
+    history.problems.extend(tree.problems);
+    history.suppressed.extend(tree.suppressed);
+    history.stats.files += tree.stats.files;
+    history.stats.bytes += tree.stats.bytes;
+    history.stats.skipped = scan::count_skips(&history.skipped);
+}
+
+/// The repository's JSON and SARIF reports, then its record (last: a record on
+/// disk means its reports are complete).
+fn write_repo(
+    audit: &Audit<'_>,
+    repo: &Repo,
+    outcome: &Outcome,
+    record: &RepoRecord,
+    record_file: &Path,
+) -> Result<(), String> {
+    let report = Report {
+        kind: ScanKind::Repository,
+        roots: vec![repo.id.clone()],
+        outcome,
+        rules: audit.rules,
+        show_secrets: false,
+        show_suppressed: false,
+    };
+    let dir = audit.out.join("repos");
+    for (format, extension) in [(crate::cli::Format::Json, "json"), (crate::cli::Format::Sarif, "sarif")] {
+        let path = dir.join(format!("{}.{extension}", repo.slug));
+        let mut bytes = Vec::new();
+        report::render(format, &report, false, &mut bytes).map_err(|e| e.to_string())?;
+        write_atomically(&path, &bytes)?;
+    }
+    let text = serde_json::to_vec_pretty(record).map_err(|e| e.to_string())?;
+    write_atomically(record_file, &text)
+}
+
+fn read_record(path: &Path) -> Option<RepoRecord> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// `index.json` and `report.html` of `index`.
+fn write_index(dir: &Path, index: &Index) -> Result<(), String> {
+    let mut json = serde_json::to_vec_pretty(index).map_err(|e| e.to_string())?;
+    json.push(b'\n');
+    write_atomically(&dir.join("index.json"), &json)?;
+    let mut html = Vec::new();
+    report::html::write(index, &mut html).map_err(|e| e.to_string())?;
+    write_atomically(&dir.join("report.html"), &html)
+}
+
+/// Writes through a temporary file and a rename, so a killed audit leaves either
+/// the old file or the new one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let temporary = path.with_extension("partial");
+    let written = std::fs::File::create(&temporary)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    written.map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// What decides whether an earlier record still holds: the version, the rules
+/// (their text) and the settings that change what is found.
+fn settings_digest(rules: &RuleSet, args: &AuditArgs) -> String {
+    let mut hash = Sha256::new();
+    hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for rule in &rules.rules {
+        hash.update(format!("{:?}", rule.spec).as_bytes());
+    }
+    hash.update(
+        format!(
+            "{} {} {}",
+            args.max_file_size, args.no_gitleaks_allow, args.verify.verify
+        )
+        .as_bytes(),
+    );
+    crate::audit::hex(&hash.finalize()[..8])
+}
+
+fn default_cache() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("wayscan").join("repos")
+}
+
+/// `wayscan merge`: the shards' records, and their per-repository reports, into one
+/// folder, indexed as one run would index them.
+pub(super) fn run_merge(args: &MergeArgs) -> Exit {
+    let repos_out = args.output_dir.join("repos");
+    if let Err(e) = std::fs::create_dir_all(&repos_out) {
+        error(format_args!("cannot create {}: {e}", repos_out.display()));
+        return Exit::Error;
+    }
+    let mut records = Vec::new();
+    for dir in &args.dirs {
+        let file = dir.join("index.json");
+        let index: Index = match std::fs::read(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+        {
+            Ok(index) => index,
+            Err(e) => {
+                error(format_args!("{}: {e}", file.display()));
+                return Exit::Error;
+            }
+        };
+        if index.schema != crate::audit::INDEX_SCHEMA {
+            error(format_args!(
+                "{}: schema {:?}, expected {:?}",
+                file.display(),
+                index.schema,
+                crate::audit::INDEX_SCHEMA
+            ));
+            return Exit::Error;
+        }
+        for record in &index.repositories {
+            for extension in ["json", "sarif", "record.json"] {
+                let name = format!("{}.{extension}", record.slug);
+                let from = dir.join("repos").join(&name);
+                if from.is_file() && dir.join("repos") != repos_out {
+                    if let Err(e) = std::fs::copy(&from, repos_out.join(&name)) {
+                        error(format_args!("cannot copy {}: {e}", from.display()));
+                        return Exit::Error;
+                    }
+                }
+            }
+        }
+        records.extend(index.repositories);
+    }
+    let index = Index::build(records);
+    if let Err(message) = write_index(&args.output_dir, &index) {
+        error(message);
+        return Exit::Error;
+    }
+    eprintln!(
+        "wayscan: merged {} folders: {} repositories, {} findings, {} distinct keys; {}",
+        args.dirs.len(),
+        index.totals.repositories,
+        index.totals.findings,
+        index.totals.keys,
+        args.output_dir.join("report.html").display()
+    );
+    if index.totals.failed > 0 {
+        Exit::Error
+    } else if index.totals.findings > 0 {
+        Exit::Findings(1)
+    } else {
+        Exit::Clean
+    }
+}
