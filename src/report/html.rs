@@ -184,20 +184,26 @@ fn write_repositories(out: &mut dyn Write, index: &Index) -> io::Result<()> {
         "<table><thead><tr><th>Repository</th><th>Findings</th><th>Scanned</th><th>Skipped</th><th>Warnings</th><th>Reports</th></tr></thead><tbody>"
     )?;
     for r in &index.repositories {
-        let findings = match &r.error {
-            Some(message) => format!("<span class=\"error\">could not be audited: {}</span>", esc(message)),
-            None => r.findings.len().to_string(),
+        let slug = esc(&r.slug);
+        let (findings, reports) = match &r.error {
+            Some(message) => (
+                format!("<span class=\"error\">could not be audited: {}</span>", esc(message)),
+                String::new(),
+            ),
+            None => (
+                r.findings.len().to_string(),
+                format!("<a href=\"repos/{slug}.sarif\">SARIF</a> <a href=\"repos/{slug}.json\">JSON</a>"),
+            ),
         };
         writeln!(
             out,
-            "<tr><td><b>{}</b><br><small>{}</small></td><td>{findings}</td><td>{} ({:.1} MB)</td><td>{}</td><td>{}</td><td><a href=\"repos/{slug}.sarif\">SARIF</a> <a href=\"repos/{slug}.json\">JSON</a></td></tr>",
+            "<tr><td><b>{}</b><br><small>{}</small></td><td>{findings}</td><td>{} ({:.1} MB)</td><td>{}</td><td>{}</td><td>{reports}</td></tr>",
             esc(&r.name),
             esc(&r.id),
             r.scanned,
             r.bytes as f64 / 1e6,
             r.skipped,
             r.warnings,
-            slug = esc(&r.slug),
         )?;
     }
     writeln!(out, "</tbody></table></section>")
