@@ -24,9 +24,9 @@ repo=$(cd "$here/.." && pwd)
 
 BENCH_MIRRORS=${BENCH_MIRRORS:-/work/.mirror}
 BENCH_REPOS=${BENCH_REPOS:-"BurntSushi+ripgrep axios+axios clap-rs+clap expressjs+express gin-gonic+gin
-  gitleaks+gitleaks jqlang+jq junegunn+fzf mongodb+kingfisher pallets+click pallets+flask psf+requests
-  rust-lang+cargo rust-lang+regex serde-rs+serde sharkdp+bat sharkdp+fd spf13+cobra tokio-rs+tokio
-  trufflesecurity+trufflehog"}
+  gitleaks+gitleaks jqlang+jq junegunn+fzf sharkdp+hyperfine pallets+click pallets+flask psf+requests
+  rust-lang+cargo pallets+jinja serde-rs+serde sharkdp+bat sharkdp+fd spf13+cobra tokio-rs+tokio
+  pallets+werkzeug"}
 BENCH_DIR=${BENCH_DIR:-/tmp/wayscan-bench-audit}
 RUNS=${RUNS:-3}
 # shellcheck source=bench/lib.sh
@@ -73,9 +73,10 @@ for name in $BENCH_REPOS; do
   target=$repos_dir/${name#*+}.git
   if [[ ! -d $target ]]; then
     say "fetching the branches and tags of $name into $target"
-    git init -q --bare "$target"
-    git --git-dir="$target" fetch -q --no-tags "file://$source_dir" \
-      'refs/heads/*:refs/heads/*' 'refs/tags/*:refs/tags/*'
+    git init -q --bare "$target.partial"
+    git --git-dir="$target.partial" fetch -q --no-tags "file://$source_dir" \
+      'refs/heads/*:refs/heads/*' 'refs/tags/*:refs/tags/*' || die "cannot fetch $name"
+    mv "$target.partial" "$target"
   fi
   count=$((count + 1))
 done

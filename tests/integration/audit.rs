@@ -441,3 +441,55 @@ fn the_html_report_draws_in_headless_chromium() {
     assert!(has([0x24, 0x29, 0x2f]), "the header");
     eprintln!("screenshot: {}", shot.display());
 }
+
+#[test]
+fn verify_marks_live_keys_once_across_repositories_in_the_index_and_the_page() {
+    let Org { s, shared, deleted, .. } = org();
+    let live = shared.clone();
+    let api = crate::fake_api::FakeApi::start(move |token, _| {
+        if token == live {
+            crate::fake_api::Reply::status(200)
+        } else {
+            crate::fake_api::Reply::status(401)
+        }
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let run = s.run_with_env(
+        &[
+            "audit",
+            "org",
+            "-o",
+            "out",
+            "--verify",
+            "--api-url",
+            &api.url,
+            "--parallel",
+            "1",
+        ],
+        &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let index = read_json(&s.join("out/index.json"));
+    assert_eq!(index["by_verification"]["live"], 1, "{}", index["by_verification"]);
+    assert_eq!(index["by_verification"]["revoked"], 2);
+    let key_id = |key: &str| key.split('_').nth(2).unwrap().to_string();
+    let shared_group = index["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["key_id"] == key_id(&shared).as_str())
+        .unwrap();
+    assert_eq!(shared_group["verification"], "live");
+    assert_eq!(shared_group["repositories"], 3, "api, tools and the bare infra.git");
+    let html = std::fs::read_to_string(s.join("out/report.html")).unwrap();
+    assert!(html.contains("<span class=\"live\">live</span>"), "the page marks it");
+    assert!(html.contains("Distinct keys by status (--verify)"));
+    for path in walk(&s.join("out")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains(&shared) && !text.contains(&deleted),
+            "{}",
+            path.display()
+        );
+    }
+}
