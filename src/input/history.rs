@@ -247,6 +247,20 @@ pub fn rfc3339(seconds: i64) -> String {
     )
 }
 
+/// Whether the repository is a partial clone: a remote is its promisor, so blobs it
+/// lacks were left on the server on purpose.
+pub fn is_partial_clone(repo: &git2::Repository) -> bool {
+    let Ok(config) = repo.config() else { return false };
+    let Ok(mut entries) = config.entries(Some(r"remote\..*\.promisor")) else {
+        return false;
+    };
+    let mut promisor = false;
+    while let Some(Ok(entry)) = entries.next() {
+        promisor |= entry.value().is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    }
+    promisor || config.get_string("extensions.partialclone").is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,9 @@ pub enum SkipReason {
     Symlink,
     /// A FIFO, socket or device: reading it could block or never end.
     Special,
+    /// A blob a partial clone left on the server (`--filter=blob:limit=...`, as
+    /// `wayscan audit` clones): larger than the limit it was cloned with.
+    NotFetched,
 }
 
 impl SkipReason {
@@ -38,6 +41,7 @@ impl SkipReason {
             SkipReason::TooLarge => "too-large",
             SkipReason::Symlink => "symlink",
             SkipReason::Special => "special-file",
+            SkipReason::NotFetched => "not-fetched",
         }
     }
 }

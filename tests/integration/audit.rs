@@ -493,3 +493,55 @@ fn verify_marks_live_keys_once_across_repositories_in_the_index_and_the_page() {
         );
     }
 }
+
+#[test]
+fn a_partial_clone_leaves_large_blobs_on_the_server_and_says_so() {
+    let s = Sandbox::new();
+    let key = fake_key("gpu", 520);
+    let big: String = (0..40_000)
+        .map(|i| format!("line {i} of a large generated file\n"))
+        .collect();
+    let source = repo(
+        &s,
+        "upstream/data",
+        &[&[("big.txt", big), ("app.py", format!("KEY = '{key}'\n"))]],
+    );
+    git_in(
+        s.path(),
+        &["clone", "-q", "--bare", source.to_str().unwrap(), "served.git"],
+    );
+    // A server that allows filters, as GitHub and GitLab do.
+    git_in(&s.join("served.git"), &["config", "uploadpack.allowFilter", "true"]);
+    s.write("list.txt", format!("file://{}\n", s.join("served.git").display()));
+    let run = s.run(&[
+        "audit",
+        "list.txt",
+        "-o",
+        "out",
+        "--cache",
+        "cache",
+        "--max-file-size",
+        "1MiB",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let index = read_json(&s.join("out/index.json"));
+    let record = &index["repositories"][0];
+    assert_eq!(record["findings"].as_array().unwrap().len(), 1, "{record}");
+    assert_eq!(record["skipped"], 1, "{record}");
+    assert_eq!(
+        record["warnings"], 0,
+        "a blob left on the server is not damage: {record}"
+    );
+    let report = read_json(&s.join(&format!("out/repos/{}.json", record["slug"].as_str().unwrap())));
+    assert_eq!(report["skipped"][0]["reason"], "not-fetched");
+    assert!(report["skipped"][0]["path"]
+        .as_str()
+        .unwrap()
+        .starts_with("big.txt (blob "));
+    // The clone really is partial: the large blob is not in the cache.
+    let cached = walk(&s.join("cache"))
+        .iter()
+        .map(|p| std::fs::metadata(p).unwrap().len())
+        .sum::<u64>();
+    assert!(cached < 1_000_000, "{cached} bytes cached");
+}

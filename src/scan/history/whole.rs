@@ -14,7 +14,7 @@ use crate::input::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
 use crate::input::objects::{commit_header, EntryKind, RawId, TreeEntries};
 use crate::input::odb::{hex, ObjectStore};
 use crate::input::packs::Kind;
-use crate::input::{history, Problem, Skip};
+use crate::input::{history, Problem, Skip, SkipReason};
 use crate::matcher::Matcher;
 use crate::rules::{Rule, RuleSet};
 use crate::scan::Outcome;
@@ -395,8 +395,16 @@ fn report(
         });
     }
     let mut reported = HashSet::new();
+    // A partial clone lacks blobs by design: they are skips, not damage. A missing
+    // tree is damage either way: what is below it was never seen.
+    let partial = history::is_partial_clone(ctx.repo);
     for (key, name, id, is_tree) in found.missing {
-        if reported.insert(id) {
+        if partial && !is_tree {
+            outcome.skipped.push(Skip {
+                path: format!("{} (blob {})", place(key, &name).1, &hex(&id)[..12]),
+                reason: SkipReason::NotFetched,
+            });
+        } else if reported.insert(id) {
             problems.push(Problem {
                 path: place(key, &name).1,
                 message: format!(
