@@ -89,20 +89,4 @@ rm -rf "$out" && mkdir -p "$out"
 : >"$out/timings.tsv"
 run_rounds
 
-"$PYTHON" - "$out/timings.tsv" <<'PY'
-import statistics, sys
-rows = [line.split("\t") for line in open(sys.argv[1]) if line.strip()]
-tools = {}
-for tool, _run, wall, rss, _rc in rows:
-    t = tools.setdefault(tool, {"walls": [], "rss": 0.0})
-    t["walls"].append(float(wall))
-    t["rss"] = max(t["rss"], float(rss) / 1024)
-print(f"{'tool':<11} {'median s':>9} {'peak MB':>8}   runs")
-for tool, t in tools.items():
-    print(f"{tool:<11} {statistics.median(t['walls']):>9.2f} {t['rss']:>8.0f}   {t['walls']}")
-if "wayscan" in tools:
-    w = statistics.median(tools["wayscan"]["walls"])
-    for peer in ("kingfisher", "gitleaks"):
-        if peer in tools:
-            print(f"{peer}/wayscan: {statistics.median(tools[peer]['walls']) / w:.2f}x")
-PY
+"$PYTHON" "$here/timings.py" "$out/timings.tsv"

@@ -109,22 +109,13 @@ g=$(median_ms "$GITLEAKS_BIN" git --staged --pre-commit --no-banner .)
 k=$(median_ms "$KINGFISHER_BIN" scan . --staged --no-validate --no-update-check --quiet)
 printf 'staged\t%s\t%s\t%s\n' "$w" "$g" "$k" >"$out/staged.tsv"
 
-"$PYTHON" - "$out/timings.tsv" "$out/staged.tsv" "$out" <<'EOF'
+"$PYTHON" - "$out/timings.tsv" "$out/staged.tsv" "$out" "$here" <<'EOF'
 import glob, re, statistics, sys
-rows = [line.split("\t") for line in open(sys.argv[1]) if line.strip()]
-tools = {}
-for tool, _run, wall, rss, _rc in rows:
-    t = tools.setdefault(tool, {"walls": [], "rss": 0.0})
-    t["walls"].append(float(wall))
-    t["rss"] = max(t["rss"], float(rss) / 1024)
-print(f"{'tool':<11} {'median s':>9} {'peak MB':>8}   runs")
-for tool, t in tools.items():
-    print(f"{tool:<11} {statistics.median(t['walls']):>9.2f} {t['rss']:>8.0f}   {t['walls']}")
+sys.path.insert(0, sys.argv[4])
+from timings import summarize
+tools = summarize(sys.argv[1])
 if "wayscan" in tools:
     w = statistics.median(tools["wayscan"]["walls"])
-    for peer in ("kingfisher", "gitleaks"):
-        if peer in tools:
-            print(f"{peer}/wayscan: {statistics.median(tools[peer]['walls']) / w:.2f}x")
     # gitleaks reads history through `git log -p`, which stops at the first object
     # it cannot read (a partial clone's missing blobs): then its time is not a
     # full-history time, and the ratio above means nothing.
