@@ -43,14 +43,15 @@ pub struct RepoRecord {
     pub findings: Vec<AuditFinding>,
 }
 
-/// A finding as the audit reports it: never the secret, only its redaction and a
-/// digest that is the same wherever the same secret appears.
+/// What identifies a secret and what to do about it, wherever it was found: never
+/// the secret, only its redaction and a digest that is the same wherever the same
+/// secret appears.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditFinding {
+pub struct Secret {
     pub rule_id: String,
     pub severity: String,
     /// The same secret of the same rule, anywhere: SHA-256 of both (file-level
-    /// findings: the fingerprint).
+    /// findings: of the repository and the fingerprint).
     pub key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redacted: Option<String>,
@@ -58,6 +59,14 @@ pub struct AuditFinding {
     pub service: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    pub remediation: String,
+}
+
+/// A finding as the audit reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditFinding {
+    #[serde(flatten)]
+    pub secret: Secret,
     pub fingerprint: String,
     pub path: String,
     pub line: usize,
@@ -69,7 +78,6 @@ pub struct AuditFinding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<String>,
     pub message: String,
-    pub remediation: String,
 }
 
 impl AuditFinding {
@@ -85,12 +93,15 @@ impl AuditFinding {
             None => f.fingerprint.clone(),
         };
         AuditFinding {
-            rule_id: f.rule_id.clone(),
-            severity: f.severity.as_str().to_string(),
-            key,
-            redacted: f.redacted().map(str::to_string),
-            service: f.properties.get("service").cloned(),
-            key_id: f.properties.get("key_id").cloned(),
+            secret: Secret {
+                rule_id: f.rule_id.clone(),
+                severity: f.severity.as_str().to_string(),
+                key,
+                redacted: f.redacted().map(str::to_string),
+                service: f.properties.get("service").cloned(),
+                key_id: f.properties.get("key_id").cloned(),
+                remediation: f.remediation.clone(),
+            },
             fingerprint: f.fingerprint.clone(),
             path: f.path.clone(),
             line: f.start.line,
@@ -98,7 +109,6 @@ impl AuditFinding {
             date: f.commit.as_ref().map(|c| c.date.clone()),
             verification: f.verification.as_ref().map(|v| v.status.as_str().to_string()),
             message: f.message.clone(),
-            remediation: f.remediation.clone(),
         }
     }
 
@@ -138,7 +148,7 @@ impl RepoRecord {
                     // repository's file, never the same thing as another's.
                     if f.secret.is_none() {
                         let digest = Sha256::digest(format!("{}\n{}", repo.id, f.fingerprint).as_bytes());
-                        finding.key = hex(&digest[..16]);
+                        finding.secret.key = hex(&digest[..16]);
                     }
                     finding
                 })
@@ -208,21 +218,14 @@ pub struct Totals {
 /// One secret and every place it was found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyGroup {
-    pub key: String,
-    pub rule_id: String,
-    pub severity: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redacted: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_id: Option<String>,
+    #[serde(flatten)]
+    pub secret: Secret,
+    /// The most urgent status any place got: live, unknown, revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<String>,
     /// The earliest year it was committed (`uncommitted` when never).
     pub first_year: String,
     pub repositories: u64,
-    pub remediation: String,
     pub places: Vec<Place>,
 }
 
@@ -263,24 +266,18 @@ impl Index {
             totals.findings += record.findings.len() as u64;
             by_repository.insert(record.slug.clone(), record.findings.len() as u64);
             for f in &record.findings {
-                *by_rule.entry(f.rule_id.clone()).or_insert(0) += 1;
-                if let Some(service) = &f.service {
+                *by_rule.entry(f.secret.rule_id.clone()).or_insert(0) += 1;
+                if let Some(service) = &f.secret.service {
                     *by_service.entry(service.clone()).or_insert(0) += 1;
                 }
                 *by_year.entry(f.year()).or_insert(0) += 1;
                 let group = groups
-                    .entry((f.rule_id.clone(), f.key.clone()))
+                    .entry((f.secret.rule_id.clone(), f.secret.key.clone()))
                     .or_insert_with(|| KeyGroup {
-                        key: f.key.clone(),
-                        rule_id: f.rule_id.clone(),
-                        severity: f.severity.clone(),
-                        redacted: f.redacted.clone(),
-                        service: f.service.clone(),
-                        key_id: f.key_id.clone(),
+                        secret: f.secret.clone(),
                         verification: None,
                         first_year: f.year(),
                         repositories: 0,
-                        remediation: f.remediation.clone(),
                         places: Vec::new(),
                     });
                 // The most urgent status any place got: live over unknown over revoked.
@@ -307,12 +304,10 @@ impl Index {
         }
         // Most places first, then the order of the rule and key.
         keys.sort_by(|a, b| {
-            (b.repositories, b.places.len(), &a.rule_id, &a.key).cmp(&(
-                a.repositories,
-                a.places.len(),
-                &b.rule_id,
-                &b.key,
-            ))
+            let order = |k: &KeyGroup| (k.secret.rule_id.clone(), k.secret.key.clone());
+            (b.repositories, b.places.len())
+                .cmp(&(a.repositories, a.places.len()))
+                .then_with(|| order(a).cmp(&order(b)))
         });
         totals.keys = keys.len() as u64;
         totals.shared_keys = keys.iter().filter(|k| k.repositories > 1).count() as u64;
@@ -386,12 +381,15 @@ mod tests {
 
     fn finding(rule: &str, key: &str, path: &str, date: Option<&str>) -> AuditFinding {
         AuditFinding {
-            rule_id: rule.into(),
-            severity: "critical".into(),
-            key: key.into(),
-            redacted: Some("abc***".into()),
-            service: Some("storage".into()),
-            key_id: Some("k1".into()),
+            secret: Secret {
+                rule_id: rule.into(),
+                severity: "critical".into(),
+                key: key.into(),
+                redacted: Some("abc***".into()),
+                service: Some("storage".into()),
+                key_id: Some("k1".into()),
+                remediation: "r".into(),
+            },
             fingerprint: format!("{rule}{key}{path}"),
             path: path.into(),
             line: 1,
@@ -399,7 +397,6 @@ mod tests {
             date: date.map(str::to_string),
             verification: None,
             message: "m".into(),
-            remediation: "r".into(),
         }
     }
 
@@ -437,7 +434,7 @@ mod tests {
         assert_eq!(index.totals.shared_keys, 1);
         let shared = &index.keys[0];
         assert_eq!(
-            (shared.key.as_str(), shared.repositories, shared.places.len()),
+            (shared.secret.key.as_str(), shared.repositories, shared.places.len()),
             ("k", 2, 2)
         );
         assert_eq!(shared.first_year, "2019");

@@ -133,16 +133,16 @@ fn write_keys(out: &mut dyn Write, keys: &[KeyGroup], names: &BTreeMap<&str, &st
     )?;
     for key in keys {
         let status = key.verification.as_deref().unwrap_or("not-verified");
-        let what = match (&key.service, &key.key_id) {
+        let what = match (&key.secret.service, &key.secret.key_id) {
             (Some(service), Some(id)) => format!("<br>{} key, id <code>{}</code>", esc(service), esc(id)),
             _ => String::new(),
         };
         writeln!(
             out,
             "<tr><td><code>{}</code>{what}</td><td>{}<br><small>{}</small></td><td><span class=\"{status}\">{status}</span></td><td>{}</td><td><b>{} {}</b><ul class=\"places\">",
-            esc(key.redacted.as_deref().unwrap_or("(a file)")),
-            esc(&key.rule_id),
-            esc(&key.severity),
+            esc(key.secret.redacted.as_deref().unwrap_or("(a file)")),
+            esc(&key.secret.rule_id),
+            esc(&key.secret.severity),
             esc(&key.first_year),
             key.repositories,
             if key.repositories == 1 { "repository" } else { "repositories" },
@@ -168,7 +168,11 @@ fn write_keys(out: &mut dyn Write, keys: &[KeyGroup], names: &BTreeMap<&str, &st
                 place.line
             )?;
         }
-        writeln!(out, "</ul></td><td class=\"fix\">{}</td></tr>", esc(&key.remediation))?;
+        writeln!(
+            out,
+            "</ul></td><td class=\"fix\">{}</td></tr>",
+            esc(&key.secret.remediation)
+        )?;
     }
     writeln!(out, "</tbody></table></section>")
 }
