@@ -105,6 +105,20 @@ fn org() -> Org {
     }
 }
 
+/// `wayscan audit org repos.txt` into `out`, cloning into the sandbox's `cache`.
+fn audit_org(s: &Sandbox) -> crate::sandbox::Run {
+    let cache = s.join("cache");
+    s.run(&[
+        "audit",
+        "org",
+        "repos.txt",
+        "-o",
+        "out",
+        "--cache",
+        cache.to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn an_audit_dedupes_keys_across_repositories_and_writes_every_report() {
     let Org {
@@ -113,16 +127,7 @@ fn an_audit_dedupes_keys_across_repositories_and_writes_every_report() {
         deleted,
         untracked,
     } = org();
-    let cache = s.join("cache");
-    let run = s.run(&[
-        "audit",
-        "org",
-        "repos.txt",
-        "-o",
-        "out",
-        "--cache",
-        cache.to_str().unwrap(),
-    ]);
+    let run = audit_org(&s);
     assert_eq!(run.code, 1, "findings: {}", run.stderr);
     assert!(
         run.stderr
@@ -226,17 +231,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn a_rerun_scans_only_what_moved_and_a_broken_repository_never_stops_the_audit() {
     let Org { s, .. } = org();
     let cache = s.join("cache");
-    let audit = |s: &Sandbox| {
-        s.run(&[
-            "audit",
-            "org",
-            "repos.txt",
-            "-o",
-            "out",
-            "--cache",
-            cache.to_str().unwrap(),
-        ])
-    };
+    let audit = audit_org;
     let first = audit(&s);
     assert_eq!(first.code, 1, "{}", first.stderr);
     let index = std::fs::read(s.join("out/index.json")).unwrap();
@@ -377,15 +372,7 @@ fn the_html_report_draws_in_headless_chromium() {
         return;
     };
     let Org { s, .. } = org();
-    let run = s.run(&[
-        "audit",
-        "org",
-        "repos.txt",
-        "-o",
-        "out",
-        "--cache",
-        s.join("cache").to_str().unwrap(),
-    ]);
+    let run = audit_org(&s);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let page = format!("file://{}", s.join("out/report.html").display());
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
