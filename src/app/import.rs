@@ -208,10 +208,24 @@ fn read_at_commit(repo: &git2::Repository, commit: &str, path: &str) -> Result<V
     Ok(blob.content().to_vec())
 }
 
-/// `path` as the configuration in `dir` refers to it.
+/// `path` as the configuration in `dir` refers to it: relative to `dir` (the
+/// configuration resolves paths against its own folder), so the files can be
+/// committed together.
 fn relative_to(path: &Path, dir: &Path) -> String {
-    let shown = path.strip_prefix(dir).unwrap_or(path);
-    shown.to_string_lossy().replace('\\', "/")
+    use std::path::Component;
+    let absolute = |p: &Path| -> Vec<String> {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect()
+    };
+    let (to, from) = (absolute(path), absolute(dir));
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(to[common..].iter().cloned());
+    parts.join("/")
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
@@ -219,4 +233,26 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_to;
+    use std::path::Path;
+
+    #[test]
+    fn the_configuration_names_the_rule_file_relative_to_itself() {
+        assert_eq!(
+            relative_to(Path::new("./.wayscan/r.toml"), Path::new(".")),
+            ".wayscan/r.toml"
+        );
+        assert_eq!(
+            relative_to(Path::new("repo/.wayscan/r.toml"), Path::new("repo/ci")),
+            "../.wayscan/r.toml"
+        );
+        assert_eq!(
+            relative_to(Path::new("/a/b/r.toml"), Path::new("/a/c/d")),
+            "../../b/r.toml"
+        );
+    }
 }

@@ -179,6 +179,24 @@ pub fn without_credentials(url: &str) -> String {
     }
 }
 
+/// `text` with the `user:password@` of every URL in it left out.
+fn strip_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        out.push_str(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        let authority_end = rest
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"')
+            .unwrap_or(rest.len());
+        if let Some(user_end) = rest[..authority_end].rfind('@') {
+            rest = &rest[user_end + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The last two parts of a path or URL: `org/repo`.
 fn name_of(id: &str) -> String {
     let parts: Vec<&str> = id.trim_end_matches('/').rsplit('/').take(2).collect();
@@ -217,13 +235,14 @@ pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64) -> Result<Path
             Ok(())
         } else {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            // git repeats the URL in its messages: show the identity instead.
+            // git repeats the URL in its messages: show the identity instead, and
+            // no user name or password in any URL it mentions.
             let message = stderr
                 .lines()
                 .rfind(|l| !l.trim().is_empty())
                 .unwrap_or("git failed")
                 .replace(url, &repo.id);
-            Err(message)
+            Err(strip_userinfo(&message))
         }
     };
     if dir.join("HEAD").is_file() {
@@ -299,5 +318,9 @@ mod tests {
         let id = without_credentials("https://x:y@h/o/r");
         assert_eq!(name_of(&id), "o/r");
         assert!(slug_of(&id).starts_with("o_r-"));
+        assert_eq!(
+            strip_userinfo("fatal: unable to access 'https://bob:pw@h/o/r.git/': refused; see https://h/x"),
+            "fatal: unable to access 'https://h/o/r.git/': refused; see https://h/x"
+        );
     }
 }
