@@ -349,6 +349,18 @@ pub(super) fn run_merge(args: &MergeArgs) -> Exit {
         }
         records.extend(index.repositories);
     }
+    // Shards scanned with other rules or another version do not add up to one run.
+    let settings: std::collections::BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r.state.rsplit_once('-').map(|(_, settings)| settings))
+        .collect();
+    if settings.len() > 1 {
+        eprintln!(
+            "wayscan: warning: the shards were audited with {} different rule sets or versions; \
+             rerun them with the same wayscan and rules",
+            settings.len()
+        );
+    }
     let index = Index::build(records);
     if let Err(message) = write_index(&args.output_dir, &index) {
         error(message);

@@ -343,6 +343,30 @@ fn shards_merged_give_the_index_of_one_run() {
         std::fs::read(s.join("whole/report.html")).unwrap()
     );
     assert_eq!(walk(&s.join("merged/repos")).len(), walk(&s.join("whole/repos")).len());
+    assert!(!merged.stderr.contains("warning"), "{}", merged.stderr);
+    // A shard audited with other rules is merged, with a warning.
+    s.write(
+        "extra.toml",
+        "[[rules]]\nid = \"x-token\"\nname = \"x\"\ndescription = \"x\"\nseverity = \"low\"\nkeywords = [\"xtok_\"]\nregex = 'xtok_(?P<secret>[0-9]{8})'\nmessage = \"x\"\nremediation = \"x\"\n",
+    );
+    let other = s.run(&[
+        "audit",
+        "fleet",
+        "-o",
+        "shard-1",
+        "--shard",
+        "1/3",
+        "--rules",
+        "extra.toml",
+    ]);
+    assert!(other.code <= 1, "{}", other.stderr);
+    let mixed = s.run(&["merge", "shard-1", "shard-2", "shard-3", "-o", "mixed"]);
+    assert!(
+        mixed.stderr.contains("2 different rule sets or versions"),
+        "{}",
+        mixed.stderr
+    );
+
     let bad = s.run(&["audit", "fleet", "--shard", "4/3"]);
     bad.assert_stderr(2, "K must be from 1 to N");
 }
