@@ -99,9 +99,15 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
             args.output_dir.join("report.html").display()
         );
     }
+    // `--fail-on live`: only keys the API says are live make the audit fail.
+    let counted = if verify.options.is_some() && args.verify.fail_on == crate::cli::FailOn::Live {
+        index.by_verification.get("live").copied().unwrap_or(0)
+    } else {
+        index.totals.findings
+    };
     if !source_errors.is_empty() || index.totals.failed > 0 {
         Exit::Error
-    } else if index.totals.findings > 0 {
+    } else if counted > 0 {
         Exit::Findings(1)
     } else {
         Exit::Clean
@@ -197,10 +203,9 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
         let current = scan::scan_tree(&audit.matcher, std::slice::from_ref(tree), &audit.walk);
         merge_tree(&mut outcome, current);
     }
-    if let Some(options) = &audit.verify.options {
+    if audit.verify.options.is_some() {
         say("verifying");
-        let problems = crate::verify::verify(&mut outcome.findings, audit.rules, options);
-        outcome.problems.extend(problems);
+        super::verify_findings(&mut outcome, audit.rules, audit.verify);
     }
     let record = RepoRecord::of(repo, state, &outcome);
     say("writing");

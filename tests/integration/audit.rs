@@ -503,6 +503,26 @@ fn verify_marks_live_keys_once_across_repositories_in_the_index_and_the_page() {
             path.display()
         );
     }
+    // --only-live keeps the live key's places alone; --fail-on live fails on them only.
+    let run = s.run_with_env(
+        &[
+            "audit",
+            "org",
+            "-o",
+            "live",
+            "--verify",
+            "--api-url",
+            &api.url,
+            "--only-live",
+            "--fail-on",
+            "live",
+        ],
+        &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let index = read_json(&s.join("live/index.json"));
+    assert_eq!(index["totals"]["findings"], 3, "the live key's three places");
+    assert_eq!(index["totals"]["keys"], 1);
 }
 
 #[test]
