@@ -105,13 +105,8 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
     } else {
         index.totals.findings
     };
-    if !source_errors.is_empty() || index.totals.failed > 0 {
-        Exit::Error
-    } else if counted > 0 {
-        Exit::Findings(1)
-    } else {
-        Exit::Clean
-    }
+    let failed = !source_errors.is_empty() || index.totals.failed > 0;
+    Exit::of_scan(failed, counted as usize, 1)
 }
 
 /// Scans `repos` on `parallel` workers, each taking the next repository when done.
@@ -379,11 +374,5 @@ pub(super) fn run_merge(args: &MergeArgs) -> Exit {
         index.totals.keys,
         args.output_dir.join("report.html").display()
     );
-    if index.totals.failed > 0 {
-        Exit::Error
-    } else if index.totals.findings > 0 {
-        Exit::Findings(1)
-    } else {
-        Exit::Clean
-    }
+    Exit::of_scan(index.totals.failed > 0, index.totals.findings as usize, 1)
 }
