@@ -180,12 +180,23 @@ pub fn redact(secret: &str, public_len: usize) -> String {
 /// Stable identity of a finding: rule, secret and path, never the line, so adding
 /// lines above a secret does not turn it into a new finding.
 pub fn fingerprint(rule_id: &str, secret: &str, path: &str) -> String {
+    digest(&[rule_id, secret, path])
+}
+
+/// The first 16 bytes of SHA-256 over `parts`, each followed by a NUL, in hex: how
+/// findings, and the audit's secrets, are known without holding what they hash.
+pub fn digest(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
-    for part in [rule_id, secret, path] {
+    for part in parts {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    hasher.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&hasher.finalize()[..16])
+}
+
+/// Bytes as lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -293,7 +293,7 @@ fn settings_digest(rules: &RuleSet, args: &AuditArgs) -> String {
         )
         .as_bytes(),
     );
-    crate::audit::hex(&hash.finalize()[..8])
+    crate::finding::hex(&hash.finalize()[..8])
 }
 
 fn default_cache() -> PathBuf {

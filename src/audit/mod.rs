@@ -6,7 +6,7 @@
 //! The index is a function of the set of records alone (sorted, no times, no paths
 //! of the machine that ran it), so shards merged give the bytes one run gives.
 
-use crate::finding::Finding;
+use crate::finding::{digest, Finding};
 use crate::input::repos::Repo;
 use crate::scan::Outcome;
 use serde::{Deserialize, Serialize};
@@ -81,16 +81,13 @@ pub struct AuditFinding {
 }
 
 impl AuditFinding {
-    pub fn of(f: &Finding) -> AuditFinding {
+    /// The audit's view of `f`, found in the repository `repo_id`.
+    pub fn of(f: &Finding, repo_id: &str) -> AuditFinding {
         let key = match &f.secret {
-            Some(secret) => {
-                let mut hash = Sha256::new();
-                hash.update(f.rule_id.as_bytes());
-                hash.update([0]);
-                hash.update(secret.value.expose().as_bytes());
-                hex(&hash.finalize()[..16])
-            }
-            None => f.fingerprint.clone(),
+            Some(secret) => digest(&[&f.rule_id, secret.value.expose()]),
+            // A file-level finding (a committed .env) is about this repository's
+            // file, never the same thing as another's.
+            None => digest(&[repo_id, &f.fingerprint]),
         };
         AuditFinding {
             secret: Secret {
@@ -139,20 +136,7 @@ impl RepoRecord {
             skipped: outcome.skipped.len() as u64,
             warnings: outcome.problems.iter().filter(|p| !p.fatal).count() as u64,
             suppressed: outcome.suppressed.len() as u64,
-            findings: outcome
-                .findings
-                .iter()
-                .map(|f| {
-                    let mut finding = AuditFinding::of(f);
-                    // A file-level finding (a committed .env) is about this
-                    // repository's file, never the same thing as another's.
-                    if f.secret.is_none() {
-                        let digest = Sha256::digest(format!("{}\n{}", repo.id, f.fingerprint).as_bytes());
-                        finding.secret.key = hex(&digest[..16]);
-                    }
-                    finding
-                })
-                .collect(),
+            findings: outcome.findings.iter().map(|f| AuditFinding::of(f, &repo.id)).collect(),
         }
     }
 
@@ -365,14 +349,10 @@ impl Shard {
     /// every shard agrees without talking to the others, and a repository stays in
     /// its shard when others are added.
     pub fn holds(&self, id: &str) -> bool {
-        let digest = Sha256::digest(id.as_bytes());
-        let value = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+        let hash = Sha256::digest(id.as_bytes());
+        let value = u64::from_be_bytes(hash[..8].try_into().expect("8 bytes"));
         value % self.n == self.k - 1
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

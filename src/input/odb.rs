@@ -228,8 +228,3 @@ fn loose_ids(objects: &Path) -> Vec<RawId> {
     ids.sort_unstable();
     ids
 }
-
-/// An id as 40 hexadecimal digits.
-pub fn hex(id: &RawId) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
-}

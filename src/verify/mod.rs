@@ -84,8 +84,7 @@ pub fn default_cache_file() -> Option<PathBuf> {
 
 /// A key's name in the cache and in logs: a hash, never the key.
 fn key_hash(key: &str) -> String {
-    let digest = Sha256::digest(format!("wayscan-verify\0{key}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::finding::hex(&Sha256::digest(format!("wayscan-verify\0{key}").as_bytes()))
 }
 
 /// Verifies the keys of `findings` whose rule has a live check, setting each

@@ -10,9 +10,10 @@
 
 use super::{progress_bar, scan_content, BlobResult, Earliest};
 use crate::dotenv;
+use crate::finding::hex;
 use crate::input::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
 use crate::input::objects::{commit_header, EntryKind, RawId, TreeEntries};
-use crate::input::odb::{hex, ObjectStore};
+use crate::input::odb::ObjectStore;
 use crate::input::packs::Kind;
 use crate::input::{history, Problem, Skip, SkipReason};
 use crate::matcher::Matcher;
