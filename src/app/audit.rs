@@ -296,12 +296,9 @@ fn settings_digest(rules: &RuleSet, args: &AuditArgs) -> String {
     crate::finding::hex(&hash.finalize()[..8])
 }
 
+/// `wayscan/repos` in the user's cache directory, as the verification cache.
 fn default_cache() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
+    let base = crate::config::user_dir("XDG_CACHE_HOME", ".cache").unwrap_or_else(std::env::temp_dir);
     base.join("wayscan").join("repos")
 }
 

@@ -75,10 +75,7 @@ pub struct Options {
 /// The cache file in the user's cache directory (`$XDG_CACHE_HOME`, else
 /// `~/.cache`), if there is one.
 pub fn default_cache_file() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    let base = crate::config::user_dir("XDG_CACHE_HOME", ".cache")?;
     Some(base.join("wayscan").join("verify.json"))
 }
 

@@ -237,10 +237,7 @@ pub fn audit(log: &Path, target: &Target, outcome: &Outcome, http_status: Option
 /// The audit log's default place: `$XDG_STATE_HOME/wayscan/revocations.jsonl`, else
 /// `~/.local/state/wayscan/revocations.jsonl`.
 pub fn default_audit_log() -> Option<std::path::PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state")))?;
+    let base = crate::config::user_dir("XDG_STATE_HOME", ".local/state")?;
     Some(base.join("wayscan").join("revocations.jsonl"))
 }
 
