@@ -55,26 +55,32 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
     }
     let (rules_out, config_out) = (in_repo(&args.rules_out), in_repo(&args.config_out));
     let mut notes = Vec::new();
-    let mut rule_texts = Vec::new();
     let mut ids = std::collections::BTreeMap::new();
+    // The rules .gitleaksignore entries are matched with: the built-in ones, and the
+    // converted ones once there are some.
+    let mut rules = RuleSet::builtin().map_err(|e| e.to_string())?;
 
     if let Some(file) = &config_file {
         let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let builtin = RuleSet::builtin().map_err(|e| e.to_string())?;
-        let taken: Vec<&str> = builtin.rules.iter().map(|r| r.id()).collect();
         let reference = relative_to(&rules_out, config_out.parent().unwrap_or(Path::new(".")));
-        let conversion = gitleaks::convert(&text, &file.display().to_string(), &reference, &taken)?;
+        let conversion = {
+            let taken: Vec<&str> = rules.rules.iter().map(|r| r.id()).collect();
+            gitleaks::convert(&text, &file.display().to_string(), &reference, &taken)?
+        };
         for path in [&rules_out, &config_out] {
             if path.exists() && !args.force {
                 return Err(format!("{} exists; --force replaces it", path.display()));
             }
         }
-        if let Some(rules) = &conversion.rules {
-            // The file must load as wayscan rules before anything is written.
-            RuleSet::from_sources(&[(rules_out.display().to_string(), rules.clone())])
-                .map_err(|e| format!("the converted rules do not load: {e}"))?;
-            write(&rules_out, rules)?;
-            rule_texts.push((rules_out.display().to_string(), rules.clone()));
+        if let Some(converted) = &conversion.rules {
+            // The file must load as wayscan rules, beside the built-in ones, before
+            // anything is written.
+            rules = RuleSet::load_with(
+                &[] as &[PathBuf],
+                vec![(rules_out.display().to_string(), converted.clone())],
+            )
+            .map_err(|e| format!("the converted rules do not load: {e}"))?;
+            write(&rules_out, converted)?;
             println!(
                 "wayscan: wrote {} ({} rules)",
                 rules_out.display(),
@@ -97,7 +103,6 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
         for (line, why) in bad {
             notes.push(format!("{}:{line}: {why}", file.display()));
         }
-        let rules = RuleSet::load_with(&[] as &[PathBuf], rule_texts).map_err(|e| e.to_string())?;
         let matcher = Matcher::new(&rules);
         let git = git2::Repository::discover(repo).ok();
         let mut accepted: Vec<(Finding, String)> = Vec::new();
