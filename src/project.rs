@@ -138,10 +138,12 @@ impl Allowlist {
                 commit.is_some_and(|c| self.commits.contains(&c)),
             ),
         ];
-        let mut given = criteria.iter().filter(|(given, _)| *given).peekable();
         match self.condition {
             Condition::Or => criteria.iter().any(|(_, matched)| *matched),
-            Condition::And => given.peek().is_some() && given.all(|(_, matched)| *matched),
+            // Every kind given matches, and at least one kind is given.
+            Condition::And => {
+                criteria.iter().any(|(given, _)| *given) && criteria.iter().all(|(given, matched)| !given || *matched)
+            }
         }
     }
 }
