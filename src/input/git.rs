@@ -49,10 +49,7 @@ impl Repo {
     /// Paths in the index (relative to the work tree, `/`-separated) that `keep`
     /// accepts.
     pub fn tracked(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {
-        let index = self
-            .repo
-            .index()
-            .map_err(|e| format!("cannot read the git index: {}", e.message()))?;
+        let index = open_index(&self.repo)?;
         let mut paths: Vec<String> = index
             .iter()
             .filter_map(|entry| String::from_utf8(entry.path).ok())
@@ -61,5 +58,42 @@ impl Repo {
         paths.sort();
         paths.dedup(); // conflict stages list a path more than once
         Ok(paths)
+    }
+}
+
+/// The index git itself would use: the file named by `GIT_INDEX_FILE` when it is set,
+/// else the repository's own. git sets it for the hooks of `git commit -a`, `commit
+/// PATH`, `commit -i`/`--only`/`-p` and `--amend` with paths, where it names a
+/// temporary index holding what is being committed; `.git/index` then holds
+/// something else, and libgit2's `Repository::index` ignores the variable. A relative
+/// value is relative to the top of the work tree, where git runs its hooks and its
+/// commands after setup.
+pub fn open_index(repo: &git2::Repository) -> Result<git2::Index, String> {
+    match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        Some(file) => {
+            let file = PathBuf::from(file);
+            let path = match repo.workdir() {
+                Some(top) if file.is_relative() => top.join(&file),
+                _ => file,
+            };
+            // git reads a missing file as an empty index; here that would scan
+            // nothing and pass, so it is an error instead.
+            if !path.is_file() {
+                return Err(format!(
+                    "cannot read the git index {} (named by GIT_INDEX_FILE): no such file",
+                    path.display()
+                ));
+            }
+            git2::Index::open(&path).map_err(|e| {
+                format!(
+                    "cannot read the git index {} (named by GIT_INDEX_FILE): {}",
+                    path.display(),
+                    e.message()
+                )
+            })
+        }
+        None => repo
+            .index()
+            .map_err(|e| format!("cannot read the git index: {}", e.message())),
     }
 }

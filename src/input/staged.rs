@@ -1,6 +1,7 @@
 //! What is about to be committed: the staged version of each added, modified, renamed
 //! or copied file (read from the index, not the working tree, which may differ), and
-//! the lines the staged change adds. Works before the first commit.
+//! the lines the staged change adds. Works before the first commit. The index is the
+//! one git is committing: `GIT_INDEX_FILE` when git names a temporary one.
 
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,9 +29,7 @@ pub fn staged_files(repo: &Repository) -> Result<Vec<StagedFile>, String> {
         Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,
         Err(e) => return Err(format!("cannot read HEAD: {}", e.message())),
     };
-    let index = repo
-        .index()
-        .map_err(|e| format!("cannot read the git index: {}", e.message()))?;
+    let index = super::git::open_index(repo)?;
     let mut options = DiffOptions::new();
     options
         .context_lines(0)

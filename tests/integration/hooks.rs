@@ -1,7 +1,7 @@
 //! The git pre-commit hook: `wayscan hook install|uninstall`, and real `git commit`s
 //! it blocks or lets through. Also the completions and man page.
 
-use crate::sandbox::{path_with_wayscan, path_without_wayscan, Sandbox};
+use crate::sandbox::{output_text, path_with_wayscan, path_without_wayscan, paths, places, Sandbox};
 use wayscan::testkeys::fake_key;
 
 fn hook_file(s: &Sandbox) -> String {
@@ -57,6 +57,88 @@ fn a_commit_adding_a_key_is_blocked_and_a_clean_one_passes() {
     s.git(&["add", "again.py"]);
     let (ok, out) = s.git_with_path(&["commit", "-q", "--no-verify", "-m", "bypass"], &path_with_wayscan());
     assert!(ok, "{out}");
+}
+
+/// `git commit -a`, `commit PATH`, `commit -i PATH`, `commit --only PATH`,
+/// `commit -p` and `commit --amend -a` hand the hook a temporary index through
+/// `GIT_INDEX_FILE`; `.git/index` then does not hold the key. Each must be blocked
+/// by the installed hook, and the same forms pass when the change is clean.
+#[test]
+fn every_commit_form_that_uses_a_temporary_index_is_checked() {
+    let forms: [(&str, &[&str], &str); 6] = [
+        ("commit -a", &["commit", "-q", "-a", "-m", "x"], ""),
+        ("commit PATH", &["commit", "-q", "-m", "x", "app.py"], ""),
+        ("commit -i PATH", &["commit", "-q", "-i", "-m", "x", "app.py"], ""),
+        (
+            "commit --only PATH",
+            &["commit", "-q", "--only", "-m", "x", "app.py"],
+            "",
+        ),
+        ("commit -p", &["commit", "-q", "-p", "-m", "x"], "y\n"),
+        ("commit --amend -a", &["commit", "-q", "--amend", "-a", "-m", "x"], ""),
+    ];
+    for (index, (form, args, answers)) in forms.into_iter().enumerate() {
+        let s = repo();
+        s.write("app.py", "KEY = None\n");
+        s.commit("app");
+        assert_eq!(s.run(&["hook", "install"]).code, 0);
+
+        // The key is only in the work tree: the index git keeps holds the old file.
+        let key = fake_key("storage", 70 + index as u64);
+        s.write("app.py", format!("KEY = '{key}'\n"));
+        let before = s.git(&["rev-parse", "HEAD"]);
+        let (ok, out) = s.git_with_input(args, &path_with_wayscan(), answers);
+        assert!(!ok, "{form} must be blocked:\n{out}");
+        assert!(
+            out.contains("app.py") && out.contains("wayscloud-api-key"),
+            "{form}:\n{out}"
+        );
+        // `commit -p` shows the hunk (git's output); wayscan's report starts after it.
+        let report = &out[out.find("wayscloud-api-key").unwrap_or(0)..];
+        assert!(
+            !report.contains(&key),
+            "{form}: the key is printed redacted only:\n{out}"
+        );
+        assert_eq!(s.git(&["rev-parse", "HEAD"]), before, "{form} committed nothing");
+
+        s.write("app.py", "KEY = os.environ['KEY']\n");
+        let (ok, out) = s.git_with_input(args, &path_with_wayscan(), answers);
+        assert!(ok, "{form} of a clean change passes:\n{out}");
+        assert_ne!(s.git(&["rev-parse", "HEAD"]), before, "{form} committed");
+    }
+}
+
+/// A relative `GIT_INDEX_FILE` is relative to the top of the work tree, as in git.
+#[test]
+fn the_staged_scan_reads_the_index_git_index_file_names() {
+    let s = repo();
+    s.write("sub/k.txt", fake_key("dns", 76));
+    let other = [("GIT_INDEX_FILE", ".git/other-index")];
+    let out = std::process::Command::new("git")
+        .args(["add", "sub/k.txt"])
+        .current_dir(s.path())
+        .env("GIT_INDEX_FILE", ".git/other-index")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+
+    let run = s.run(&["staged"]);
+    assert_eq!(run.code, 0, "the repository's own index holds no key:\n{}", run.stdout);
+    let (run, report) = s.json_of("staged", &[]);
+    assert_eq!(places(&report), vec![], "{}", run.stdout);
+
+    let run = s.run_with_env(&["staged", "--format", "json"], &other);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        paths(&run.json()),
+        vec!["sub/k.txt".to_string()],
+        "the index GIT_INDEX_FILE names is scanned"
+    );
+
+    let missing = [("GIT_INDEX_FILE", ".git/no-such-index")];
+    let run = s.run_with_env(&["staged"], &missing);
+    run.assert_stderr(2, "no-such-index");
+    assert!(run.stderr.contains("GIT_INDEX_FILE"), "{}", run.stderr);
 }
 
 #[test]

@@ -75,7 +75,7 @@ impl Sandbox {
     }
 
     fn git_command(&self, args: &[&str]) -> std::process::Output {
-        Command::new("git")
+        command("git")
             .args(args)
             .current_dir(self.path())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
@@ -87,15 +87,27 @@ impl Sandbox {
     /// Runs git with `path` as PATH, so the hooks it runs find (or miss) wayscan;
     /// returns (succeeded, stdout + stderr).
     pub fn git_with_path(&self, args: &[&str], path: &str) -> (bool, String) {
-        let out = Command::new("git")
+        self.git_with_input(args, path, "")
+    }
+
+    /// Like `git_with_path`, with `input` on git's standard input (the answers of
+    /// `git commit -p`).
+    pub fn git_with_input(&self, args: &[&str], path: &str, input: &str) -> (bool, String) {
+        use std::io::Write;
+        let mut child = command("git")
             .args(args)
             .current_dir(self.path())
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("PATH", path)
             .env_remove("NO_COLOR")
-            .output()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .expect("git runs");
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().expect("git runs");
         (out.status.success(), output_text(&out))
     }
 
@@ -123,7 +135,7 @@ impl Sandbox {
 
     /// Runs `wayscan ARGS` with extra environment variables.
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_wayscan"))
+        let out = command(env!("CARGO_BIN_EXE_wayscan"))
             .args(args)
             .current_dir(self.path())
             .env_remove("NO_COLOR")
@@ -206,6 +218,23 @@ pub fn credited(report: &serde_json::Value) -> Vec<(String, String, String)> {
             )
         })
         .collect()
+}
+
+/// A command without the variables through which git hands a repository and an index
+/// to the commands and hooks it runs: a test run from inside a git hook (a developer's own
+/// pre-commit running `cargo test`) must not scan the outer repository.
+fn command(program: &str) -> Command {
+    let mut command = Command::new(program);
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_PREFIX",
+    ] {
+        command.env_remove(var);
+    }
+    command
 }
 
 /// PATH with the directory of the wayscan binary under test first.
