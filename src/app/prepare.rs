@@ -57,13 +57,22 @@ pub(super) fn prepare(
         ),
     };
     // Rule files the configuration names: read from the commit it came from, or
-    // from the disk beside it.
-    let mut all_rule_files = rule_files.to_vec();
-    if let (Some(project), None) = (&project, &commit_rules) {
-        all_rule_files.extend(project.rule_files.iter().cloned());
-    }
-    let mut rules =
-        RuleSet::load_with(&all_rule_files, commit_rules.unwrap_or_default()).map_err(|e| fail(e.to_string()))?;
+    // from the disk beside it. Unlike the command line's, they come from the scanned
+    // repository: they add detection only.
+    let project_rules = match (&project, commit_rules) {
+        (_, Some(texts)) => texts,
+        (Some(project), None) => project
+            .rule_files
+            .iter()
+            .map(|path| {
+                std::fs::read_to_string(path)
+                    .map(|text| (path.display().to_string(), text))
+                    .map_err(|e| fail(format!("rule file {}: cannot read: {e}", path.display())))
+            })
+            .collect::<Result<_, _>>()?,
+        (None, None) => Vec::new(),
+    };
+    let mut rules = RuleSet::load_with(rule_files, project_rules).map_err(|e| fail(e.to_string()))?;
     if let Some(project) = &project {
         let known: Vec<&str> = rules.rules.iter().map(|r| r.spec.id.as_str()).collect();
         project.check_rule_ids(&known).map_err(fail)?;

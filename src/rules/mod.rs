@@ -322,9 +322,14 @@ impl RuleSet {
         RuleSet::load_with(extra_files, Vec::new())
     }
 
-    /// Like [`load`](RuleSet::load), with more rule files given as (name, text): rule
-    /// files read from a commit rather than the disk.
-    pub fn load_with(extra_files: &[impl AsRef<Path>], texts: Vec<(String, String)>) -> Result<RuleSet, RuleError> {
+    /// Like [`load`](RuleSet::load), with the rule files a project configuration names,
+    /// given as (name, text): read from a commit or from the scanned tree. They come
+    /// from the scanned repository, so they may add detection but never choose where
+    /// keys are sent: a `verify` or `revoke` section in one is an error.
+    pub fn load_with(
+        extra_files: &[impl AsRef<Path>],
+        project_files: Vec<(String, String)>,
+    ) -> Result<RuleSet, RuleError> {
         let mut sources: Vec<(String, String)> = BUILTIN_RULE_FILES
             .iter()
             .map(|(name, text)| (name.to_string(), text.to_string()))
@@ -338,7 +343,21 @@ impl RuleSet {
             })?;
             sources.push((path.display().to_string(), text));
         }
-        sources.extend(texts);
+        for (file, text) in &project_files {
+            for rule in parse_rule_file(file, text)? {
+                if rule.spec.verify.is_some() || rule.spec.revoke.is_some() {
+                    return Err(RuleError {
+                        file: file.clone(),
+                        rule: Some(rule.spec.id.clone()),
+                        message: "a rule file named by a project configuration may not have a verify or \
+                                  revoke section: they decide where keys are sent, which only built-in rules \
+                                  and --rules files given on the command line may do"
+                            .into(),
+                    });
+                }
+            }
+        }
+        sources.extend(project_files);
         RuleSet::from_sources(&sources)
     }
 
@@ -457,6 +476,13 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         .as_deref()
         .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid path regex '{p}': {e}"))))
         .transpose()?;
+    let api_paths = spec
+        .verify
+        .iter()
+        .flat_map(|v| std::iter::once(&v.path).chain(v.service_paths.values()));
+    for api_path in api_paths.chain(spec.revoke.iter().map(|r| &r.path)) {
+        check_api_path(api_path).map_err(fail)?;
+    }
     Ok(Rule {
         origin: file.to_string(),
         regex,
@@ -469,6 +495,27 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         path,
         spec,
     })
+}
+
+/// Checks a path that `verify` or `revoke` requests on the API. It is appended to the
+/// API base the user chose, so it must stay a path on that host: absolute, and with
+/// nothing that a URL parser could read as another host, user, query or fragment
+/// (`//host`, `@`, `\\`, `?`, `#`, a scheme), and no spaces or control characters.
+fn check_api_path(path: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("API path {path:?}: {why}"));
+    if !path.starts_with('/') || path.starts_with("//") {
+        return bad("must start with a single '/'");
+    }
+    if let Some(c) = path
+        .chars()
+        .find(|c| matches!(c, '@' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control())
+    {
+        return bad(&format!("{c:?} is not allowed"));
+    }
+    if path.contains("://") || path.split('/').any(|segment| segment == "..") {
+        return bad("must be a plain path on the API host");
+    }
+    Ok(())
 }
 
 /// Compiles a rule's regex. Rules match bytes, and secrets are ASCII: Unicode mode is

@@ -11,6 +11,7 @@ mod fake_api;
 mod framework;
 mod history;
 mod hooks;
+mod hostile;
 mod import;
 mod packs;
 mod project_config;

