@@ -3,7 +3,7 @@
 //! marker never hides a secret on any other. `gitleaks:allow` on the line counts too
 //! (on by default, for teams coming from gitleaks; `--no-gitleaks-allow` turns it off).
 
-use crate::location::{line_end, line_start};
+#[cfg(test)]
 use std::ops::Range;
 
 pub const ALLOW_MARKER: &[u8] = b"wayscan:allow";
@@ -22,26 +22,54 @@ impl Default for Policy {
     }
 }
 
-/// Whether the finding at `span` is suppressed by a marker on its own line, or by an
-/// allow-next-line marker on the line before.
-pub fn is_allowed(hay: &[u8], span: &Range<usize>, policy: Policy) -> bool {
-    let at = span.start.min(hay.len());
-    let (start, end) = (line_start(hay, at), line_end(hay, at));
-    let line = &hay[start..end];
-    if allows_own_line(line) || (policy.gitleaks_allow && memchr::memmem::find(line, GITLEAKS_MARKER).is_some()) {
-        return true;
-    }
-    if start == 0 {
-        return false;
-    }
-    let before = start - 1; // the previous line's newline
-    let previous = &hay[line_start(hay, before)..before];
-    memchr::memmem::find(previous, NEXT_LINE_MARKER).is_some()
+/// The lines of one buffer that inline markers allow, found in one pass over it, so
+/// that asking about each finding costs nothing more (a long line with thousands of
+/// findings would otherwise be searched once per finding).
+#[derive(Debug, Default)]
+pub struct Allowed {
+    /// 1-based line numbers, ascending, possibly repeated.
+    lines: Vec<usize>,
 }
 
-/// `wayscan:allow` that is not the start of `wayscan:allow-next-line`.
-fn allows_own_line(line: &[u8]) -> bool {
-    memchr::memmem::find_iter(line, ALLOW_MARKER).any(|i| !line[i..].starts_with(NEXT_LINE_MARKER))
+impl Allowed {
+    /// The lines `hay`'s markers allow under `policy`: a marker's own line, or for
+    /// `wayscan:allow-next-line` the line after it.
+    pub fn find(hay: &[u8], policy: Policy) -> Allowed {
+        let mut marks: Vec<(usize, usize)> = Vec::new(); // (offset, lines it skips ahead)
+        for at in memchr::memmem::find_iter(hay, ALLOW_MARKER) {
+            let next = hay[at..].starts_with(NEXT_LINE_MARKER);
+            marks.push((at, usize::from(next)));
+        }
+        if policy.gitleaks_allow {
+            marks.extend(memchr::memmem::find_iter(hay, GITLEAKS_MARKER).map(|at| (at, 0)));
+        }
+        if marks.is_empty() {
+            return Allowed::default();
+        }
+        marks.sort_unstable();
+        let (mut counted_to, mut line) = (0, 1);
+        let mut lines = Vec::with_capacity(marks.len());
+        for (at, ahead) in marks {
+            line += memchr::memchr_iter(b'\n', &hay[counted_to..at]).count();
+            counted_to = at;
+            lines.push(line + ahead);
+        }
+        lines.sort_unstable();
+        Allowed { lines }
+    }
+
+    /// Whether a finding that starts on `line` (1-based) is allowed.
+    pub fn contains(&self, line: usize) -> bool {
+        self.lines.binary_search(&line).is_ok()
+    }
+}
+
+/// Whether the finding at `span` is suppressed by a marker on its own line, or by an
+/// allow-next-line marker on the line before.
+#[cfg(test)]
+fn is_allowed(hay: &[u8], span: &Range<usize>, policy: Policy) -> bool {
+    let line = 1 + memchr::memchr_iter(b'\n', &hay[..span.start.min(hay.len())]).count();
+    Allowed::find(hay, policy).contains(line)
 }
 
 #[cfg(test)]

@@ -156,15 +156,16 @@ pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, hay: &[u8]) -> Found {
         return found;
     }
     let mut locator = Locator::new(hay);
+    let allowed_lines = inline::Allowed::find(hay, matcher.inline);
     for m in matches {
         let rule = &matcher.rules().rules[m.rule];
         // A blob of a history has no path yet: its rule paths are applied when it has.
         if !path.is_empty() && !rule.applies_to(path) {
             continue;
         }
-        let allowed = inline::is_allowed(hay, &m.span, matcher.inline);
         let start = locator.position(m.span.start);
         let end = locator.position(m.span.end);
+        let allowed = allowed_lines.contains(start.line);
         let finding = Finding::from_match(rule, path.to_string(), (start, end), m);
         if allowed {
             found.suppressed.push(finding);

@@ -77,3 +77,31 @@ fn headers_built_from_variables_are_quiet() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(report["findings"].as_array().unwrap().is_empty());
 }
+
+/// Many findings on one long line (a one-line JSON export): each at its own column,
+/// and a marker anywhere on the line allows all of them, and no other line's.
+#[test]
+fn findings_on_one_long_line_have_exact_columns_and_share_its_marker() {
+    let s = Sandbox::new();
+    let tokens: Vec<String> = (0..300).map(|i| fake_token(100 + i)).collect();
+    let objects: Vec<String> = tokens
+        .iter()
+        .map(|t| format!("{{\"Authorization\": \"Bearer {t}\"}}"))
+        .collect();
+    let line = format!("[{}]", objects.join(","));
+    s.write("export.json", format!("{line}\n"));
+    s.write("allowed.json", format!("{line} // wayscan:allow\n{}\n", objects[0]));
+    let (run, report) = s.scan_json(&[]);
+    assert_eq!(run.code, 1);
+    let mut expected: Vec<(String, u64, u64, String)> = Vec::new();
+    expected.push(("allowed.json".into(), 2, 27, "authorization-header".into()));
+    let mut column = 2; // after '['
+    for object in &objects {
+        let at = column + object.find("Bearer ").unwrap() + "Bearer ".len();
+        expected.push(("export.json".into(), 1, at as u64, "authorization-header".into()));
+        column += object.len() + 1;
+    }
+    assert_eq!(places(&report), expected);
+    let (_, report) = s.scan_json(&["--show-suppressed"]);
+    assert_eq!(report["suppressed"].as_array().unwrap().len(), 300, "the marked line");
+}
