@@ -24,7 +24,22 @@ pub fn fake_key(service: &str, seed: u64) -> String {
     format!("wayscloud_{service}_{key_id}_{secret}")
 }
 
-/// The key id part of a key made by [`fake_key`].
+/// A token `wayscloud_{prefix}_{10 alphanumerics}_{56 letters, digits, - and _}`
+/// derived from `seed`: the shape of personal access tokens (`pat`) and account API
+/// keys (`api`) in WAYSCloud's docs.
+pub fn fake_family_token(prefix: &str, seed: u64) -> String {
+    const URL_SAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut state = seed ^ 0xFA_0111;
+    let key_id: String = (0..10)
+        .map(|_| char::from(ALNUM[(next(&mut state) % ALNUM.len() as u64) as usize]))
+        .collect();
+    let secret: String = (0..56)
+        .map(|_| char::from(URL_SAFE[(next(&mut state) % URL_SAFE.len() as u64) as usize]))
+        .collect();
+    format!("wayscloud_{prefix}_{key_id}_{secret}")
+}
+
+/// The key id part of a key made by [`fake_key`] or [`fake_family_token`].
 pub fn key_id(key: &str) -> &str {
     key.split('_').nth(2).unwrap_or("")
 }

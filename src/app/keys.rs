@@ -63,9 +63,22 @@ pub(super) fn run_revoke(args: &crate::cli::RevokeArgs) -> Exit {
         };
         println!("  key {}{service}, found at {}", t.key_id, t.places.join(", "));
     }
-    let Some(spec) = revoke::spec(&rules, RULE) else {
-        return fail(format!("rule {RULE} has no revocation section"));
-    };
+    // Each target is revoked as its own rule says (service keys, PATs and account
+    // keys each have one); keys given by hand as a service key's.
+    let mut specs = Vec::with_capacity(targets.len());
+    for t in &targets {
+        match revoke::spec(&rules, &t.rule_id) {
+            Some(spec) => specs.push(spec),
+            None => return fail(format!("rule {} has no revocation section", t.rule_id)),
+        }
+    }
+    let spec = specs[0];
+    if let Some(other) = specs.iter().find(|s| s.token_env != spec.token_env) {
+        return fail(format!(
+            "the keys to revoke need two management tokens ({} and {}): revoke them in two runs",
+            spec.token_env, other.token_env
+        ));
+    }
     let audit_log = args.audit_log.clone().or_else(revoke::default_audit_log);
     let audit = |t: &Target, outcome: &Outcome, status: Option<u16>| {
         if let Some(log) = &audit_log {
@@ -91,7 +104,7 @@ pub(super) fn run_revoke(args: &crate::cli::RevokeArgs) -> Exit {
         return Exit::Clean;
     }
     let mut all_done = true;
-    for t in &targets {
+    for (t, spec) in targets.iter().zip(&specs) {
         let (outcome, status) = revoke::revoke(&api, spec, &t.key_id, token.trim(), std::time::Duration::from_secs(10));
         println!("key {}: {}", t.key_id, outcome.describe());
         all_done &= matches!(outcome, Outcome::Revoked | Outcome::NotFound);
@@ -122,7 +135,11 @@ fn confirm(count: usize) -> bool {
 pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
     use crate::verify::checkkey;
     use std::io::Read;
-    let input = match std::env::var("WAYSCLOUD_API_KEY").ok().filter(|k| !k.is_empty()) {
+    // The variables the SDK and CLI read: an API key, else a token.
+    let from_env = ["WAYSCLOUD_API_KEY", "WAYSCLOUD_TOKEN"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|k| !k.is_empty()));
+    let input = match from_env {
         Some(key) => key,
         None => {
             let mut text = String::new();
@@ -135,7 +152,7 @@ pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
         }
     };
     if input.trim().is_empty() {
-        error("no key: pipe it in (wayscan check-key < file) or set WAYSCLOUD_API_KEY");
+        error("no key: pipe it in (wayscan check-key < file) or set WAYSCLOUD_API_KEY or WAYSCLOUD_TOKEN");
         return Exit::Error;
     }
     let diagnosis = checkkey::diagnose(&input);
@@ -169,21 +186,12 @@ pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
                 return Exit::Error;
             }
         };
-        let Some(spec) = rules.get("wayscloud-api-key").and_then(|r| r.spec.verify.as_ref()) else {
-            error("the wayscloud-api-key rule has no verify section");
+        let Some(spec) = rules.get(diagnosis.rule).and_then(|r| r.spec.verify.as_ref()) else {
+            error(format_args!("the {} rule has no verify section", diagnosis.rule));
             return Exit::Error;
         };
-        let path = spec.service_paths.get(service).unwrap_or(&spec.path);
-        let url = format!("{}{path}", api.as_str());
-        let answer = crate::verify::check(
-            &crate::verify::agent(limits.timeout),
-            &url,
-            key,
-            service,
-            &spec.checked_service,
-            &limits,
-            &|| {},
-        );
+        let request = crate::verify::request(&api, spec, key, service.clone());
+        let answer = crate::verify::check(&crate::verify::agent(limits.timeout), &request, &limits, &|| {});
         println!(
             "  {} {}: {}",
             if answer.status == crate::verify::Status::Live {

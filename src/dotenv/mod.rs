@@ -199,13 +199,26 @@ pub fn committed(rule: &Rule, path: &str, commit: &crate::finding::CommitInfo) -
     Finding::file_level(rule, path.to_string(), properties, message, remediation)
 }
 
+/// What to do besides ignoring the file: for `.env` files (rules tagged `dotenv`),
+/// commit a template instead; for any other file rule, what the rule itself says
+/// (a CLI credentials file holds a token to revoke).
+fn keep_out_advice(rule: &Rule) -> String {
+    if rule.spec.tags.iter().any(|t| t == "dotenv") {
+        "Keep secrets in environment variables or a secrets manager; commit a template such as \
+         .env.example without values instead."
+            .into()
+    } else {
+        rule.spec.remediation.clone()
+    }
+}
+
 /// A file-rule path in the index, about to be committed (or committed again).
 pub fn staged(rule: &Rule, path: &str) -> Finding {
     let message = format!("{path} is staged: committing it puts its secrets in git history");
     let remediation = format!(
         "Unstage it with `git rm --cached {path}` (the file stays on disk) and add `/{path}` to \
-         .gitignore. Keep secrets in environment variables or a secrets manager; commit a \
-         template such as .env.example without values instead."
+         .gitignore. {}",
+        keep_out_advice(rule)
     );
     Finding::file_level(rule, path.to_string(), BTreeMap::new(), message, remediation)
 }
@@ -272,10 +285,7 @@ fn judge(rule: &Rule, tree: &Tree, rel: &str, shown: String, show: impl Fn(&Path
              removing the file does not remove it from git history, and every clone keeps a copy."
         )
     } else {
-        format!(
-            "{add_line}Keep secrets in environment variables or a secrets manager; commit a template \
-             such as .env.example without values instead."
-        )
+        format!("{add_line}{}", keep_out_advice(rule))
     };
     Some(FileFinding {
         finding: Finding::file_level(rule, shown, properties, message, remediation),

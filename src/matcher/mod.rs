@@ -374,6 +374,10 @@ impl Candidate {
                     !scheme.is_some_and(|s| s.eq_ignore_ascii_case(b"basic"))
                         || checks::basic_credential(secret.as_bytes())
                 }
+                Check::MixedCase => {
+                    let measured = caps.get(rule.entropy_group).map_or(&[][..], |m| m.as_bytes());
+                    measured.iter().any(u8::is_ascii_uppercase) && measured.iter().any(u8::is_ascii_lowercase)
+                }
             };
             if !passed {
                 return None;

@@ -122,6 +122,11 @@ pub enum Check {
     /// When the `scheme` group says Basic, the secret must be base64 of
     /// `user:password` with a password that is not a placeholder.
     BasicCredential,
+    /// The entropy group holds both an upper- and a lower-case letter. Random tokens
+    /// of 32 or more characters over letters and digits fail it with a probability
+    /// under 1e-7; snake_case identifiers that happen to start with a token prefix
+    /// (`wayscloud_pat_tokens_for_the_staging_environment`) always do.
+    MixedCase,
 }
 
 /// One rule as written in a rule file.
@@ -196,6 +201,17 @@ pub struct RevokeSpec {
     pub token_env: String,
 }
 
+/// How the found secret is sent in a live check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Auth {
+    /// `Authorization: Bearer <secret>`.
+    #[default]
+    Bearer,
+    /// `X-API-Key: <secret>`.
+    XApiKey,
+}
+
 /// A rule's live check: one request authenticated with the found secret. Kept in the
 /// rule file so a service with its own endpoint needs no code. The host is never
 /// here: it comes from `--api-url` or `WAYSCLOUD_API_URL` only.
@@ -210,6 +226,9 @@ pub struct VerifySpec {
     /// The service `path` belongs to: a 403 there means the key is live but not
     /// enabled for that service.
     pub checked_service: String,
+    /// How the secret is sent (default: `bearer`).
+    #[serde(default)]
+    pub auth: Auth,
 }
 
 fn default_precision() -> Precision {

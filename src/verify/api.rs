@@ -2,6 +2,7 @@
 //! may go, and what each answer means.
 
 use super::{Status, Verification};
+pub use crate::rules::Auth;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -79,23 +80,26 @@ enum Attempt {
     Again(Duration, Verification),
 }
 
-/// Asks `url` whether `key` is live, within `limits`; `wait` runs before each attempt
-/// (the global rate limit). `service` is the key's own service, `checked` the one the
-/// URL belongs to.
-pub fn check(
-    agent: &ureq::Agent,
-    url: &str,
-    key: &str,
-    service: &str,
-    checked: &str,
-    limits: &Limits,
-    wait: &dyn Fn(),
-) -> Verification {
+/// One live check: where to ask, with which key, sent how.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub url: String,
+    pub key: String,
+    pub auth: Auth,
+    /// The key's own service (empty for credentials that have none, such as PATs).
+    pub service: String,
+    /// The service the URL belongs to.
+    pub checked: String,
+}
+
+/// Asks whether the request's key is live, within `limits`; `wait` runs before each
+/// attempt (the global rate limit).
+pub fn check(agent: &ureq::Agent, request: &Request, limits: &Limits, wait: &dyn Fn()) -> Verification {
     let mut backoff = Duration::from_millis(500);
     let mut last = None;
     for attempt in 1..=limits.attempts.max(1) {
         wait();
-        match once(agent, url, key, service, checked, limits) {
+        match once(agent, request, limits) {
             Attempt::Done(verification) => return verification,
             Attempt::Again(after, verification) => {
                 last = Some(verification);
@@ -109,8 +113,14 @@ pub fn check(
     last.unwrap_or_else(|| unknown(None, "no answer".into()))
 }
 
-fn once(agent: &ureq::Agent, url: &str, key: &str, service: &str, checked: &str, limits: &Limits) -> Attempt {
-    let response = agent.get(url).header("Authorization", format!("Bearer {key}")).call();
+fn once(agent: &ureq::Agent, request: &Request, limits: &Limits) -> Attempt {
+    let (service, checked) = (&request.service, &request.checked);
+    let get = agent.get(&request.url);
+    let response = match request.auth {
+        Auth::Bearer => get.header("Authorization", format!("Bearer {}", request.key)),
+        Auth::XApiKey => get.header("X-API-Key", &request.key),
+    }
+    .call();
     let response = match response {
         Ok(response) => response,
         // The message names the URL or the cause, never the request's headers.
@@ -137,7 +147,9 @@ fn once(agent: &ureq::Agent, url: &str, key: &str, service: &str, checked: &str,
         )),
         403 => Attempt::Done(verification(
             Status::Live,
-            if service == checked {
+            if service.is_empty() {
+                format!("the credential authenticates, but may not use {checked} (403)")
+            } else if service == checked {
                 format!("the key authenticates, but {checked} is not enabled for it")
             } else {
                 format!("the key authenticates; it is a {service} key, not enabled for {checked}")

@@ -20,6 +20,8 @@ pub struct Diagnosis {
     pub service: Option<String>,
     /// The key shown redacted.
     pub shown: String,
+    /// The rule that finds this kind of credential (its `verify` section is the check).
+    pub rule: &'static str,
 }
 
 impl Diagnosis {
@@ -49,6 +51,13 @@ pub fn diagnose(input: &str) -> Diagnosis {
     {
         d.say(true, "an Authorization header line");
         key = check_bearer(&mut d, value.trim_start());
+    } else if let Some(value) = lower
+        .starts_with("x-api-key")
+        .then(|| line.split_once(':').map(|(_, v)| v))
+        .flatten()
+    {
+        d.say(true, "an X-API-Key header line");
+        key = value.trim();
     } else if lower.starts_with("bearer") {
         key = check_bearer(&mut d, line);
     }
@@ -104,6 +113,52 @@ fn check_key(d: &mut Diagnosis, key: &str) {
     );
     let public_len = "wayscloud_".len() + service.len() + key_id.len() + 2;
     d.shown = crate::finding::redact(key, public_len.min(key.len()));
+    // Personal access tokens and account API keys (the SDK and CLI): a prefix, a key
+    // id and a secret that may hold `-` and `_`.
+    let token = match service {
+        "pat" => Some((
+            "a personal access token (sent as Authorization: Bearer)",
+            "wayscloud-pat",
+        )),
+        "api" => Some(("an account API key (sent as X-API-Key)", "wayscloud-account-key")),
+        _ => None,
+    };
+    if let Some((what, rule)) = token {
+        d.say(true, format!("prefix wayscloud_{service}_: {what}"));
+        d.rule = rule;
+        if !((4..=64).contains(&key_id.len()) && key_id.bytes().all(|b| b.is_ascii_alphanumeric())) {
+            d.say(
+                false,
+                "the key id (after the prefix) should be 4 to 64 letters and digits",
+            );
+            return;
+        }
+        d.say(true, format!("key id {key_id}"));
+        let bad = secret
+            .bytes()
+            .filter(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+            .count();
+        if secret.len() < 32 {
+            d.say(
+                false,
+                format!(
+                    "the secret part is {} characters: too short (at least 32); was it cut when copied?",
+                    secret.len()
+                ),
+            );
+        } else if bad > 0 {
+            d.say(
+                false,
+                format!("the secret part holds {bad} characters other than letters, digits, - and _"),
+            );
+        } else {
+            d.say(true, format!("secret part of {} characters", secret.len()));
+            d.key = Some(key.to_string());
+            d.service = Some(String::new());
+        }
+        return;
+    }
+    d.rule = "wayscloud-api-key";
     if SERVICES.contains(&service) {
         d.say(true, format!("prefix wayscloud_{service}_: a {service} key"));
     } else if service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) && !service.is_empty() {
@@ -179,6 +234,22 @@ mod tests {
         assert!(problems(&format!("Authorization: Bearer  {KEY}"))[0].contains("2 spaces"));
         assert!(problems(&format!("Authorization: Bearer \"{KEY}\""))[0].contains("in quotes"));
         assert!(problems(&format!(" {KEY} "))[0].contains("trailing spaces"));
+    }
+
+    #[test]
+    fn personal_access_tokens_and_account_keys_are_recognised() {
+        let pat = "wayscloud_pat_1EhKGCDH5I_Dn8nBS2lZsd9oPFCBNm8hmRy6mAyE2XVr6ELZ25aF-DMG2TMqziFmUbG"; // wayscan:allow
+        let d = diagnose(&format!("Authorization: Bearer {pat}"));
+        assert!(d.ok(), "{:?}", d.checks);
+        assert_eq!((d.rule, d.key.as_deref()), ("wayscloud-pat", Some(pat)));
+        assert_eq!(d.shown, "wayscloud_pat_1EhKGCDH5I_Dn8n***");
+        let api = "wayscloud_api_jXp8mZ9dDu_AMx69qY4wbUrEgTKICkbBR8YuH-ju1vNYXXGNApmqNjEhed_vrdJcFlG"; // wayscan:allow
+        let d = diagnose(&format!("X-API-Key: {api}"));
+        assert!(d.ok(), "{:?}", d.checks);
+        assert_eq!(d.rule, "wayscloud-account-key");
+        assert!(problems("wayscloud_pat_test123")[0].contains("too short"));
+        assert!(problems("wayscloud_pat_x")[0].contains("key id"));
+        assert!(problems("wayscloud_pat_abc1234567_yourSecretToken")[0].contains("too short"));
     }
 
     #[test]

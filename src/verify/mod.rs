@@ -11,7 +11,7 @@ mod cache;
 pub mod checkkey;
 pub mod revoke;
 
-pub use api::{agent, check, ApiBase, Limits, DEFAULT_API};
+pub use api::{agent, check, ApiBase, Auth, Limits, Request, DEFAULT_API};
 
 use crate::finding::Finding;
 use crate::input::Problem;
@@ -79,9 +79,12 @@ pub fn default_cache_file() -> Option<PathBuf> {
     Some(base.join("wayscan").join("verify.json"))
 }
 
-/// A key's name in the cache and in logs: a hash, never the key.
-fn key_hash(key: &str) -> String {
-    crate::finding::hex(&Sha256::digest(format!("wayscan-verify\0{key}").as_bytes()))
+/// A key's name in the cache and in logs: a hash of the API asked and the key, never
+/// the key. The API is part of it so that an answer from one API (a test server, a
+/// staging host) is never taken for another's.
+fn key_hash(api: &ApiBase, key: &str) -> String {
+    let named = format!("wayscan-verify\0{}\0{key}", api.as_str());
+    crate::finding::hex(&Sha256::digest(named.as_bytes()))
 }
 
 /// Verifies the keys of `findings` whose rule has a live check, setting each
@@ -89,7 +92,7 @@ fn key_hash(key: &str) -> String {
 pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> Vec<Problem> {
     let mut problems = Vec::new();
     // Distinct keys, each with what its request needs.
-    let mut keys: BTreeMap<String, Pending> = BTreeMap::new();
+    let mut keys: BTreeMap<String, Request> = BTreeMap::new();
     for finding in findings.iter() {
         let Some(spec) = rules.get(&finding.rule_id).and_then(|r| r.spec.verify.as_ref()) else {
             continue;
@@ -97,13 +100,8 @@ pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> V
         let Some(secret) = &finding.secret else { continue };
         let key = secret.value.expose();
         let service = finding.properties.get("service").cloned().unwrap_or_default();
-        let path = spec.service_paths.get(&service).unwrap_or(&spec.path);
-        keys.entry(key_hash(key)).or_insert_with(|| Pending {
-            key: key.to_string(),
-            url: format!("{}{}", options.api.as_str(), path),
-            service,
-            checked: spec.checked_service.clone(),
-        });
+        keys.entry(key_hash(&options.api, key))
+            .or_insert_with(|| request(&options.api, spec, key, service));
     }
     if keys.is_empty() {
         return problems;
@@ -122,7 +120,7 @@ pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> V
     };
     let ttl = options.cache.as_ref().map(|(_, ttl)| *ttl);
     let mut answers: BTreeMap<String, Verification> = BTreeMap::new();
-    let mut to_ask: Vec<(&String, &Pending)> = Vec::new();
+    let mut to_ask: Vec<(&String, &Request)> = Vec::new();
     for (hash, pending) in &keys {
         match ttl.and_then(|ttl| cache.fresh(hash, ttl)) {
             Some(answer) => {
@@ -150,23 +148,27 @@ pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> V
     }
     for finding in findings.iter_mut() {
         if let Some(secret) = &finding.secret {
-            finding.verification = answers.get(&key_hash(secret.value.expose())).cloned();
+            finding.verification = answers.get(&key_hash(&options.api, secret.value.expose())).cloned();
         }
     }
     problems
 }
 
-/// One key to ask about.
-struct Pending {
-    key: String,
-    url: String,
-    service: String,
-    checked: String,
+/// The live check a rule's `verify` section describes for `key`, on `api`.
+pub fn request(api: &ApiBase, spec: &crate::rules::VerifySpec, key: &str, service: String) -> Request {
+    let path = spec.service_paths.get(&service).unwrap_or(&spec.path);
+    Request {
+        url: format!("{}{path}", api.as_str()),
+        key: key.to_string(),
+        auth: spec.auth,
+        service,
+        checked: spec.checked_service.clone(),
+    }
 }
 
 /// Asks about every key, `options.concurrency` at a time, at most `options.rate`
 /// requests a second in all.
-fn ask_all(keys: &[(&String, &Pending)], options: &Options) -> Vec<(String, Verification)> {
+fn ask_all(keys: &[(&String, &Request)], options: &Options) -> Vec<(String, Verification)> {
     if keys.is_empty() {
         return Vec::new();
     }
@@ -190,15 +192,7 @@ fn ask_all(keys: &[(&String, &Pending)], options: &Options) -> Vec<(String, Veri
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((hash, pending)) = keys.get(i) else { break };
-                let answer = api::check(
-                    &agent,
-                    &pending.url,
-                    &pending.key,
-                    &pending.service,
-                    &pending.checked,
-                    &options.limits,
-                    &wait,
-                );
+                let answer = api::check(&agent, pending, &options.limits, &wait);
                 answers
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -233,9 +227,16 @@ mod tests {
 
     #[test]
     fn a_key_is_named_by_a_salted_hash() {
-        let hash = key_hash("wayscloud_storage_a1b2c3d4_secretpart");
+        let api = ApiBase::parse(DEFAULT_API).unwrap();
+        let hash = key_hash(&api, "wayscloud_storage_a1b2c3d4_secretpart");
         assert_eq!(hash.len(), 64);
         assert!(!hash.contains("a1b2c3d4"));
-        assert_ne!(hash, key_hash("wayscloud_storage_a1b2c3d4_secretpars"));
+        assert_ne!(hash, key_hash(&api, "wayscloud_storage_a1b2c3d4_secretpars"));
+        let other = ApiBase::parse("http://127.0.0.1:9").unwrap();
+        assert_ne!(
+            hash,
+            key_hash(&other, "wayscloud_storage_a1b2c3d4_secretpart"),
+            "per API"
+        );
     }
 }

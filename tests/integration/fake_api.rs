@@ -43,6 +43,7 @@ type Script = dyn Fn(&str, &str, &str, usize) -> Reply + Send + Sync;
 pub struct FakeApi {
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    auth_headers: Arc<Mutex<Vec<String>>>,
 }
 
 impl FakeApi {
@@ -60,17 +61,20 @@ impl FakeApi {
         let script: Arc<Script> = Arc::new(script);
         let counts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
         let recorded = seen.clone();
+        let auth_headers: Arc<Mutex<Vec<String>>> = Arc::default();
+        let all_headers = auth_headers.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
                 let (script, counts, recorded) = (script.clone(), counts.clone(), recorded.clone());
+                let headers = all_headers.clone();
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     let mut request_line = String::new();
                     if reader.read_line(&mut request_line).is_err() {
                         return;
                     }
-                    let mut token = String::new();
+                    let (mut token, mut header) = (String::new(), "");
                     loop {
                         let mut line = String::new();
                         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -79,6 +83,10 @@ impl FakeApi {
                         if let Some((name, value)) = line.split_once(':') {
                             if name.eq_ignore_ascii_case("authorization") {
                                 token = value.trim().trim_start_matches("Bearer ").to_string();
+                                header = "authorization";
+                            } else if name.eq_ignore_ascii_case("x-api-key") {
+                                token = value.trim().to_string();
+                                header = "x-api-key";
                             }
                         }
                     }
@@ -92,7 +100,12 @@ impl FakeApi {
                         *n - 1
                     };
                     let reply = script(&method, &path, &token, n);
-                    recorded.lock().unwrap().push((method, path, token.clone()));
+                    {
+                        // One lock around both, so the two lists stay in step.
+                        let mut recorded = recorded.lock().unwrap();
+                        recorded.push((method, path, token.clone()));
+                        headers.lock().unwrap().push(header.to_string());
+                    }
                     std::thread::sleep(reply.delay);
                     let mut head = format!(
                         "HTTP/1.1 {} Scripted\r\nContent-Length: 0\r\nConnection: close\r\n",
@@ -106,7 +119,17 @@ impl FakeApi {
                 });
             }
         });
-        FakeApi { url, seen }
+        FakeApi {
+            url,
+            seen,
+            auth_headers,
+        }
+    }
+
+    /// The header each request carried its credential in (`authorization`,
+    /// `x-api-key`, or empty), in the order of `seen`.
+    pub fn auth_headers(&self) -> Vec<String> {
+        self.auth_headers.lock().unwrap().clone()
     }
 
     /// Every request so far.

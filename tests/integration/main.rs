@@ -8,6 +8,7 @@ mod bad_input;
 mod baseline;
 mod dotenv;
 mod fake_api;
+mod family;
 mod framework;
 mod history;
 mod hooks;

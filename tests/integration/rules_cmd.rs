@@ -24,7 +24,7 @@ fn builtin_rules_check_passes() {
     let s = Sandbox::new();
     let run = s.run(&["rules", "check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.starts_with("rules check: 3 rules, "), "{}", run.stdout);
+    assert!(run.stdout.starts_with("rules check: 6 rules, "), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with(": ok"));
 }
 
@@ -45,6 +45,9 @@ fn rules_list_shows_builtin_and_user_rules() {
             "authorization-header",
             "dotenv-not-ignored",
             "wayscloud-api-key",
+            "wayscloud-pat",
+            "wayscloud-account-key",
+            "wayscloud-credentials-file",
             "acme-token"
         ]
     );
