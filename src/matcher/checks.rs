@@ -44,7 +44,13 @@ pub fn basic_credential(credential: &[u8]) -> bool {
         return false;
     };
     let Ok(text) = std::str::from_utf8(&decoded) else {
-        return false;
+        // A password that is not UTF-8 (random bytes, a legacy code page) is no
+        // placeholder: what matters is a printable user name before the colon.
+        let Some(colon) = decoded.iter().position(|&b| b == b':') else {
+            return false;
+        };
+        let (user, password) = (&decoded[..colon], &decoded[colon + 1..]);
+        return !user.is_empty() && user.iter().all(|b| b.is_ascii_graphic()) && password.len() >= 6;
     };
     let Some((user, password)) = text.split_once(':') else {
         return false;
@@ -61,7 +67,12 @@ pub fn basic_credential(credential: &[u8]) -> bool {
             .any(|p| lower.starts_with(p) && (lower.contains("pass") || lower.contains("secret")))
         || lower.contains("xxx")
         || lower.contains("***");
-    password.chars().count() >= 6 && !templated && !one_char && !placeholder_word && password != user
+    password.chars().count() >= 6
+        && !templated
+        && !one_char
+        && !placeholder_word
+        && password != user
+        && !super::testcred::is_test_basic(user, password)
 }
 
 #[cfg(test)]
@@ -82,6 +93,10 @@ mod tests {
         ] {
             assert!(basic_credential(&b64(pair)), "{pair}");
         }
+        // A password that is not UTF-8.
+        let mut raw = b"svc:".to_vec();
+        raw.extend([0xff, 0xfe, 0x81, 0x92, 0xa3, 0xb4, 0xc5, 0xd6]);
+        assert!(basic_credential(STANDARD.encode(raw).as_bytes()));
     }
 
     #[test]
@@ -108,5 +123,7 @@ mod tests {
         assert!(!basic_credential(
             &STANDARD.encode([0xff, 0xfe, b':', b'a']).into_bytes()
         ));
+        assert!(!basic_credential(&b64("testuser:testpass")));
+        assert!(!basic_credential(&b64("ghe-user-1:password-1")));
     }
 }

@@ -4,6 +4,7 @@
 
 mod checks;
 mod decode;
+pub mod testcred;
 
 use crate::rules::{Check, Encoding, Rule, RuleSet, Scope};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -367,6 +368,13 @@ impl Candidate {
         if rule.placeholders.iter().any(|p| p.is_match(secret.as_bytes())) {
             return None;
         }
+        for (group, patterns) in &rule.group_placeholders {
+            if let Some(text) = caps.get(*group) {
+                if patterns.iter().any(|p| p.is_match(text.as_bytes())) {
+                    return None;
+                }
+            }
+        }
         let scheme = rule.scheme_group.and_then(|g| caps.get(g)).map(|m| m.as_bytes());
         for check in &rule.spec.checks {
             let passed = match check {
@@ -374,6 +382,7 @@ impl Candidate {
                     !scheme.is_some_and(|s| s.eq_ignore_ascii_case(b"basic"))
                         || checks::basic_credential(secret.as_bytes())
                 }
+                Check::TestCredential => !testcred::is_test_token(secret.as_bytes()),
                 Check::MixedCase => {
                     let measured = caps.get(rule.entropy_group).map_or(&[][..], |m| m.as_bytes());
                     measured.iter().any(u8::is_ascii_uppercase) && measured.iter().any(u8::is_ascii_lowercase)

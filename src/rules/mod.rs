@@ -127,6 +127,9 @@ pub enum Check {
     /// under 1e-7; snake_case identifiers that happen to start with a token prefix
     /// (`wayscloud_pat_tokens_for_the_staging_environment`) always do.
     MixedCase,
+    /// The secret is not a test credential: words and small numbers only
+    /// (`secret-token`, `session.accessToken`); see `matcher::testcred`.
+    TestCredential,
 }
 
 /// One rule as written in a rule file.
@@ -157,6 +160,10 @@ pub struct RuleSpec {
     /// Regexes that mark a matched secret (for file rules: path) as a placeholder.
     #[serde(default)]
     pub placeholders: Vec<String>,
+    /// Regexes over other named groups that drop a match: `{ scheme = ['(?i)^ntlm$'] }`
+    /// (an authentication scheme whose value is no reusable secret).
+    #[serde(default)]
+    pub group_placeholders: std::collections::BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub checks: Vec<Check>,
     #[serde(default)]
@@ -260,6 +267,8 @@ pub struct Rule {
     pub entropy_group: usize,
     pub property_groups: Vec<(String, usize)>,
     pub placeholders: Vec<Regex>,
+    /// The compiled `group_placeholders`: (group index, regexes).
+    pub group_placeholders: Vec<(usize, Vec<Regex>)>,
     /// The compiled `path` of a content rule.
     pub path: Option<Regex>,
 }
@@ -482,6 +491,17 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         .iter()
         .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid placeholder regex '{p}': {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let group_placeholders = spec
+        .group_placeholders
+        .iter()
+        .map(|(name, patterns)| {
+            let compiled = patterns
+                .iter()
+                .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid placeholder regex '{p}': {e}"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((group(name)?, compiled))
+        })
+        .collect::<Result<Vec<_>, RuleError>>()?;
     if let Some(min) = spec.min_entropy {
         if !(0.0..=8.0).contains(&min) {
             return Err(fail(format!("min_entropy {min} is outside 0..=8 bits per byte")));
@@ -511,6 +531,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         entropy_group,
         property_groups,
         placeholders,
+        group_placeholders,
         path,
         spec,
     })

@@ -1,0 +1,297 @@
+//! The test-credential policy: a value made only of words and small numbers was
+//! written by a person for a test, a fixture or a document, not issued by a service.
+//!
+//! `secret-token`, `expired-token`, `upload-token-abc123xyz`, `Constants.AUTH_TOKEN`,
+//! `session.accessToken`, `testuser:testpass` and `ghe-user-1:password-1` are all
+//! words (English, or the code and test vocabulary of `rules/words/tech.txt`) joined
+//! by separators, case changes or digits. Issued credentials are random: a random
+//! token of 20 letters and digits almost never splits into such pieces, because one
+//! piece of one or two letters, or a run of five digits, or three letters that are
+//! not a word, is enough to keep it (the rate is measured in the tests below).
+//!
+//! How a value is read: it is cut at separators (`-_.:/@+ ,`), each part must be
+//! letters and digits only; a part is cut again where letters meet digits and where
+//! case changes (`accessToken` -> access, Token; `HTTPServer` -> HTTP, Server). Each
+//! piece must be a number of at most four digits, or a word, or two or three words
+//! run together (`testuser`, `supersecret`), each of three or more letters or one
+//! of the two-letter words of the list.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+const ENGLISH: &str = include_str!("../../rules/words/english.txt");
+const TECH: &str = include_str!("../../rules/words/tech.txt");
+
+/// Words that name a test value rather than a real one: in a Basic credential, a
+/// password made of words must hold one of these (or share a word with the user
+/// name) to count as a test credential, so a real but weak password such as
+/// `Summer2024` is still reported.
+const TEST_WORDS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "tester",
+    "testuser",
+    "user",
+    "username",
+    "pass",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "demo",
+    "example",
+    "sample",
+    "fake",
+    "dummy",
+    "mock",
+    "mocked",
+    "foo",
+    "bar",
+    "baz",
+    "qux",
+    "admin",
+    "guest",
+    "changeme",
+    "letmein",
+    "hello",
+    "world",
+    "abc",
+    "xyz",
+    "qwerty",
+    "asdf",
+    "token",
+    "key",
+    "my",
+    "your",
+    "some",
+    "valid",
+    "invalid",
+    "wrong",
+    "bad",
+    "good",
+    "correct",
+    "incorrect",
+    "new",
+    "old",
+    "other",
+    "another",
+    "default",
+    "temp",
+    "tmp",
+    "open",
+    "sesame",
+    "none",
+    "null",
+    "empty",
+    "placeholder",
+    "insecure",
+];
+
+fn words() -> &'static HashSet<&'static str> {
+    static WORDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        ENGLISH
+            .lines()
+            .chain(TECH.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
+}
+
+/// The words `value` is made of, lower-cased, when it reads as words and small
+/// numbers only (see the module documentation); `None` when any piece does not.
+pub fn words_of(value: &[u8]) -> Option<Vec<String>> {
+    words_with(value, &[])
+}
+
+/// [`words_of`], with `extra` counted as words too.
+fn words_with(value: &[u8], extra: &[String]) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(value).ok()?;
+    let mut found = Vec::new();
+    for part in text.split(['-', '_', '.', ':', '/', '@', '+', ' ', ',']) {
+        if !part.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        for piece in pieces(part) {
+            if piece.bytes().all(|b| b.is_ascii_digit()) {
+                if piece.len() > 4 {
+                    return None;
+                }
+                continue;
+            }
+            let lower = piece.to_ascii_lowercase();
+            found.extend(compound(&lower, extra)?);
+        }
+    }
+    (!found.is_empty() && found.len() <= 8).then_some(found)
+}
+
+/// Whether a bearer-style value is a test credential: words and small numbers only.
+pub fn is_test_token(value: &[u8]) -> bool {
+    words_of(value).is_some()
+}
+
+/// Whether a decoded Basic `user:password` is a test credential: the password reads
+/// as words and small numbers, and one of them names a test value or is a word of
+/// the user name (`testuser:testpass`, `ghe-user-1:password-1`, `alice:alice-secret`).
+pub fn is_test_basic(user: &str, password: &str) -> bool {
+    // The user name's own pieces count as words (`alice:alice-secret`).
+    let user_words: Vec<String> = user
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .flat_map(pieces)
+        .filter(|p| p.len() >= 3 && !p.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let Some(password_words) = words_with(password.as_bytes(), &user_words) else {
+        return false;
+    };
+    password_words
+        .iter()
+        .any(|w| TEST_WORDS.contains(&w.as_str()) || user_words.contains(w) || user.eq_ignore_ascii_case(w))
+}
+
+/// Cuts letters-and-digits at letter/digit boundaries and case changes.
+fn pieces(part: &str) -> Vec<&str> {
+    let bytes = part.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..bytes.len() {
+        let (a, b) = (bytes[i - 1], bytes[i]);
+        let cut = a.is_ascii_digit() != b.is_ascii_digit()
+            || (a.is_ascii_lowercase() && b.is_ascii_uppercase())
+            // HTTPServer: the last capital of a run starts the next word.
+            || (a.is_ascii_uppercase()
+                && b.is_ascii_uppercase()
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase));
+        if cut {
+            out.push(&part[start..i]);
+            start = i;
+        }
+    }
+    if start < part.len() {
+        out.push(&part[start..]);
+    }
+    out
+}
+
+/// `piece` (lower case) as one to three words of the list, or `None`.
+fn compound(piece: &str, extra: &[String]) -> Option<Vec<String>> {
+    fn split(rest: &str, left: usize, extra: &[String], out: &mut Vec<String>) -> bool {
+        if rest.is_empty() {
+            return true;
+        }
+        if left == 0 {
+            return false;
+        }
+        // Longest first: `testuser` is one word of the list, not test + user.
+        for end in (2..=rest.len()).rev() {
+            let head = &rest[..end];
+            if words().contains(head) || extra.iter().any(|w| w == head) {
+                out.push(head.to_string());
+                if split(&rest[end..], left - 1, extra, out) {
+                    return true;
+                }
+                out.pop();
+            }
+        }
+        false
+    }
+    let mut out = Vec::new();
+    split(piece, 3, extra, &mut out).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_made_of_words_are_test_credentials() {
+        for value in [
+            "secret-token",
+            "expired-token",
+            "refreshed-token",
+            "super-secret-token",
+            "upload-token-abc123xyz",
+            "graphql-token-xyz",
+            "authentication-token",
+            "Constants.AUTH_TOKEN",
+            "session.accessToken",
+            "ElementType.Header",
+            "ExtendedAuthorization",
+            "_digest_auth",
+            "proxy-authorization",
+            "response.code",
+            "my-api-key-123",
+            "HTTPServerToken",
+        ] {
+            assert!(is_test_token(value.as_bytes()), "{value}");
+        }
+    }
+
+    #[test]
+    fn issued_looking_values_are_not() {
+        for value in [
+            "c4e448d652a961fda0ab64f882c8c161d5985f805d45d80c9ddca1",
+            "87614b09dd141c22800f96f11737ade5226d7ba8",
+            "004DDB79-6801-4587-B976-F093E6AC44FF",
+            "3HuLwfN2nI2Q3yQKwSs0voAQhwocQcvm",
+            "ghp_R2d9xK1mQ7vLp3Tz8WcY5bN0aFhJ6sUe4iOg",
+            "xoxb-2481632-1286331-Zq7Xk2Lm9Pw4Rt8Vn3Bc6Hs1",
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+            "tokenabcdefghijklmnop",
+            "password12345",
+        ] {
+            assert!(!is_test_token(value.as_bytes()), "{value}");
+        }
+    }
+
+    #[test]
+    fn basic_pairs_need_a_test_word_or_the_user_name() {
+        for (user, password) in [
+            ("testuser", "testpass"),
+            ("ghe-user-1", "password-1"),
+            ("alice", "alice-secret"),
+            ("admin", "supersecret"),
+            ("user", "my-password"),
+        ] {
+            assert!(is_test_basic(user, password), "{user}:{password}");
+        }
+        for (user, password) in [("deploy", "Summer2024"), ("ci", "Xk9#mQ2vLp"), ("svc", "q8Zt3wLmNc")] {
+            assert!(!is_test_basic(user, password), "{user}:{password}");
+        }
+    }
+
+    /// The policy's false-negative rate: how many random tokens, of the alphabets
+    /// issuers use, it would call test credentials. The bound is 1e-6; none of a
+    /// million in each alphabet is.
+    #[test]
+    fn random_tokens_are_almost_never_taken_for_words() {
+        let mut state = 0x5EED_u64;
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let samples = if cfg!(debug_assertions) { 200_000 } else { 1_000_000 };
+        for alphabet in [
+            &b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[..],
+            b"abcdefghijklmnopqrstuvwxyz0123456789",
+            b"0123456789abcdef",
+            b"abcdefghijklmnopqrstuvwxyz",
+        ] {
+            let mut dropped = 0;
+            let mut token = [0u8; 20];
+            for _ in 0..samples {
+                for b in token.iter_mut() {
+                    *b = alphabet[(next() % alphabet.len() as u64) as usize];
+                }
+                dropped += usize::from(is_test_token(&token));
+            }
+            assert_eq!(dropped, 0, "{}", String::from_utf8_lossy(alphabet));
+        }
+    }
+}
