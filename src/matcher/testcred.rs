@@ -109,21 +109,27 @@ pub fn words_of(value: &[u8]) -> Option<Vec<String>> {
 /// [`words_of`], with `extra` counted as words too.
 fn words_with(value: &[u8], extra: &[String]) -> Option<Vec<String>> {
     let text = std::str::from_utf8(value).ok()?;
+    if !text.is_ascii() {
+        return None;
+    }
     let mut found = Vec::new();
-    for part in text.split(['-', '_', '.', ':', '/', '@', '+', ' ', ',']) {
-        if !part.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return None;
-        }
+    let mut long_number = false;
+    for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
         for piece in pieces(part) {
             if piece.bytes().all(|b| b.is_ascii_digit()) {
-                if piece.len() > 4 {
-                    return None;
-                }
+                long_number |= piece.len() > 4;
                 continue;
             }
             let lower = piece.to_ascii_lowercase();
             found.extend(compound(&lower, extra)?);
         }
+    }
+    // A number of five or more digits is no filler unless a word says the value is a
+    // test one (`mock-token-12345`, `secret_12345456677756343`).
+    // Only words of four or more letters count here: `abc` or `bad` followed by digits
+    // is what random hex looks like now and then.
+    if long_number && !found.iter().any(|w| w.len() >= 4 && TEST_WORDS.contains(&w.as_str())) {
+        return None;
     }
     (!found.is_empty() && found.len() <= 8).then_some(found)
 }
@@ -134,9 +140,22 @@ pub fn is_test_token(value: &[u8]) -> bool {
 }
 
 /// Whether a decoded Basic `user:password` is a test credential: the password reads
-/// as words and small numbers, and one of them names a test value or is a word of
-/// the user name (`testuser:testpass`, `ghe-user-1:password-1`, `alice:alice-secret`).
+/// as words and small numbers, and either one of them names a test value or is a
+/// word of the user name (`testuser:testpass`, `ghe-user-1:password-1`,
+/// `alice:alice-secret`), or it has no capital letter (`iam:my:;self`); or it is
+/// one run of lower-case letters and a short number (`smith:doggie`,
+/// `daniel:stenberg`, `a85:blahblah12`: test suites' made-up pairs). A password
+/// that a password policy would let through (`Summer2024`, `Xk9#mQ2vLp`) is
+/// reported, weak or not.
 pub fn is_test_basic(user: &str, password: &str) -> bool {
+    // One run of lower-case letters and at most four digits (`doggie`, `stenberg`,
+    // `blahblah12`): what a person types into a test; no password policy lets it
+    // through, so real services rarely hold one.
+    let letters = password.bytes().take_while(u8::is_ascii_lowercase).count();
+    let digits = &password.as_bytes()[letters..];
+    if letters > 0 && digits.len() <= 4 && digits.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
     // The user name's own pieces count as words (`alice:alice-secret`).
     let user_words: Vec<String> = user
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -147,9 +166,10 @@ pub fn is_test_basic(user: &str, password: &str) -> bool {
     let Some(password_words) = words_with(password.as_bytes(), &user_words) else {
         return false;
     };
-    password_words
-        .iter()
-        .any(|w| TEST_WORDS.contains(&w.as_str()) || user_words.contains(w) || user.eq_ignore_ascii_case(w))
+    !password.bytes().any(|b| b.is_ascii_uppercase())
+        || password_words
+            .iter()
+            .any(|w| TEST_WORDS.contains(&w.as_str()) || user_words.contains(w) || user.eq_ignore_ascii_case(w))
 }
 
 /// Cuts letters-and-digits at letter/digit boundaries and case changes.
@@ -225,6 +245,9 @@ mod tests {
             "response.code",
             "my-api-key-123",
             "HTTPServerToken",
+            "mock-token-12345",
+            "GitHubAppAuthorizationEvent",
+            "password12345",
         ] {
             assert!(is_test_token(value.as_bytes()), "{value}");
         }
@@ -241,7 +264,6 @@ mod tests {
             "xoxb-2481632-1286331-Zq7Xk2Lm9Pw4Rt8Vn3Bc6Hs1",
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
             "tokenabcdefghijklmnop",
-            "password12345",
         ] {
             assert!(!is_test_token(value.as_bytes()), "{value}");
         }
@@ -255,6 +277,12 @@ mod tests {
             ("alice", "alice-secret"),
             ("admin", "supersecret"),
             ("user", "my-password"),
+            ("iam", "myself"),
+            ("monster", "underbed"),
+            ("client_123", "secret_12345456677756343"),
+            ("user", "pass;word"),
+            ("daniel", "stenberg"),
+            ("a85", "blahblah12"),
         ] {
             assert!(is_test_basic(user, password), "{user}:{password}");
         }
