@@ -254,15 +254,33 @@ fn group_patterns(patterns: Vec<(Vec<u8>, Trigger)>) -> (Vec<Vec<u8>>, Vec<Vec<H
     (literals, triggers)
 }
 
-/// The spellings a keyword is searched in: as written, lower, UPPER and Capitalized.
+/// The spellings a keyword is searched in: as written, lower, UPPER and Capitalized;
+/// for a hyphenated keyword (an HTTP header name) also each part Capitalized
+/// (`Api-Key`) and the first part in capitals (`API-Key`), the ways header names are
+/// written. Every spelling is one more pattern for the prefilter, whose SIMD search
+/// holds only a few dozen: the list stays short on purpose.
 fn case_variants(keyword: &[u8]) -> Vec<Vec<u8>> {
     let lower = keyword.to_ascii_lowercase();
-    let mut capital = lower.clone();
-    capital[0] = capital[0].to_ascii_uppercase();
-    let mut variants = vec![keyword.to_vec(), lower, keyword.to_ascii_uppercase(), capital];
+    let mut variants = vec![keyword.to_vec(), keyword.to_ascii_uppercase(), capitalized(&lower)];
+    if lower.contains(&b'-') {
+        let parts: Vec<Vec<u8>> = lower.split(|&b| b == b'-').map(capitalized).collect();
+        variants.push(parts.join(&b'-'));
+        let mut acronym = parts;
+        acronym[0].make_ascii_uppercase();
+        variants.push(acronym.join(&b'-'));
+    }
+    variants.push(lower);
     variants.sort();
     variants.dedup();
     variants
+}
+
+fn capitalized(word: &[u8]) -> Vec<u8> {
+    let mut capital = word.to_ascii_lowercase();
+    if let Some(first) = capital.first_mut() {
+        first.make_ascii_uppercase();
+    }
+    capital
 }
 
 /// Windows of `radius` bytes around each position, merged where they overlap.

@@ -117,7 +117,7 @@ fn words_with(value: &[u8], extra: &[String]) -> Option<Vec<String>> {
     for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
         for piece in pieces(part) {
             if piece.bytes().all(|b| b.is_ascii_digit()) {
-                long_number |= piece.len() > 4;
+                long_number |= piece.len() > 4 && !counting(piece.as_bytes());
                 continue;
             }
             let lower = piece.to_ascii_lowercase();
@@ -170,6 +170,11 @@ pub fn is_test_basic(user: &str, password: &str) -> bool {
         || password_words
             .iter()
             .any(|w| TEST_WORDS.contains(&w.as_str()) || user_words.contains(w) || user.eq_ignore_ascii_case(w))
+}
+
+/// Digits counting up one by one (`12345`, `45678`, `67890`): typed, not drawn.
+fn counting(digits: &[u8]) -> bool {
+    digits.windows(2).all(|w| (w[0] - b'0' + 1) % 10 == w[1] - b'0')
 }
 
 /// Cuts letters-and-digits at letter/digit boundaries and case changes.
@@ -248,6 +253,8 @@ mod tests {
             "mock-token-12345",
             "GitHubAppAuthorizationEvent",
             "password12345",
+            "advanced-api-key-45678",
+            "api-key-67890",
         ] {
             assert!(is_test_token(value.as_bytes()), "{value}");
         }
