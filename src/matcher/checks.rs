@@ -58,6 +58,15 @@ pub fn basic_credential(credential: &[u8]) -> bool {
     if user.is_empty() || text.chars().any(char::is_control) {
         return false;
     }
+    real_password(user, password)
+}
+
+/// Whether `password`, given beside `user` (a client option `-u user:password`, a
+/// library call `auth=("user", "password")`; `user` may be empty where the code
+/// gives none), looks real: 6 or more characters, not a placeholder word, a
+/// template, a run of one character, the user name again, or a test pair (see
+/// `testcred::is_test_basic`).
+pub fn real_password(user: &str, password: &str) -> bool {
     let lower = password.to_ascii_lowercase();
     let templated = password.contains(['<', '>', '{', '}', '$', '%']) || password.starts_with(':');
     let one_char = password.chars().all(|c| password.starts_with(c));
@@ -67,7 +76,12 @@ pub fn basic_credential(credential: &[u8]) -> bool {
             .any(|p| lower.starts_with(p) && (lower.contains("pass") || lower.contains("secret")))
         || lower.contains("xxx")
         || lower.contains("***");
+    // A token given alone (`--oauth2-bearer TOKEN`) is held to the token policy.
+    let words_alone = user.is_empty() && super::testcred::is_test_token(password.as_bytes());
     password.chars().count() >= 6
+        && !words_alone
+        && password.bytes().any(|b| b.is_ascii_alphabetic())
+        && !password.chars().any(char::is_control)
         && !templated
         && !one_char
         && !placeholder_word

@@ -47,12 +47,16 @@ pub struct RawMatch<'a> {
     pub encoding: Option<Encoding>,
 }
 
+/// How many patterns one prefilter searcher holds: Teddy's limit.
+const PREFILTER_GROUP: usize = 64;
+
 /// All rules' prefilter, compiled once per scan and shared by every thread.
 pub struct Matcher<'r> {
     rules: &'r RuleSet,
     /// Which inline markers suppress a match (applied by the scan, after matching).
     pub inline: crate::filter::inline::Policy,
-    prefilter: AhoCorasick,
+    /// The prefilter patterns in groups, each with the index of its first pattern.
+    prefilters: Vec<(AhoCorasick, usize)>,
     /// For each prefilter pattern, what its hits trigger.
     triggers: Vec<Vec<Hit>>,
     /// Rules whose regex runs over the whole buffer (`scope = "file"`).
@@ -166,14 +170,24 @@ impl<'r> Matcher<'r> {
         // Case-sensitive leftmost-longest search is what lets aho-corasick use its SIMD
         // (Teddy) prefilter: ten times the speed of a case-insensitive or overlapping
         // search. Case is covered by explicit variants, overlaps by `group_patterns`.
-        let prefilter = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&literals)
-            .expect("prefilter patterns are small literals");
+        // Teddy holds at most 64 patterns; past that aho-corasick falls back to its
+        // automaton, four times slower over a tree. So the patterns are searched in
+        // groups of 64, each with its own SIMD pass: two fast passes beat one slow.
+        let prefilters = literals
+            .chunks(PREFILTER_GROUP)
+            .enumerate()
+            .map(|(group, chunk)| {
+                let searcher = AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(chunk)
+                    .expect("prefilter patterns are small literals");
+                (searcher, group * PREFILTER_GROUP)
+            })
+            .collect();
         Matcher {
             rules,
             inline: crate::filter::inline::Policy::default(),
-            prefilter,
+            prefilters,
             triggers,
             whole: WholeFile::new(rules),
         }
@@ -187,22 +201,15 @@ impl<'r> Matcher<'r> {
     pub fn find<'a>(&self, hay: &'a [u8]) -> Vec<RawMatch<'a>> {
         // (rule, channel) -> hit positions, in ascending order.
         let mut hits: BTreeMap<(usize, Channel), Vec<usize>> = BTreeMap::new();
-        for m in self.prefilter.find_iter(hay) {
-            for hit in &self.triggers[m.pattern().as_usize()] {
-                let t = hit.trigger;
-                if t.needs_escape_after && !matches!(hay.get(m.start() + hit.end), Some(b'%' | b'\\')) {
-                    continue;
-                }
-                let positions = hits.entry((t.rule, t.channel)).or_default();
-                let at = m.start() + hit.start;
-                if positions.last() != Some(&at) {
-                    positions.push(at);
-                }
+        for (searcher, first) in &self.prefilters {
+            for m in searcher.find_iter(hay) {
+                self.record(hay, &m, first + m.pattern().as_usize(), &mut hits);
             }
         }
         let mut out = Vec::new();
         for ((rule_index, channel), mut positions) in hits {
             positions.sort_unstable();
+            positions.dedup(); // a pattern inside another may be found by two groups
             let rule = &self.rules.rules[rule_index];
             match channel {
                 Channel::Plain => find_plain(rule_index, rule, hay, &positions, &mut out),
@@ -216,6 +223,27 @@ impl<'r> Matcher<'r> {
         out.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
         out.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
         out
+    }
+
+    /// Notes where pattern `pattern`'s hit `m` asks each of its rules to look.
+    fn record(
+        &self,
+        hay: &[u8],
+        m: &aho_corasick::Match,
+        pattern: usize,
+        hits: &mut BTreeMap<(usize, Channel), Vec<usize>>,
+    ) {
+        for hit in &self.triggers[pattern] {
+            let t = hit.trigger;
+            if t.needs_escape_after && !matches!(hay.get(m.start() + hit.end), Some(b'%' | b'\\')) {
+                continue;
+            }
+            let positions = hits.entry((t.rule, t.channel)).or_default();
+            let at = m.start() + hit.start;
+            if positions.last() != Some(&at) {
+                positions.push(at);
+            }
+        }
     }
 }
 
@@ -401,6 +429,13 @@ impl Candidate {
                         || checks::basic_credential(secret.as_bytes())
                 }
                 Check::TestCredential => !testcred::is_test_token(secret.as_bytes()),
+                Check::UserPassword => {
+                    let text = |m: Option<regex::bytes::Match>| {
+                        String::from_utf8_lossy(m.map_or(&[][..], |m| m.as_bytes())).into_owned()
+                    };
+                    let user = text(rule.user_group.and_then(|g| caps.get(g)));
+                    checks::real_password(&user, &text(Some(secret)))
+                }
                 Check::MixedCase => {
                     let measured = caps.get(rule.entropy_group).map_or(&[][..], |m| m.as_bytes());
                     measured.iter().any(u8::is_ascii_uppercase) && measured.iter().any(u8::is_ascii_lowercase)

@@ -115,14 +115,28 @@ fn words_with(value: &[u8], extra: &[String]) -> Option<Vec<String>> {
     let mut found = Vec::new();
     let mut long_number = false;
     for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut words = Vec::new();
+        let mut split_ok = true;
         for piece in pieces(part) {
             if piece.bytes().all(|b| b.is_ascii_digit()) {
                 long_number |= piece.len() > 4 && !counting(piece.as_bytes());
                 continue;
             }
-            let lower = piece.to_ascii_lowercase();
-            found.extend(compound(&lower, extra)?);
+            match compound(&piece.to_ascii_lowercase(), extra) {
+                Some(w) => words.extend(w),
+                None => {
+                    split_ok = false;
+                    break;
+                }
+            }
         }
+        if !split_ok {
+            // Odd capitals (`BADpass`) cut a part where no word ends: read it whole.
+            let letters = part.trim_end_matches(|c: char| c.is_ascii_digit());
+            words = compound(&letters.to_ascii_lowercase(), extra)?;
+            long_number |= part.len() - letters.len() > 4;
+        }
+        found.extend(words);
     }
     // A number of five or more digits is no filler unless a word says the value is a
     // test one (`mock-token-12345`, `secret_12345456677756343`).
@@ -149,11 +163,35 @@ pub fn is_test_token(value: &[u8]) -> bool {
 /// reported, weak or not.
 pub fn is_test_basic(user: &str, password: &str) -> bool {
     // One run of lower-case letters and at most four digits (`doggie`, `stenberg`,
-    // `blahblah12`): what a person types into a test; no password policy lets it
-    // through, so real services rarely hold one.
-    let letters = password.bytes().take_while(u8::is_ascii_lowercase).count();
-    let digits = &password.as_bytes()[letters..];
-    if letters > 0 && digits.len() <= 4 && digits.iter().all(u8::is_ascii_digit) {
+    // `blahblah12`), also when written in leet (`s00pers3cret`, `rapunz3l`): what a
+    // person types into a test; no password policy lets it through, so real
+    // services rarely hold one.
+    let unleet: Vec<u8> = password
+        .bytes()
+        .map(|b| match b {
+            b'0' => b'o',
+            b'1' => b'l',
+            b'3' => b'e',
+            b'4' | b'@' => b'a',
+            b'5' | b'$' => b's',
+            b'7' => b't',
+            b => b,
+        })
+        .collect();
+    let lowercase_run = |bytes: &[u8]| {
+        let letters = bytes.iter().take_while(|b| b.is_ascii_lowercase()).count();
+        let digits = &bytes[letters..];
+        letters > 0 && digits.len() <= 4 && digits.iter().all(u8::is_ascii_digit)
+    };
+    if lowercase_run(password.as_bytes()) || lowercase_run(&unleet) {
+        return true;
+    }
+    // A user that says it is made up (`fake@example.com`, `test-user`).
+    let user_lower = user.to_ascii_lowercase();
+    if ["fake", "test", "example", "dummy", "sample", "demo", "foo"]
+        .iter()
+        .any(|w| user_lower.contains(w))
+    {
         return true;
     }
     // The user name's own pieces count as words (`alice:alice-secret`).
@@ -290,6 +328,10 @@ mod tests {
             ("user", "pass;word"),
             ("daniel", "stenberg"),
             ("a85", "blahblah12"),
+            ("janedoe", "s00pers3cret"),
+            ("user", "BADpass"),
+            ("test", "pass;auth=NTLM"),
+            ("fake@example.com", "not_a_real_password"),
         ] {
             assert!(is_test_basic(user, password), "{user}:{password}");
         }

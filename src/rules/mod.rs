@@ -130,6 +130,9 @@ pub enum Check {
     /// The secret is not a test credential: words and small numbers only
     /// (`secret-token`, `session.accessToken`); see `matcher::testcred`.
     TestCredential,
+    /// The secret is a password that looks real beside the `user` group, when the
+    /// regex has one (`-u user:password`); see `matcher::checks::real_password`.
+    UserPassword,
 }
 
 /// One rule as written in a rule file.
@@ -264,6 +267,8 @@ pub struct Rule {
     pub secret_group: usize,
     pub scheme_group: Option<usize>,
     pub public_group: Option<usize>,
+    /// The `user` group, for the user-password check.
+    pub user_group: Option<usize>,
     pub entropy_group: usize,
     pub property_groups: Vec<(String, usize)>,
     pub placeholders: Vec<Regex>,
@@ -477,6 +482,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         return Err(fail("check basic-credential needs a named group 'scheme'".into()));
     }
     let public_group = regex.capture_names().position(|n| n == Some("public"));
+    let user_group = regex.capture_names().position(|n| n == Some("user"));
     let entropy_group = match &spec.entropy_group {
         Some(name) => group(name)?,
         None => secret_group,
@@ -528,6 +534,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         secret_group,
         scheme_group,
         public_group,
+        user_group,
         entropy_group,
         property_groups,
         placeholders,
