@@ -13,6 +13,7 @@ mod framework;
 mod history;
 mod hooks;
 mod hostile;
+mod http_credentials;
 mod import;
 mod packs;
 mod project_config;

@@ -1,0 +1,171 @@
+//! Every shape a credential gets into an HTTP request in, one file each, positive
+//! and negative: the exact place of each finding, and silence on the negatives
+//! (interpolation in 13 languages, placeholders, code that names a value).
+
+use crate::sandbox::{places, Sandbox};
+use wayscan::testkeys::fake_chars;
+
+const TOKEN: &str = "{T}";
+
+/// (file, content with {T} where the credential goes, rule that must find it).
+const POSITIVE: &[(&str, &str, &str)] = &[
+    (
+        "call.sh",
+        "curl -H \"Authorization: Bearer {T}\" https://api.invalid\n",
+        "authorization-header",
+    ),
+    (
+        "api.http",
+        "GET https://api.invalid/v1\nAuthorization: Token {T}\n",
+        "authorization-header",
+    ),
+    ("x.yaml", "headers:\n  X-API-Key: {T}\n", "authorization-header"),
+    (
+        "client.py",
+        "headers = {\"X-Auth-Token\": \"{T}\"}\n",
+        "authorization-header",
+    ),
+    (
+        "nb.ipynb",
+        "{\"source\": [\"h = {\\\"Authorization\\\": \\\"Bearer {T}\\\"}\"]}\n",
+        "authorization-header",
+    ),
+    (
+        "Main.java",
+        "conn.setRequestProperty(\"Authorization\", \"Bearer {T}\");\n",
+        "authorization-header",
+    ),
+    (
+        "main.go",
+        "req.Header.Set(\"Api-Key\", \"{T}\")\n",
+        "authorization-header",
+    ),
+    (
+        "client.rb",
+        "request[\"Authorization\"] = \"Token token=\\\"{T}\\\"\"\n",
+        "authorization-header",
+    ),
+    (
+        "app.php",
+        "$h = ['Authorization' => 'Splunk {T}'];\n",
+        "authorization-header",
+    ),
+    (
+        "res.xml",
+        "<string name=\"authorization\">Bearer {T}</string>\n",
+        "authorization-header",
+    ),
+    (
+        "openapi.yaml",
+        "parameters:\n  - name: Authorization\n    in: header\n    example: Bearer {T}\n",
+        "authorization-header",
+    ),
+    (
+        "run.sh",
+        "curl -u deploy:{T} https://api.invalid\n",
+        "http-client-credential",
+    ),
+    (
+        "fetch.sh",
+        "curl --oauth2-bearer {T} https://api.invalid\n",
+        "http-client-credential",
+    ),
+    (
+        "get.sh",
+        "wget --user=backup --password={T} https://files.invalid/x\n",
+        "http-client-credential",
+    ),
+    (
+        "req.py",
+        "requests.get(url, auth=(\"deploy\", \"{T}\"))\n",
+        "http-client-credential",
+    ),
+    (
+        "basic.py",
+        "s.auth = HTTPBasicAuth(\"svc-reports\", \"{T}\")\n",
+        "http-client-credential",
+    ),
+    (
+        "client.rs",
+        "client.get(url).bearer_auth(\"{T}\")\n",
+        "http-client-credential",
+    ),
+    (
+        "auth.go",
+        "req.SetBasicAuth(\"metrics\", \"{T}\")\n",
+        "http-client-credential",
+    ),
+    (
+        "Auth.kt",
+        "val c = Credentials.basic(\"jesse\", \"{T}\")\n",
+        "http-client-credential",
+    ),
+    (
+        "axios.js",
+        "axios.get(u, { auth: { username: 'reports', password: '{T}' } })\n",
+        "http-client-credential",
+    ),
+    (
+        "guzzle.php",
+        "$c->get($u, ['auth' => ['deploy', '{T}']]);\n",
+        "http-client-credential",
+    ),
+];
+
+/// Files that must give no finding at all.
+const NEGATIVE: &[(&str, &str)] = &[
+    // interpolation, one language a line
+    ("i.py", "h = {\"Authorization\": f\"Bearer {token}\"}\n"),
+    ("i.js", "const h = { Authorization: `Bearer ${token}` };\n"),
+    ("i.rb", "h = { \"Authorization\" => \"Bearer #{token}\" }\n"),
+    ("i.php", "$h = ['Authorization' => \"Bearer $token\"];\n"),
+    ("i.go", "req.Header.Set(\"Authorization\", fmt.Sprintf(\"Bearer %s\", token))\n"),
+    ("I.java", "conn.setRequestProperty(\"Authorization\", \"Bearer \" + token);\n"),
+    ("I.cs", "req.Headers.Add(\"Authorization\", $\"Bearer {token}\");\n"),
+    ("I.kt", "addHeader(\"Authorization\", \"Bearer ${token}\")\n"),
+    ("I.swift", "req.setValue(\"Bearer \\(token)\", forHTTPHeaderField: \"Authorization\")\n"),
+    ("i.rs", "req.header(\"Authorization\", format!(\"Bearer {}\", token))\n"),
+    ("i.sh", "curl -H \"Authorization: Bearer $TOKEN\" -u \"$USER:$PASS\" https://api.invalid\n"),
+    ("i.ps1", "$h = @{ Authorization = \"Bearer $env:API_TOKEN\" }\n"),
+    ("i.pl", "$ua->default_header('Authorization' => \"Bearer $token\");\n"),
+    ("i.yaml", "headers:\n  Authorization: Bearer ${{ secrets.API_TOKEN }}\n  X-API-Key: {{ api_key }}\n"),
+    // placeholders, public examples, test values
+    ("p.md", "curl -H 'Authorization: Bearer YOUR_ACCESS_TOKEN' -u username:password https://api.example.com\n"),
+    ("p.http", "Authorization: Bearer mF_9.B5f-4.1JqM\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\n"),
+    ("p.py", "headers = {\"Authorization\": \"Bearer secret-token\"}\nauth = (\"user\", \"pass\")\n"),
+    ("p.sh", "curl -u myuser:mypass https://api.example.com\n"),
+    // schemes whose value is no reusable secret
+    ("s.txt", "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb\n"),
+    ("s2.txt", "Authorization: NTLM TlRMTVNTUAABAAAAB4IIogAAAAAAAAAAAAAAAAAAAAAKAGFKAAAADw==\n"),
+    // code that names a value
+    ("c.py", "SENSITIVE = {\"authorization\", \"proxy-authorization\"}\nh = {\"Authorization\": Constants.AUTH_TOKEN}\n"),
+    ("c.ts", "headers: { Authorization: session.accessToken },\n"),
+];
+
+#[test]
+fn every_shape_is_found_at_the_credential_and_nothing_else_is() {
+    let s = Sandbox::new();
+    let mut expected = Vec::new();
+    for (i, (file, template, rule)) in POSITIVE.iter().enumerate() {
+        let token = fake_chars(
+            500 + i as u64,
+            28,
+            "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789",
+        );
+        let content = template.replace(TOKEN, &token);
+        let at = content.find(&token).unwrap();
+        let line = content[..at].matches('\n').count() + 1;
+        let column = at - content[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+        s.write(file, &content);
+        expected.push((file.to_string(), line as u64, column as u64, rule.to_string()));
+    }
+    for (file, content) in NEGATIVE {
+        s.write(file, content);
+    }
+    let (run, report) = s.scan_json(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    expected.sort();
+    let mut found = places(&report);
+    found.sort();
+    assert_eq!(found, expected);
+}
