@@ -60,6 +60,18 @@ ensure_peers() {
   say "$("$KINGFISHER_BIN" --version) at $KINGFISHER_BIN"
 }
 
+# ripgrep, the speed reference for tree scans (PyPI package `ripgrep`).
+ensure_ripgrep() {
+  RG_BIN=$(command -v rg || true)
+  if [[ -z "$RG_BIN" ]]; then
+    say "installing ripgrep (pip)"
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check ripgrep
+    RG_BIN=$(command -v rg || true)
+  fi
+  [[ -n "$RG_BIN" ]] || die "rg not found after pip install ripgrep"
+  say "$("$RG_BIN" --version | head -1) at $RG_BIN"
+}
+
 ensure_wayscan() {
   if [[ "$BUILD" == 1 ]]; then
     say "cargo build --release (in $repo)"
@@ -77,7 +89,7 @@ ensure_wayscan() {
 # 200/205 (kingfisher: findings / validated findings) only say that something was found.
 ok_codes() {
   case $1 in
-    wayscan | gitleaks) echo "0 1" ;;
+    wayscan | gitleaks | ripgrep) echo "0 1" ;;
     kingfisher) echo "0 200 205" ;;
   esac
 }

@@ -3,7 +3,8 @@
 #
 # Measures, for each tool, the median wall time of RUNS scans of one corpus, its peak
 # resident memory (the highest of all runs), its throughput, and how many of the planted WAYSCloud keys it
-# reported. The tracked goals: wayscan >= 5x faster than kingfisher, >= 10x faster than
+# reported. The tracked goals: wayscan within 1.5x of ripgrep (rg -i over the same
+# keywords, the same files), >= 5x faster than kingfisher, >= 10x faster than
 # gitleaks, > 500 MB/s, peak memory < 200 MB (MB here is always MiB, 2^20 bytes).
 #
 # Usage:  bench/tree.sh [SRC]          (SRC: a git directory, as BENCH_SRC)
@@ -19,7 +20,7 @@
 #   PLANT       fake WAYSCloud keys to plant (default 5)
 #   WAYSCAN     wayscan binary (default <repo>/target/release/wayscan)
 #   BUILD       1 (default): `cargo build --release` first; 0: use WAYSCAN as it is
-#   TOOLS       which tools to run (default "wayscan kingfisher gitleaks")
+#   TOOLS       which tools to run (default "wayscan ripgrep kingfisher gitleaks")
 #
 # Exit status: 0 when every run succeeded (goals are reported, not enforced), 1 on error.
 
@@ -35,6 +36,7 @@ MIN_MB=${MIN_MB:-500}
 RUNS=${RUNS:-5}
 PLANT=${PLANT:-5}
 
+TOOLS=${TOOLS:-wayscan ripgrep kingfisher gitleaks}
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 [[ "$MIN_MB" =~ ^[1-9][0-9]*$ ]] || die "MIN_MB must be a positive integer"
@@ -87,6 +89,11 @@ tool_cmd() {
       # with a WAYSCloud rule, which it otherwise lacks.
       cmd=("$GITLEAKS_BIN" dir "$corpus" --config "$here/gitleaks-wayscloud.toml"
         --report-path "$out/gitleaks.json" --report-format json --no-banner) ;;
+    ripgrep)
+      # The same files, the same keywords (every content rule's, from `wayscan rules
+      # list`), case-insensitive, counting matches per file: what reading the corpus
+      # and finding the keywords costs, with no rule logic at all.
+      cmd=("$RG_BIN" -i -F -c --no-messages "${RG_KEYWORDS[@]}" "$corpus") ;;
     kingfisher)
       # --no-validate: no network checks of findings (there is no network, and wayscan
       # does not validate either). --git-history none: files only. --no-update-check:
@@ -104,9 +111,19 @@ for tool in $TOOLS; do
   case $tool in
     wayscan) ensure_wayscan ;;
     gitleaks | kingfisher) ensure_peers ;;
+    ripgrep) ensure_ripgrep ;;
     *) die "unknown tool '$tool' in TOOLS" ;;
   esac
 done
+
+if [[ " $TOOLS " == *" ripgrep "* ]]; then
+  ensure_wayscan
+  mapfile -t RG_KEYWORDS < <("$WAYSCAN" rules list --json | "$PYTHON" -c '
+import json, sys
+words = sorted({k for r in json.load(sys.stdin) if r.get("kind", "content") == "content" for k in r.get("keywords", [])})
+for w in words:
+    print("-e"); print(w)')
+fi
 
 build_corpus
 say "planting $PLANT fake WAYSCloud keys (fresh random ones every run)"
