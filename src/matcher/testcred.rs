@@ -112,6 +112,11 @@ fn words_with(value: &[u8], extra: &[String]) -> Option<Vec<String>> {
     if !text.is_ascii() {
         return None;
     }
+    // The `X-` of a header name (`X-Auth-Token` given as a value: a list of names).
+    let text = text
+        .strip_prefix("x-")
+        .or_else(|| text.strip_prefix("X-"))
+        .unwrap_or(text);
     let mut found = Vec::new();
     let mut long_number = false;
     for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
@@ -290,6 +295,7 @@ mod tests {
             "HTTPServerToken",
             "mock-token-12345",
             "GitHubAppAuthorizationEvent",
+            "X-Auth-Token",
             "password12345",
             "advanced-api-key-45678",
             "api-key-67890",
