@@ -136,10 +136,17 @@ fn words_with(value: &[u8], extra: &[String]) -> Option<Vec<String>> {
             }
         }
         if !split_ok {
-            // Odd capitals (`BADpass`) cut a part where no word ends: read it whole.
-            let letters = part.trim_end_matches(|c: char| c.is_ascii_digit());
-            words = compound(&letters.to_ascii_lowercase(), extra)?;
-            long_number |= part.len() - letters.len() > 4;
+            // Odd capitals (`BADpass`, `oAuth1Token`) cut a part where no word ends:
+            // read it again cut only where letters meet digits.
+            words.clear();
+            let lower = part.to_ascii_lowercase();
+            for run in runs(&lower) {
+                if run.bytes().all(|b| b.is_ascii_digit()) {
+                    long_number |= run.len() > 4 && !counting(run.as_bytes());
+                } else {
+                    words.extend(compound(run, extra)?);
+                }
+            }
         }
         found.extend(words);
     }
@@ -220,6 +227,23 @@ fn counting(digits: &[u8]) -> bool {
     digits.windows(2).all(|w| (w[0] - b'0' + 1) % 10 == w[1] - b'0')
 }
 
+/// Cuts letters-and-digits where letters meet digits.
+fn runs(part: &str) -> Vec<&str> {
+    let bytes = part.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..bytes.len() {
+        if bytes[i - 1].is_ascii_digit() != bytes[i].is_ascii_digit() {
+            out.push(&part[start..i]);
+            start = i;
+        }
+    }
+    if start < part.len() {
+        out.push(&part[start..]);
+    }
+    out
+}
+
 /// Cuts letters-and-digits at letter/digit boundaries and case changes.
 fn pieces(part: &str) -> Vec<&str> {
     let bytes = part.as_bytes();
@@ -296,6 +320,8 @@ mod tests {
             "mock-token-12345",
             "GitHubAppAuthorizationEvent",
             "X-Auth-Token",
+            "oAuth1Token.Authorization",
+            "default-id-tk",
             "password12345",
             "advanced-api-key-45678",
             "api-key-67890",
