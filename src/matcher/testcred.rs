@@ -268,30 +268,39 @@ fn pieces(part: &str) -> Vec<&str> {
     out
 }
 
-/// `piece` (lower case) as one to three words of the list, or `None`.
+/// `piece` (lower case) as one to three words of the list (or of `extra`), or `None`.
+/// The fewest words win (`testuser` is one word of the list, not test + user). A
+/// table over the piece's prefixes keeps the cost at one look-up per substring: a
+/// search that tried every split would explode on random text, which is full of
+/// two- and three-letter words.
 fn compound(piece: &str, extra: &[String]) -> Option<Vec<String>> {
-    fn split(rest: &str, left: usize, extra: &[String], out: &mut Vec<String>) -> bool {
-        if rest.is_empty() {
-            return true;
-        }
-        if left == 0 {
-            return false;
-        }
-        // Longest first: `testuser` is one word of the list, not test + user.
-        for end in (2..=rest.len()).rev() {
-            let head = &rest[..end];
-            if words().contains(head) || extra.iter().any(|w| w == head) {
-                out.push(head.to_string());
-                if split(&rest[end..], left - 1, extra, out) {
-                    return true;
-                }
-                out.pop();
+    const MAX_WORDS: usize = 3;
+    let n = piece.len();
+    if n < 2 || n > 3 * 24 {
+        return None;
+    }
+    let known = |w: &str| words().contains(w) || extra.iter().any(|e| e == w);
+    // fewest[i]: (words covering piece[..i], where the last word starts).
+    let mut fewest: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+    fewest[0] = Some((0, 0));
+    for end in 2..=n {
+        for start in 0..=end - 2 {
+            let Some((count, _)) = fewest[start] else { continue };
+            if count < MAX_WORDS && fewest[end].is_none_or(|(best, _)| count + 1 < best) && known(&piece[start..end]) {
+                fewest[end] = Some((count + 1, start));
             }
         }
-        false
     }
+    fewest[n]?;
     let mut out = Vec::new();
-    split(piece, 3, extra, &mut out).then_some(out)
+    let mut end = n;
+    while end > 0 {
+        let (_, start) = fewest[end]?;
+        out.push(piece[start..end].to_string());
+        end = start;
+    }
+    out.reverse();
+    Some(out)
 }
 
 #[cfg(test)]
