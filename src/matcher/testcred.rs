@@ -276,7 +276,7 @@ fn pieces(part: &str) -> Vec<&str> {
 fn compound(piece: &str, extra: &[String]) -> Option<Vec<String>> {
     const MAX_WORDS: usize = 3;
     let n = piece.len();
-    if n < 2 || n > 3 * 24 {
+    if !(2..=3 * 24).contains(&n) {
         return None;
     }
     let known = |w: &str| words().contains(w) || extra.iter().any(|e| e == w);
