@@ -161,7 +161,11 @@ fn check_key(d: &mut Diagnosis, key: &str) {
     d.rule = "wayscloud-api-key";
     if SERVICES.contains(&service) {
         d.say(true, format!("prefix wayscloud_{service}_: a {service} key"));
-    } else if service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) && !service.is_empty() {
+    } else if service
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !service.is_empty()
+    {
         d.say(
             false,
             format!("service `{service}` is not one the docs list ({})", SERVICES.join(", ")),
