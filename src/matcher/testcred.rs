@@ -342,9 +342,11 @@ mod tests {
     #[test]
     fn issued_looking_values_are_not() {
         for value in [
-            "c4e448d652a961fda0ab64f882c8c161d5985f805d45d80c9ddca1",
-            "87614b09dd141c22800f96f11737ade5226d7ba8",
-            "004DDB79-6801-4587-B976-F093E6AC44FF",
+            // Made-up values of the shapes seen in the corpus: long hex, a 40-hex
+            // GitHub-style token, an upper-case UUID.
+            "9d3e71a0c4b85f26e1d04a7c93b6f2e58a0d17c4b39e6f2a81d5",
+            "5b8e2f90a4d17c36e0b9f4a28d6c1e73f50a9b2d",
+            "7C2E91B4-3A05-4D8F-B6E1-09F4A2C7D35E",
             "3HuLwfN2nI2Q3yQKwSs0voAQhwocQcvm",
             "ghp_R2d9xK1mQ7vLp3Tz8WcY5bN0aFhJ6sUe4iOg",
             "xoxb-2481632-1286331-Zq7Xk2Lm9Pw4Rt8Vn3Bc6Hs1",
