@@ -113,98 +113,108 @@ fn check_key(d: &mut Diagnosis, key: &str) {
     );
     let public_len = "wayscloud_".len() + service.len() + key_id.len() + 2;
     d.shown = crate::finding::redact(key, public_len.min(key.len()));
-    // Personal access tokens and account API keys (the SDK and CLI): a prefix, a key
-    // id and a secret that may hold `-` and `_`.
-    let token = match service {
-        "pat" => Some((
-            "a personal access token (sent as Authorization: Bearer)",
-            "wayscloud-pat",
-        )),
-        "api" => Some(("an account API key (sent as X-API-Key)", "wayscloud-account-key")),
-        _ => None,
+    // Personal access tokens and account API keys (the SDK and CLI) have a fixed prefix
+    // and a secret that may hold `-` and `_`; service keys name their service. The key
+    // id and the secret are then checked alike, each kind by its own bounds.
+    let shape = match service {
+        "pat" | "api" => {
+            let (what, rule) = if service == "pat" {
+                (
+                    "a personal access token (sent as Authorization: Bearer)",
+                    "wayscloud-pat",
+                )
+            } else {
+                ("an account API key (sent as X-API-Key)", "wayscloud-account-key")
+            };
+            d.say(true, format!("prefix wayscloud_{service}_: {what}"));
+            d.rule = rule;
+            Shape {
+                key_id_after: "prefix",
+                min_secret: 32,
+                secret_extra: b"-_",
+                secret_chars: "letters, digits, - and _",
+                service: String::new(),
+            }
+        }
+        _ => {
+            d.rule = "wayscloud-api-key";
+            if SERVICES.contains(&service) {
+                d.say(true, format!("prefix wayscloud_{service}_: a {service} key"));
+            } else if service
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !service.is_empty()
+            {
+                d.say(
+                    false,
+                    format!("service `{service}` is not one the docs list ({})", SERVICES.join(", ")),
+                );
+            } else {
+                d.say(
+                    false,
+                    "no service after wayscloud_ (wayscloud_{service}_{keyid}_{secret})",
+                );
+                return;
+            }
+            Shape {
+                key_id_after: "service",
+                min_secret: 16,
+                secret_extra: b"",
+                secret_chars: "letters and digits",
+                service: service.to_string(),
+            }
+        }
     };
-    if let Some((what, rule)) = token {
-        d.say(true, format!("prefix wayscloud_{service}_: {what}"));
-        d.rule = rule;
-        if !((4..=64).contains(&key_id.len()) && key_id.bytes().all(|b| b.is_ascii_alphanumeric())) {
-            d.say(
-                false,
-                "the key id (after the prefix) should be 4 to 64 letters and digits",
-            );
-            return;
-        }
-        d.say(true, format!("key id {key_id}"));
-        let bad = secret
-            .bytes()
-            .filter(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-            .count();
-        if secret.len() < 32 {
-            d.say(
-                false,
-                format!(
-                    "the secret part is {} characters: too short (at least 32); was it cut when copied?",
-                    secret.len()
-                ),
-            );
-        } else if bad > 0 {
-            d.say(
-                false,
-                format!("the secret part holds {bad} characters other than letters, digits, - and _"),
-            );
-        } else {
-            d.say(true, format!("secret part of {} characters", secret.len()));
-            d.key = Some(key.to_string());
-            d.service = Some(String::new());
-        }
-        return;
-    }
-    d.rule = "wayscloud-api-key";
-    if SERVICES.contains(&service) {
-        d.say(true, format!("prefix wayscloud_{service}_: a {service} key"));
-    } else if service
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !service.is_empty()
-    {
-        d.say(
-            false,
-            format!("service `{service}` is not one the docs list ({})", SERVICES.join(", ")),
-        );
-    } else {
-        d.say(
-            false,
-            "no service after wayscloud_ (wayscloud_{service}_{keyid}_{secret})",
-        );
-        return;
-    }
     if (4..=64).contains(&key_id.len()) && key_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         d.say(true, format!("key id {key_id}"));
     } else {
         d.say(
             false,
-            "the key id (after the service) should be 4 to 64 letters and digits",
+            format!(
+                "the key id (after the {}) should be 4 to 64 letters and digits",
+                shape.key_id_after
+            ),
         );
         return;
     }
-    let bad = secret.bytes().filter(|b| !b.is_ascii_alphanumeric()).count();
-    if secret.len() < 16 {
+    let bad = secret
+        .bytes()
+        .filter(|b| !(b.is_ascii_alphanumeric() || shape.secret_extra.contains(b)))
+        .count();
+    if secret.len() < shape.min_secret {
         d.say(
             false,
             format!(
-                "the secret part is {} characters: too short (at least 16); was it cut when copied?",
-                secret.len()
+                "the secret part is {} characters: too short (at least {}); was it cut when copied?",
+                secret.len(),
+                shape.min_secret
             ),
         );
     } else if bad > 0 {
         d.say(
             false,
-            format!("the secret part holds {bad} characters other than letters and digits"),
+            format!(
+                "the secret part holds {bad} characters other than {}",
+                shape.secret_chars
+            ),
         );
     } else {
         d.say(true, format!("secret part of {} characters", secret.len()));
         d.key = Some(key.to_string());
-        d.service = Some(service.to_string());
+        d.service = Some(shape.service);
     }
+}
+
+/// What the key id and the secret of one kind of key may hold.
+struct Shape {
+    /// What the key id follows, for messages: `prefix` or `service`.
+    key_id_after: &'static str,
+    min_secret: usize,
+    /// Bytes the secret may hold besides letters and digits.
+    secret_extra: &'static [u8],
+    secret_chars: &'static str,
+    /// The service a verified key belongs to (empty for tokens that name none).
+    service: String,
 }
 
 #[cfg(test)]
