@@ -405,8 +405,9 @@ impl Candidate {
     /// Applies the rule's placeholder and entropy filters to one regex match.
     fn accept(rule: &Rule, caps: &Captures) -> Option<Candidate> {
         let secret = caps.get(rule.secret_group)?;
+        // What the entropy floor and the mixed-case check look at.
+        let measured = caps.get(rule.entropy_group).map_or(&[][..], |m| m.as_bytes());
         if let Some(min) = rule.spec.min_entropy {
-            let measured = caps.get(rule.entropy_group).map_or(&[][..], |m| m.as_bytes());
             if shannon_entropy(measured) < min {
                 return None;
             }
@@ -437,7 +438,6 @@ impl Candidate {
                     checks::real_password(&user, &text(Some(secret)))
                 }
                 Check::MixedCase => {
-                    let measured = caps.get(rule.entropy_group).map_or(&[][..], |m| m.as_bytes());
                     measured.iter().any(u8::is_ascii_uppercase) && measured.iter().any(u8::is_ascii_lowercase)
                 }
             };

@@ -120,34 +120,10 @@ fn words_with(value: &[u8], extra: &[String]) -> Option<Vec<String>> {
     let mut found = Vec::new();
     let mut long_number = false;
     for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let mut words = Vec::new();
-        let mut split_ok = true;
-        for piece in pieces(part) {
-            if piece.bytes().all(|b| b.is_ascii_digit()) {
-                long_number |= piece.len() > 4 && !counting(piece.as_bytes());
-                continue;
-            }
-            match compound(&piece.to_ascii_lowercase(), extra) {
-                Some(w) => words.extend(w),
-                None => {
-                    split_ok = false;
-                    break;
-                }
-            }
-        }
-        if !split_ok {
+        let words = read(&pieces(part, true), extra, &mut long_number)
             // Odd capitals (`BADpass`, `oAuth1Token`) cut a part where no word ends:
             // read it again cut only where letters meet digits.
-            words.clear();
-            let lower = part.to_ascii_lowercase();
-            for run in runs(&lower) {
-                if run.bytes().all(|b| b.is_ascii_digit()) {
-                    long_number |= run.len() > 4 && !counting(run.as_bytes());
-                } else {
-                    words.extend(compound(run, extra)?);
-                }
-            }
-        }
+            .or_else(|| read(&pieces(part, false), extra, &mut long_number))?;
         found.extend(words);
     }
     // A number of five or more digits is no filler unless a word says the value is a
@@ -209,7 +185,7 @@ pub fn is_test_basic(user: &str, password: &str) -> bool {
     // The user name's own pieces count as words (`alice:alice-secret`).
     let user_words: Vec<String> = user
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .flat_map(pieces)
+        .flat_map(|part| pieces(part, true))
         .filter(|p| p.len() >= 3 && !p.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_ascii_lowercase)
         .collect();
@@ -227,37 +203,34 @@ fn counting(digits: &[u8]) -> bool {
     digits.windows(2).all(|w| (w[0] - b'0' + 1) % 10 == w[1] - b'0')
 }
 
-/// Cuts letters-and-digits where letters meet digits.
-fn runs(part: &str) -> Vec<&str> {
-    let bytes = part.as_bytes();
-    let mut out = Vec::new();
-    let mut start = 0;
-    for i in 1..bytes.len() {
-        if bytes[i - 1].is_ascii_digit() != bytes[i].is_ascii_digit() {
-            out.push(&part[start..i]);
-            start = i;
+/// The words of `pieces`, or `None` when a piece of letters is no word; notes in
+/// `long_number` a number of five or more digits that does not count up.
+fn read(pieces: &[&str], extra: &[String], long_number: &mut bool) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    for piece in pieces {
+        if piece.bytes().all(|b| b.is_ascii_digit()) {
+            *long_number |= piece.len() > 4 && !counting(piece.as_bytes());
+        } else {
+            words.extend(compound(&piece.to_ascii_lowercase(), extra)?);
         }
     }
-    if start < part.len() {
-        out.push(&part[start..]);
-    }
-    out
+    Some(words)
 }
 
-/// Cuts letters-and-digits at letter/digit boundaries and case changes.
-fn pieces(part: &str) -> Vec<&str> {
+/// Cuts letters-and-digits where letters meet digits and, with `at_case`, where case
+/// changes (`accessToken` -> access, Token; `HTTPServer` -> HTTP, Server).
+fn pieces(part: &str, at_case: bool) -> Vec<&str> {
     let bytes = part.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
     for i in 1..bytes.len() {
         let (a, b) = (bytes[i - 1], bytes[i]);
-        let cut = a.is_ascii_digit() != b.is_ascii_digit()
-            || (a.is_ascii_lowercase() && b.is_ascii_uppercase())
+        let case_change = (a.is_ascii_lowercase() && b.is_ascii_uppercase())
             // HTTPServer: the last capital of a run starts the next word.
             || (a.is_ascii_uppercase()
                 && b.is_ascii_uppercase()
                 && bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase));
-        if cut {
+        if a.is_ascii_digit() != b.is_ascii_digit() || (at_case && case_change) {
             out.push(&part[start..i]);
             start = i;
         }
