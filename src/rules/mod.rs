@@ -376,22 +376,23 @@ impl RuleSet {
             })?;
             sources.push((path.display().to_string(), text));
         }
-        for (file, text) in &project_files {
-            for rule in parse_rule_file(file, text)? {
-                if rule.spec.verify.is_some() || rule.spec.revoke.is_some() {
-                    return Err(RuleError {
-                        file: file.clone(),
-                        rule: Some(rule.spec.id.clone()),
-                        message: "a rule file named by a project configuration may not have a verify or \
-                                  revoke section: they decide where keys are sent, which only built-in rules \
-                                  and --rules files given on the command line may do"
-                            .into(),
-                    });
-                }
-            }
-        }
+        let project_names: Vec<String> = project_files.iter().map(|(name, _)| name.clone()).collect();
         sources.extend(project_files);
-        RuleSet::from_sources(&sources)
+        let set = RuleSet::from_sources(&sources)?;
+        // The project's rules are the last ones compiled: only that tail is checked, so
+        // a project file named like a built-in one cannot make it look like its own.
+        let mut project_rules = set.rules.iter().rev().take_while(|r| project_names.contains(&r.origin));
+        if let Some(rule) = project_rules.find(|r| r.spec.verify.is_some() || r.spec.revoke.is_some()) {
+            return Err(RuleError {
+                file: rule.origin.clone(),
+                rule: Some(rule.spec.id.clone()),
+                message: "a rule file named by a project configuration may not have a verify or revoke \
+                          section: they decide where keys are sent, which only built-in rules and --rules \
+                          files given on the command line may do"
+                    .into(),
+            });
+        }
+        Ok(set)
     }
 
     /// Compiles rule files given as (name, text) pairs; ids must be unique across them.
