@@ -197,19 +197,7 @@ fn live_tokens_of_each_type_are_revoked_through_their_rule() {
         format!("WAYSCLOUD_TOKEN={pat}\nWAYSCLOUD_API_KEY={api_key}\n"),
     );
     let cache = tempfile::tempdir().unwrap();
-    let run = s.run_with_env(
-        &[
-            "scan",
-            "--verify",
-            "--api-url",
-            &api.url,
-            "--format",
-            "json",
-            "-o",
-            "report.json",
-        ],
-        &[("XDG_CACHE_HOME", cache.path().to_str().unwrap())],
-    );
+    let run = s.write_verified_report(&api.url, cache.path());
     assert_eq!(run.code, 1, "{}", run.stderr);
     let audit = cache.path().join("audit.jsonl");
     let run = s.run_with_env(

@@ -31,21 +31,7 @@ fn live_keys_of_a_report_are_listed_then_revoked_with_the_management_token() {
     s.write("b.txt", format!("{b}\n{a}\n"));
     s.write("dead.txt", format!("{dead}\n"));
     let state = tempfile::tempdir().unwrap();
-    let cache = state.path().join("cache");
-    let env = [("XDG_CACHE_HOME", cache.to_str().unwrap())];
-    let run = s.run_with_env(
-        &[
-            "scan",
-            "--verify",
-            "--api-url",
-            &api.url,
-            "--format",
-            "json",
-            "-o",
-            "report.json",
-        ],
-        &env,
-    );
+    let run = s.write_verified_report(&api.url, &state.path().join("cache"));
     assert_eq!(run.code, 1, "{}", run.stderr);
 
     // Without --yes, and not on a terminal: a dry run.

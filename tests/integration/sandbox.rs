@@ -150,6 +150,23 @@ impl Sandbox {
         }
     }
 
+    /// `wayscan scan --verify` against `api_url`, writing a JSON report to
+    /// `report.json` (what `wayscan revoke --report` reads), with the verification
+    /// cache under `cache`.
+    pub fn write_verified_report(&self, api_url: &str, cache: &Path) -> Run {
+        let args = [
+            "scan",
+            "--verify",
+            "--api-url",
+            api_url,
+            "--format",
+            "json",
+            "-o",
+            "report.json",
+        ];
+        self.run_with_env(&args, &[("XDG_CACHE_HOME", cache.to_str().unwrap())])
+    }
+
     /// `wayscan scan --format json ARGS`, parsed.
     pub fn scan_json(&self, args: &[&str]) -> (Run, serde_json::Value) {
         self.json_of("scan", args)
