@@ -122,6 +122,13 @@ fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
     }
 }
 
+/// The process exits right after a scan: freeing every finding and every regex
+/// cache one by one cost a tenth of a scan with many findings (bench/longline.sh),
+/// for memory the exit returns anyway.
+fn left_for_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
     let root = config.roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     let prepared = match prepare(&config.rule_files, &config.report, &root, None) {
@@ -138,14 +145,17 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
     prepared.drop_accepted(&mut outcome);
     verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = config.roots.iter().map(|r| r.display().to_string()).collect();
-    finish(
+    left_for_exit(matcher);
+    let exit = finish(
         ScanKind::Tree,
         roots,
         &outcome,
         &prepared.rules,
         &config.report,
         prepared.out,
-    )
+    );
+    left_for_exit((outcome, prepared.rules));
+    exit
 }
 
 pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
@@ -171,14 +181,17 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     prepared.drop_accepted(&mut outcome);
     verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = vec![config.repo.display().to_string()];
-    finish(
+    left_for_exit(matcher);
+    let exit = finish(
         ScanKind::History,
         roots,
         &outcome,
         &prepared.rules,
         &config.report,
         prepared.out,
-    )
+    );
+    left_for_exit((outcome, prepared.rules));
+    exit
 }
 
 pub fn run_staged(args: &StagedArgs) -> Exit {

@@ -575,10 +575,26 @@ pub fn rule_regex(pattern: &str) -> Result<Regex, regex::Error> {
 
 /// Replaces `{name}` in a rule's message or remediation with the finding's property.
 pub fn render_template(template: &str, properties: &std::collections::BTreeMap<String, String>) -> String {
-    let mut out = template.to_string();
-    for (name, value) in properties {
-        out = out.replace(&format!("{{{name}}}"), value);
+    // One pass over the template: a file of many findings renders it once per finding.
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let name = rest[open + 1..]
+            .find('}')
+            .map(|close| &rest[open + 1..open + 1 + close]);
+        match name.and_then(|name| properties.get(name).map(|value| (name, value))) {
+            Some((name, value)) => {
+                out.push_str(&rest[..open]);
+                out.push_str(value);
+                rest = &rest[open + name.len() + 2..];
+            }
+            None => {
+                out.push_str(&rest[..=open]);
+                rest = &rest[open + 1..];
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -691,6 +707,10 @@ remediation = "r"
             render_template("revoke {key_id} ({other})", &props),
             "revoke a1b2 ({other})"
         );
+        // A value is text, never a template: a scanned file cannot fill in another
+        // property through it.
+        props.insert("header".to_string(), "{key_id}".to_string());
+        assert_eq!(render_template("{header} {key_id} {", &props), "{key_id} a1b2 {");
         assert_eq!(
             render_generic("revoke {key_id} in {a b} {"),
             "revoke <key_id> in {a b} {"
