@@ -233,15 +233,27 @@ fn escaped_first_bytes_in_both_hex_cases() {
 }
 
 #[test]
-fn keywords_match_in_the_usual_cases_and_inside_longer_patterns() {
-    assert_eq!(
-        case_variants(b"Authorization"),
-        [
-            b"AUTHORIZATION".to_vec(),
-            b"Authorization".to_vec(),
-            b"authorization".to_vec()
-        ]
-    );
+fn keywords_match_in_any_ascii_case_and_inside_longer_patterns() {
+    let set = rules();
+    let matcher = Matcher::new(&set);
+    let token = "q8Zr2LmX0vT4bN7kD1sY";
+    for header in [
+        "Authorization",
+        "AUTHORIZATION",
+        "authoriZation",
+        "aUTHORIZATIOn",
+        "X-Api-KEY",
+        "x-API-key",
+    ] {
+        let text = format!("{header}: Bearer {token}\n");
+        let found: Vec<_> = matcher
+            .find(text.as_bytes())
+            .into_iter()
+            .filter(|m| set.rules[m.rule].id() == "authorization-header")
+            .map(|m| (text[m.span.clone()].to_string(), m.properties["header"].clone()))
+            .collect();
+        assert_eq!(found, [(token.to_string(), header.to_string())], "{header}");
+    }
     let key = fake_key("llm", 51);
     // "wayscloud" (escape stem) lies inside "wayscloud_" (keyword): both must fire.
     assert_eq!(wayscloud(&format!("{key} {}", key.replace('_', "%5F"))).len(), 2);
