@@ -85,13 +85,19 @@ impl Finding {
     /// Builds a finding from a match, computing the redaction and fingerprint.
     pub fn from_match(rule: &Rule, path: String, (start, end): (Position, Position), m: RawMatch<'_>) -> Finding {
         let secret = Secret::new(&m.secret);
-        let properties = m.properties;
+        let mut properties = m.properties;
+        let issuer = rule.issuer_of(&m.secret, properties.get("scheme").map(String::as_str));
+        let remediation = issuer.map_or(&rule.spec.remediation, |i| &i.remediation);
+        let remediation = crate::rules::render_template(remediation, &properties);
+        if let Some(issuer) = issuer {
+            properties.insert("issuer".to_string(), issuer.name.clone());
+        }
         Finding {
             rule_id: rule.spec.id.clone(),
             severity: rule.spec.severity,
             fingerprint: fingerprint(&rule.spec.id, secret.expose(), &path),
             message: crate::rules::render_template(&rule.spec.message, &properties),
-            remediation: crate::rules::render_template(&rule.spec.remediation, &properties),
+            remediation,
             path,
             start,
             end,

@@ -232,8 +232,16 @@ impl<'r> Matcher<'r> {
                 Folding::None => hay,
                 Folding::Lower => lower.get_or_insert_with(|| hay.to_ascii_lowercase()),
             };
-            for m in prefilter.searcher.find_iter(searched) {
+            // Each search restarts one byte past the last hit's start, not at its
+            // end: a keyword that begins inside another and runs past it
+            // (`auth(` in `basic_auth(`) is found too.
+            let mut from = 0;
+            while let Some(m) = prefilter
+                .searcher
+                .find(aho_corasick::Input::new(searched).range(from..))
+            {
                 self.record(hay, &m, prefilter.first + m.pattern().as_usize(), &mut hits);
+                from = m.start() + 1;
             }
         }
         let mut out = Vec::new();
@@ -405,9 +413,9 @@ struct Candidate {
 impl Candidate {
     /// Applies the rule's placeholder and entropy filters to one regex match.
     fn accept(rule: &Rule, caps: &Captures) -> Option<Candidate> {
-        let secret = caps.get(rule.secret_group)?;
+        let secret = rule.secret_group.get(caps)?;
         // What the entropy floor and the mixed-case check look at.
-        let measured = caps.get(rule.entropy_group).map_or(&[][..], |m| m.as_bytes());
+        let measured = rule.entropy_group.get(caps).map_or(&[][..], |m| m.as_bytes());
         if let Some(min) = rule.spec.min_entropy {
             if shannon_entropy(measured) < min {
                 return None;
@@ -417,13 +425,17 @@ impl Candidate {
             return None;
         }
         for (group, patterns) in &rule.group_placeholders {
-            if let Some(text) = caps.get(*group) {
+            if let Some(text) = group.get(caps) {
                 if patterns.iter().any(|p| p.is_match(text.as_bytes())) {
                     return None;
                 }
             }
         }
-        let scheme = rule.scheme_group.and_then(|g| caps.get(g)).map(|m| m.as_bytes());
+        let scheme = rule
+            .scheme_group
+            .as_ref()
+            .and_then(|g| g.get(caps))
+            .map(|m| m.as_bytes());
         for check in &rule.spec.checks {
             let passed = match check {
                 Check::BasicCredential => {
@@ -435,7 +447,7 @@ impl Candidate {
                     let text = |m: Option<regex::bytes::Match>| {
                         String::from_utf8_lossy(m.map_or(&[][..], |m| m.as_bytes())).into_owned()
                     };
-                    let user = text(rule.user_group.and_then(|g| caps.get(g)));
+                    let user = text(rule.user_group.as_ref().and_then(|g| g.get(caps)));
                     checks::real_password(&user, &text(Some(secret)))
                 }
                 Check::MixedCase => {
@@ -448,14 +460,15 @@ impl Candidate {
         }
         let public_len = rule
             .public_group
-            .and_then(|g| caps.get(g))
+            .as_ref()
+            .and_then(|g| g.get(caps))
             .filter(|p| p.start() == secret.start() && p.end() <= secret.end())
             .map_or(0, |p| p.len());
         let properties = rule
             .property_groups
             .iter()
             .filter_map(|(name, g)| {
-                let m = caps.get(*g)?;
+                let m = g.get(caps)?;
                 Some((name.clone(), String::from_utf8_lossy(m.as_bytes()).into_owned()))
             })
             .collect();

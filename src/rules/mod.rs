@@ -195,6 +195,45 @@ pub struct RuleSpec {
     /// How a live key is revoked through the issuer's key-management API.
     #[serde(default)]
     pub revoke: Option<RevokeSpec>,
+    /// Services known by the shape of what they issue, each with its own
+    /// remediation: a rule that finds credentials of any kind (a header value) says
+    /// where to revoke each one. The first that fits wins.
+    #[serde(default)]
+    pub issuers: Vec<IssuerSpec>,
+}
+
+/// A credential issuer recognised by its token's shape.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerSpec {
+    /// Shown as the finding's `issuer` property.
+    pub name: String,
+    /// A regex the secret must match; absent: any secret.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// A regex the `scheme` property must match; absent: any scheme.
+    #[serde(default)]
+    pub scheme: Option<String>,
+    /// Replaces the rule's remediation; `{property}` is replaced as there.
+    pub remediation: String,
+}
+
+/// A compiled [`IssuerSpec`].
+#[derive(Debug)]
+pub struct Issuer {
+    pub spec: IssuerSpec,
+    secret: Option<Regex>,
+    scheme: Option<Regex>,
+}
+
+impl Issuer {
+    fn fits(&self, secret: &[u8], scheme: Option<&str>) -> bool {
+        self.secret.as_ref().is_none_or(|r| r.is_match(secret))
+            && self
+                .scheme
+                .as_ref()
+                .is_none_or(|r| scheme.is_some_and(|s| r.is_match(s.as_bytes())))
+    }
 }
 
 /// A rule's revocation request. The public WAYSCloud docs describe revoking in the
@@ -256,6 +295,42 @@ struct RuleFile {
     rules: Vec<RuleSpec>,
 }
 
+/// A named group of a rule's regex. The regex crate allows one group per name, so a
+/// shape that puts the secret elsewhere (a value before its header name) spells it
+/// in its own alternative as `name_2`, `name_3`, ...: the first of them that took
+/// part in a match is the group's text.
+#[derive(Debug, Clone)]
+pub struct Group(Vec<usize>);
+
+impl Group {
+    /// The whole match.
+    fn whole() -> Group {
+        Group(vec![0])
+    }
+
+    /// The groups named `name` or `name_N`; `None` when there is none.
+    fn named(regex: &Regex, name: &str) -> Option<Group> {
+        let spelled = |n: &str| {
+            n == name
+                || n.strip_prefix(name)
+                    .and_then(|rest| rest.strip_prefix('_'))
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let indexes: Vec<usize> = regex
+            .capture_names()
+            .enumerate()
+            .filter(|(_, n)| n.is_some_and(spelled))
+            .map(|(i, _)| i)
+            .collect();
+        (!indexes.is_empty()).then_some(Group(indexes))
+    }
+
+    /// The text of the group in `caps`, if it took part.
+    pub fn get<'h>(&self, caps: &regex::bytes::Captures<'h>) -> Option<regex::bytes::Match<'h>> {
+        self.0.iter().find_map(|&i| caps.get(i))
+    }
+}
+
 /// A rule ready to match: the spec plus its compiled regexes and group indexes.
 #[derive(Debug)]
 pub struct Rule {
@@ -263,22 +338,29 @@ pub struct Rule {
     /// The file the rule came from, for messages.
     pub origin: String,
     pub regex: Regex,
-    /// The `secret` group; 0 (the whole match) for file rules.
-    pub secret_group: usize,
-    pub scheme_group: Option<usize>,
-    pub public_group: Option<usize>,
+    /// The `secret` group; the whole match for file rules.
+    pub secret_group: Group,
+    pub scheme_group: Option<Group>,
+    pub public_group: Option<Group>,
     /// The `user` group, for the user-password check.
-    pub user_group: Option<usize>,
-    pub entropy_group: usize,
-    pub property_groups: Vec<(String, usize)>,
+    pub user_group: Option<Group>,
+    pub entropy_group: Group,
+    pub property_groups: Vec<(String, Group)>,
     pub placeholders: Vec<Regex>,
-    /// The compiled `group_placeholders`: (group index, regexes).
-    pub group_placeholders: Vec<(usize, Vec<Regex>)>,
+    /// The compiled `group_placeholders`: (group, regexes).
+    pub group_placeholders: Vec<(Group, Vec<Regex>)>,
     /// The compiled `path` of a content rule.
     pub path: Option<Regex>,
+    pub issuers: Vec<Issuer>,
 }
 
 impl Rule {
+    /// The issuer whose credential `secret` is, by its shape (and the `scheme`
+    /// property, where the rule has one).
+    pub fn issuer_of(&self, secret: &[u8], scheme: Option<&str>) -> Option<&IssuerSpec> {
+        self.issuers.iter().find(|i| i.fits(secret, scheme)).map(|i| &i.spec)
+    }
+
     pub fn id(&self) -> &str {
         &self.spec.id
     }
@@ -471,22 +553,18 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         return Err(fail("a file rule takes no encodings or checks".into()));
     }
     let regex = rule_regex(&spec.regex).map_err(|e| fail(format!("invalid regex: {e}")))?;
-    let group = |name: &str| -> Result<usize, RuleError> {
-        regex
-            .capture_names()
-            .position(|n| n == Some(name))
-            .ok_or_else(|| fail(format!("regex has no named group '{name}'")))
-    };
-    let secret_group = if content { group("secret")? } else { 0 };
-    let scheme_group = regex.capture_names().position(|n| n == Some("scheme"));
+    let group =
+        |name: &str| Group::named(&regex, name).ok_or_else(|| fail(format!("regex has no named group '{name}'")));
+    let secret_group = if content { group("secret")? } else { Group::whole() };
+    let scheme_group = Group::named(&regex, "scheme");
     if spec.checks.contains(&Check::BasicCredential) && scheme_group.is_none() {
         return Err(fail("check basic-credential needs a named group 'scheme'".into()));
     }
-    let public_group = regex.capture_names().position(|n| n == Some("public"));
-    let user_group = regex.capture_names().position(|n| n == Some("user"));
+    let public_group = Group::named(&regex, "public");
+    let user_group = Group::named(&regex, "user");
     let entropy_group = match &spec.entropy_group {
         Some(name) => group(name)?,
-        None => secret_group,
+        None => secret_group.clone(),
     };
     let property_groups = spec
         .properties
@@ -529,6 +607,22 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     for api_path in api_paths.chain(spec.revoke.iter().map(|r| &r.path)) {
         check_api_path(api_path).map_err(fail)?;
     }
+    let optional_regex = |p: &Option<String>| {
+        p.as_deref()
+            .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid issuer regex '{p}': {e}"))))
+            .transpose()
+    };
+    let issuers = spec
+        .issuers
+        .iter()
+        .map(|i| {
+            Ok(Issuer {
+                secret: optional_regex(&i.secret)?,
+                scheme: optional_regex(&i.scheme)?,
+                spec: i.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, RuleError>>()?;
     Ok(Rule {
         origin: file.to_string(),
         regex,
@@ -541,6 +635,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         placeholders,
         group_placeholders,
         path,
+        issuers,
         spec,
     })
 }

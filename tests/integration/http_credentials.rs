@@ -110,6 +110,63 @@ const POSITIVE: &[(&str, &str, &str)] = &[
         "$c->get($u, ['auth' => ['deploy', '{T}']]);\n",
         "http-client-credential",
     ),
+    // the header name in any casing; the value before the name; target-typed `new`
+    (
+        "odd.sh",
+        "curl -H 'authoriZation: Bearer {T}' https://api.invalid\n",
+        "authorization-header",
+    ),
+    (
+        "Client.swift",
+        "request.setValue(\"Bearer {T}\", forHTTPHeaderField: \"Authorization\")\n",
+        "authorization-header",
+    ),
+    (
+        "Client.m",
+        "[request setValue:@\"{T}\" forHTTPHeaderField:@\"X-API-Key\"];\n",
+        "authorization-header",
+    ),
+    (
+        "Client.cs",
+        "client.DefaultRequestHeaders.Authorization = new(\"Bearer\", \"{T}\");\n",
+        "authorization-header",
+    ),
+    // tools' authentication settings
+    (
+        "prometheus.yml",
+        "scrape_configs:\n  - job_name: api\n    authorization:\n      type: Bearer\n      credentials: {T}\n",
+        "http-auth-config",
+    ),
+    (
+        "alertmanager.yml",
+        "receivers:\n  - webhook_configs:\n      - http_config:\n          basic_auth:\n            username: am\n            password: '{T}'\n",
+        "http-auth-config",
+    ),
+    (
+        "datasource.yaml",
+        "datasources:\n  - name: prom\n    secureJsonData:\n      basicAuthPassword: {T}\n",
+        "http-auth-config",
+    ),
+    (
+        "playbook.yml",
+        "- uri:\n    url: https://api.invalid\n    url_username: deploy\n    url_password: {T}\n",
+        "http-auth-config",
+    ),
+    (
+        "api.postman_collection.json",
+        "{\"auth\": {\n  \"type\": \"bearer\",\n  \"bearer\": [\n    {\n      \"key\": \"token\",\n      \"value\": \"{T}\",\n      \"type\": \"string\"\n    }\n  ]\n}}\n",
+        "http-auth-config",
+    ),
+    (
+        "get.bru",
+        "meta {\n  name: get\n}\n\nauth:bearer {\n  token: {T}\n}\n",
+        "http-auth-config",
+    ),
+    (
+        "insomnia.json",
+        "{\"authentication\": {\n  \"type\": \"bearer\",\n  \"token\": \"{T}\"\n}}\n",
+        "http-auth-config",
+    ),
 ];
 
 /// Files that must give no finding at all.
@@ -140,6 +197,17 @@ const NEGATIVE: &[(&str, &str)] = &[
     // code that names a value
     ("c.py", "SENSITIVE = {\"authorization\", \"proxy-authorization\"}\nh = {\"Authorization\": Constants.AUTH_TOKEN}\n"),
     ("c.ts", "headers: { Authorization: session.accessToken },\n"),
+    // tools' settings that name a file or a variable, or hold test values
+    (
+        "prom.yml",
+        "authorization:\n  type: Bearer\n  credentials_file: /etc/prometheus/token\nbasic_auth:\n  username: u\n  password_file: /run/pw\n",
+    ),
+    ("ds.yaml", "basicAuthPassword: $__env{GRAFANA_PW}\nurl_password: \"{{ vault_pw }}\"\n"),
+    ("t.bru", "auth:bearer {\n  token: {{token}}\n}\nauth:basic {\n  username: john\n  password: secret\n}\n"),
+    (
+        "t.postman_collection.json",
+        "\"bearer\": [{\"key\": \"token\", \"value\": \"bearer-token-value\", \"type\": \"string\"}]\n",
+    ),
 ];
 
 #[test]
@@ -168,4 +236,53 @@ fn every_shape_is_found_at_the_credential_and_nothing_else_is() {
     let mut found = places(&report);
     found.sort();
     assert_eq!(found, expected);
+}
+
+/// A header finding says where to revoke what it found: the issuer is known by the
+/// token's shape (or the Basic scheme), and a token of no known shape keeps the
+/// rule's own text.
+#[test]
+fn header_findings_name_the_issuer_and_its_remediation() {
+    let s = Sandbox::new();
+    let alnum = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let github = format!("ghp_{}", fake_chars(901, 36, alnum));
+    let basic = base64_of(&format!("deploy:{}", fake_chars(902, 16, alnum)));
+    let unknown = fake_chars(903, 32, alnum);
+    s.write(
+        "calls.sh",
+        format!(
+            "curl -H 'Authorization: Bearer {github}' https://api.invalid\n\
+             curl -H 'Authorization: Basic {basic}' https://api.invalid\n\
+             curl -H 'Authorization: Bearer {unknown}' https://api.invalid\n"
+        ),
+    );
+    let (run, report) = s.scan_json(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let findings = report["findings"].as_array().unwrap();
+    let by_line = |line: u64| {
+        findings
+            .iter()
+            .find(|f| f["line"] == line)
+            .unwrap_or_else(|| panic!("no finding on line {line}: {findings:?}"))
+    };
+    assert_eq!(by_line(1)["properties"]["issuer"], "GitHub");
+    assert!(by_line(1)["remediation"]
+        .as_str()
+        .unwrap()
+        .contains("github.com/settings/tokens"));
+    assert_eq!(by_line(2)["properties"]["issuer"], "Basic user and password");
+    assert!(by_line(2)["remediation"].as_str().unwrap().contains("password"));
+    assert!(by_line(3)["properties"].get("issuer").is_none());
+    assert!(by_line(3)["remediation"]
+        .as_str()
+        .unwrap()
+        .starts_with("Treat the credential as leaked"));
+    for f in findings {
+        assert!(!f["remediation"].as_str().unwrap().contains("WAYSCloud"), "{f}");
+    }
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }

@@ -24,7 +24,7 @@ fn builtin_rules_check_passes() {
     let s = Sandbox::new();
     let run = s.run(&["rules", "check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.starts_with("rules check: 7 rules, "), "{}", run.stdout);
+    assert!(run.stdout.starts_with("rules check: 8 rules, "), "{}", run.stdout);
     assert!(run.stdout.trim_end().ends_with(": ok"));
 }
 
@@ -45,6 +45,7 @@ fn rules_list_shows_builtin_and_user_rules() {
             "authorization-header",
             "dotenv-not-ignored",
             "http-client-credential",
+            "http-auth-config",
             "wayscloud-api-key",
             "wayscloud-pat",
             "wayscloud-account-key",
@@ -54,8 +55,8 @@ fn rules_list_shows_builtin_and_user_rules() {
     );
     let run = s.run(&["rules", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(list[3]["id"], "wayscloud-api-key");
-    assert_eq!(list[3]["encodings"], serde_json::json!(["base64", "percent", "escape"]));
+    assert_eq!(list[4]["id"], "wayscloud-api-key");
+    assert_eq!(list[4]["encodings"], serde_json::json!(["base64", "percent", "escape"]));
 }
 
 #[test]
