@@ -213,7 +213,7 @@ fn read(pieces: &[&str], extra: &[String], long_number: &mut bool) -> Option<Vec
             *long_number |= piece.len() > 4 && !counting(piece.as_bytes());
         } else {
             let lower = piece.to_ascii_lowercase();
-            words.extend(compound(&lower, extra).or_else(|| misspelled(&lower))?);
+            words.extend(compound(&lower, extra).or_else(|| misspelled(piece))?);
         }
     }
     Some(words)
@@ -248,13 +248,24 @@ fn pieces(part: &str, at_case: bool) -> Vec<&str> {
 /// `oauth2.0-adccess-token-headers`). One word only, never a compound, so random
 /// text gains almost nothing from it.
 fn misspelled(piece: &str) -> Option<Vec<String>> {
-    if piece.len() < 7 || !piece.bytes().all(|b| b.is_ascii_lowercase()) {
+    // As a person writes a word: lower case, or Capitalized. Random text cut at
+    // digits (the second reading) is mixed case and never gets here.
+    let bytes = piece.as_bytes();
+    let worded = bytes.len() >= 7 && bytes[1..].iter().all(u8::is_ascii_lowercase) && bytes[0].is_ascii_alphabetic();
+    if !worded {
         return None;
     }
-    (0..piece.len())
-        .map(|i| format!("{}{}", &piece[..i], &piece[i + 1..]))
-        .find(|w| words().contains(w.as_str()))
-        .map(|w| vec![w])
+    let lower = piece.to_ascii_lowercase();
+    let mut shorter = String::with_capacity(lower.len());
+    for i in 0..lower.len() {
+        shorter.clear();
+        shorter.push_str(&lower[..i]);
+        shorter.push_str(&lower[i + 1..]);
+        if words().contains(shorter.as_str()) {
+            return Some(vec![shorter]);
+        }
+    }
+    None
 }
 
 /// `piece` (lower case) as one to three words of the list (or of `extra`), or `None`.
