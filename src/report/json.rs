@@ -17,6 +17,9 @@ struct JsonReport<'a> {
     tool: Tool,
     scan: Scan<'a>,
     findings: Vec<JsonFinding<'a>>,
+    /// Each secret found at more than one place, once, with the fingerprints of the
+    /// findings that hold it.
+    repeated_secrets: Vec<JsonLeak<'a>>,
     /// Found but not reported, and why; only with `--show-suppressed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<Vec<JsonSuppressed<'a>>>,
@@ -60,6 +63,17 @@ struct JsonFinding<'a> {
     verification: Option<&'a crate::verify::Verification>,
 }
 
+/// One secret and its places (see [`super::Leak`]).
+#[derive(Serialize)]
+struct JsonLeak<'a> {
+    id: String,
+    rule_id: &'a str,
+    /// Redacted unless `--show-secrets`; null for file-level findings.
+    secret: Option<&'a str>,
+    /// The findings that hold it, first place first.
+    fingerprints: Vec<&'a str>,
+}
+
 #[derive(Serialize)]
 struct JsonSuppressed<'a> {
     /// `inline`, `configuration` or `baseline`.
@@ -78,12 +92,15 @@ struct Summary {
     baselined: u64,
     allowlisted: u64,
     findings: usize,
+    /// Distinct secrets among the findings (a file-level finding counts as one).
+    distinct_secrets: usize,
     elapsed_ms: u128,
 }
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let outcome = report.outcome;
     let stats = &outcome.stats;
+    let leaks = super::leaks(&outcome.findings);
     let doc = JsonReport {
         schema: SCHEMA,
         tool: Tool {
@@ -98,6 +115,23 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .findings
             .iter()
             .map(|f| json_finding(f, report.show_secrets))
+            .collect(),
+        repeated_secrets: leaks
+            .iter()
+            .filter(|leak| leak.places.len() > 1)
+            .map(|leak| {
+                let first = &outcome.findings[leak.places[0]];
+                JsonLeak {
+                    id: leak.id(&outcome.findings),
+                    rule_id: &first.rule_id,
+                    secret: first.shown_secret(report.show_secrets),
+                    fingerprints: leak
+                        .places
+                        .iter()
+                        .map(|&i| outcome.findings[i].fingerprint.as_str())
+                        .collect(),
+                }
+            })
             .collect(),
         suppressed: report.show_suppressed.then(|| {
             outcome
@@ -120,6 +154,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             baselined: outcome.suppressed_by(Suppression::Baseline),
             allowlisted: outcome.suppressed_by(Suppression::Configuration),
             findings: outcome.findings.len(),
+            distinct_secrets: leaks.len(),
             elapsed_ms: stats.elapsed.as_millis(),
         },
     };

@@ -7,8 +7,10 @@ pub mod sarif;
 pub mod text;
 
 use crate::cli::Format;
+use crate::finding::Finding;
 use crate::rules::RuleSet;
 use crate::scan::Outcome;
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 /// What kind of scan produced the outcome; it names the SARIF automation category.
@@ -49,5 +51,77 @@ pub fn render(format: Format, report: &Report<'_>, color: bool, out: &mut dyn Wr
         Format::Text => text::write(report, color, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
+    }
+}
+
+/// One secret and every place it was found: the findings of one rule with the same
+/// secret. A test credential copied into 300 recorded fixtures is one leak to read
+/// and revoke, not 300. A file-level finding is a leak of its own.
+pub struct Leak {
+    /// Indexes into the findings, in report order; the first is where it is shown.
+    pub places: Vec<usize>,
+}
+
+impl Leak {
+    /// A stable id of (rule, secret), as a GUID (SARIF's `correlationGuid`): the same
+    /// leak in another scan or repository has the same id. Like the fingerprint, it
+    /// is a hash, never the secret. Computed on demand: only repeated secrets need
+    /// one, and a one-line export of 26,000 tokens should not pay for 26,000.
+    pub fn id(&self, findings: &[Finding]) -> String {
+        let f = &findings[self.places[0]];
+        let hex = match &f.secret {
+            Some(secret) => crate::finding::digest(&["leak", &f.rule_id, secret.value.expose()]),
+            None => crate::finding::digest(&["leak", &f.rule_id, "", &f.path]),
+        };
+        guid(&hex)
+    }
+}
+
+/// The leaks among `findings`, in the order of their first place.
+pub fn leaks(findings: &[Finding]) -> Vec<Leak> {
+    let mut leaks: Vec<Leak> = Vec::new();
+    let mut by_secret: HashMap<(&str, &str), usize> = HashMap::new();
+    for (index, f) in findings.iter().enumerate() {
+        let Some(secret) = &f.secret else {
+            leaks.push(Leak { places: vec![index] });
+            continue;
+        };
+        let key = (f.rule_id.as_str(), secret.value.expose());
+        match by_secret.get(&key) {
+            Some(&leak) => leaks[leak].places.push(index),
+            None => {
+                by_secret.insert(key, leaks.len());
+                leaks.push(Leak { places: vec![index] });
+            }
+        }
+    }
+    leaks
+}
+
+/// 32 hex digits as a version-5-shaped GUID (the SARIF schema's pattern).
+fn guid(hex: &str) -> String {
+    let h = hex.as_bytes();
+    let variant = b"89ab"[usize::from(h[16] % 4)] as char;
+    format!(
+        "{}-{}-5{}-{}{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        variant,
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guid_fits_the_sarif_pattern() {
+        let id = guid("0123456789abcdef0123456789abcdef");
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "5");
+        assert!("89ab".contains(&id[19..20]), "{id}");
     }
 }

@@ -117,6 +117,10 @@ struct SarifResult<'a> {
     message: Message,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    /// Set when the same secret is at other places too: they share it (see
+    /// `report::Leak`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation_guid: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression>,
     properties: BTreeMap<String, String>,
@@ -164,6 +168,17 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = &report.rules.rules;
     let index = |f: &Finding| rules.iter().position(|r| r.id() == f.rule_id).unwrap_or(0);
     let mut results: Vec<SarifResult<'_>> = report.outcome.findings.iter().map(|f| result(f, index(f))).collect();
+    // The places of one secret share a correlationGuid: code scanning shows one alert
+    // per place (each needs fixing), and a reader can group them as one leak.
+    for leak in super::leaks(&report.outcome.findings)
+        .iter()
+        .filter(|l| l.places.len() > 1)
+    {
+        let id = leak.id(&report.outcome.findings);
+        for &place in &leak.places {
+            results[place].correlation_guid = Some(id.clone());
+        }
+    }
     if report.show_suppressed {
         results.extend(report.outcome.suppressed.iter().map(|s| {
             let (kind, justification) = match s.by {
@@ -299,6 +314,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
             },
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.as_str())]),
+        correlation_guid: None,
         suppressions: Vec::new(),
         properties,
     }

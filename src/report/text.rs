@@ -56,8 +56,12 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
         }
         writeln!(out)?;
     }
+    // One entry per leak, under the file of its first place; the other places of
+    // the same secret are listed in it.
+    let leaks = super::leaks(findings);
     let mut current: Option<&str> = None;
-    for f in findings {
+    for leak in &leaks {
+        let f = &findings[leak.places[0]];
         if current != Some(f.path.as_str()) {
             if current.is_some() {
                 writeln!(out)?;
@@ -66,18 +70,26 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
             current = Some(&f.path);
         }
         write_finding(f, report.show_secrets, &style, out)?;
+        write_other_places(&leak.places[1..], findings, &style, out)?;
     }
     if !findings.is_empty() {
         let files = {
             let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+            paths.sort_unstable();
             paths.dedup();
             paths.len()
         };
         writeln!(out)?;
+        let distinct = if leaks.len() < findings.len() {
+            format!(" ({} distinct)", leaks.len())
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{} in {} {}.",
+            "{}{} in {} {}.",
             plural(findings.len(), "finding"),
+            distinct,
             files,
             if files == 1 { "file" } else { "files" }
         )?;
@@ -192,6 +204,38 @@ fn write_finding(f: &Finding, show_secrets: bool, style: &Style, out: &mut dyn W
         style.paint("2", "what to do "),
         clean(&f.remediation)
     )?;
+    Ok(())
+}
+
+/// The other places of a leak's secret, one line each.
+fn write_other_places(places: &[usize], findings: &[Finding], style: &Style, out: &mut dyn Write) -> io::Result<()> {
+    if places.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "      {}  the same secret at {} more {}:",
+        style.paint("2", "also at    "),
+        places.len(),
+        if places.len() == 1 { "place" } else { "places" }
+    )?;
+    for &index in places {
+        let f = &findings[index];
+        let commit = f
+            .commit
+            .as_ref()
+            .map(|c| format!("  commit {}", &c.id[..c.id.len().min(12)]))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "                     {}:{}:{}{}  {}",
+            clean(&f.path),
+            f.start.line,
+            f.start.column,
+            commit,
+            style.paint("2", &f.fingerprint)
+        )?;
+    }
     Ok(())
 }
 

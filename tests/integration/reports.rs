@@ -1,7 +1,7 @@
 //! The three report formats: snapshots (volatile values masked), the SARIF schema, and
 //! the redaction promise.
 
-use crate::sandbox::Sandbox;
+use crate::sandbox::{sarif_results, Sandbox};
 use base64::Engine;
 use serde_json::Value;
 use wayscan::testkeys::fake_key;
@@ -190,4 +190,73 @@ fn summary_line_counts_files_bytes_skips_and_findings() {
     assert!(line.contains("skipped 1 (binary 1)"), "{line}");
     assert!(line.contains("1 suppressed inline"), "{line}");
     assert!(line.ends_with("5 findings"), "{line}");
+}
+
+/// A secret copied to several places is one leak: the text report shows it once
+/// with its other places, JSON lists it once in `repeated_secrets` with every
+/// finding's fingerprint, and SARIF gives its results one correlationGuid. Every place stays a
+/// finding of its own (each needs fixing, each has its fingerprint).
+#[test]
+fn a_secret_at_several_places_is_reported_as_one_leak() {
+    let s = Sandbox::git_repo();
+    let repeated = fake_key("storage", 71);
+    let single = fake_key("llm", 72);
+    for path in ["a/one.py", "b/two.py", "c/three.py"] {
+        s.write(path, format!("KEY = \"{repeated}\"\n"));
+    }
+    s.write("d/other.py", format!("KEY = \"{single}\"\n"));
+
+    let text = s.run(&["scan", ".", "--color", "never"]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    let entries = text.stdout.matches("wayscloud-api-key").count();
+    assert_eq!(entries, 2, "one entry per secret:\n{}", text.stdout);
+    assert!(
+        text.stdout.contains("the same secret at 2 more places:"),
+        "{}",
+        text.stdout
+    );
+    for place in ["b/two.py:1:8", "c/three.py:1:8"] {
+        assert!(text.stdout.contains(place), "{place} missing:\n{}", text.stdout);
+    }
+    assert!(
+        text.stdout.contains("4 findings (2 distinct) in 4 files."),
+        "{}",
+        text.stdout
+    );
+    assert_no_raw_keys(&text.stdout, &[repeated.clone(), single.clone()]);
+
+    let (_, report) = s.scan_json(&[]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 4);
+    let leaks = report["repeated_secrets"].as_array().unwrap();
+    assert_eq!(report["summary"]["distinct_secrets"], 2);
+    let sizes: Vec<usize> = leaks
+        .iter()
+        .map(|l| l["fingerprints"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [3]);
+    let fingerprint_of = |path: &str| findings.iter().find(|f| f["path"] == path).unwrap()["fingerprint"].clone();
+    assert_eq!(
+        leaks[0]["fingerprints"],
+        serde_json::json!([
+            fingerprint_of("a/one.py"),
+            fingerprint_of("b/two.py"),
+            fingerprint_of("c/three.py")
+        ])
+    );
+
+    let sarif_run = s.run(&["scan", ".", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif_run.stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let guids: Vec<(String, String)> =
+        sarif_results(&sarif, |r| r["correlationGuid"].as_str().unwrap_or("none").to_string());
+    let guid_of = |path: &str| guids.iter().find(|(p, _)| p == path).unwrap().1.clone();
+    assert_eq!(guid_of("a/one.py").len(), 36, "a GUID");
+    assert_eq!(guid_of("a/one.py"), guid_of("b/two.py"));
+    assert_eq!(guid_of("a/one.py"), guid_of("c/three.py"));
+    assert_eq!(
+        guid_of("d/other.py"),
+        "none",
+        "a secret at one place needs no correlation"
+    );
 }
