@@ -110,6 +110,67 @@ const POSITIVE: &[(&str, &str, &str)] = &[
         "$c->get($u, ['auth' => ['deploy', '{T}']]);\n",
         "http-client-credential",
     ),
+    // pretty-printed exports: HAR, Postman header list, Envoy flow mapping
+    (
+        "session.har",
+        "{\n  \"headers\": [\n    {\n      \"name\": \"Authorization\",\n      \"value\": \"Bearer {T}\"\n    }\n  ]\n}\n",
+        "authorization-header",
+    ),
+    (
+        "c.postman_collection.json",
+        "\"header\": [\n  {\n    \"key\": \"X-API-Key\",\n    \"value\": \"{T}\",\n    \"type\": \"text\"\n  }\n]\n",
+        "authorization-header",
+    ),
+    (
+        "envoy.yaml",
+        "request_headers_to_add:\n  - header: {key: authorization, value: \"Bearer {T}\"}\n",
+        "authorization-header",
+    ),
+    // escaped source: HTTPie and HAProxy escaped spaces
+    (
+        "httpie.sh",
+        "http GET https://api.invalid Authorization:Bearer\\ {T}\n",
+        "authorization-header",
+    ),
+    (
+        "haproxy.cfg",
+        "backend api\n    reqadd Authorization:\\ Bearer\\ {T}\n",
+        "authorization-header",
+    ),
+    // code shapes: value on the next line, constant names, Go composite literal
+    (
+        "next.py",
+        "headers = {\n    \"Authorization\":\n        \"Bearer {T}\",\n}\n",
+        "authorization-header",
+    ),
+    (
+        "Const.java",
+        "req.setHeader(HttpHeaders.AUTHORIZATION, \"Bearer {T}\");\n",
+        "authorization-header",
+    ),
+    (
+        "header.go",
+        "req.Header = http.Header{\"Authorization\": {\"Bearer {T}\"}}\n",
+        "authorization-header",
+    ),
+    // a shell default is a literal; any scheme word
+    (
+        "default.sh",
+        "curl -H \"Authorization: Bearer ${API_TOKEN:-{T}}\" https://api.invalid\n",
+        "authorization-header",
+    ),
+    ("scheme.http", "Authorization: Api-Token {T}\n", "authorization-header"),
+    // client options
+    (
+        "httpie-auth.sh",
+        "http -a admin:{T} https://api.invalid\n",
+        "http-client-credential",
+    ),
+    (
+        "basic.rs",
+        "client.get(url).basic_auth(\"deploy\", Some(\"{T}\"))\n",
+        "http-client-credential",
+    ),
     // the header name in any casing; the value before the name; target-typed `new`
     (
         "odd.sh",
