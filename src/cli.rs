@@ -370,6 +370,12 @@ pub struct HistoryArgs {
     #[arg(long)]
     pub stash: bool,
 
+    /// Also report keys in objects no ref reaches (commits force-pushed away, objects
+    /// of a fork network, dropped stashes): a clone carries them until `git gc`
+    /// prunes them. Reported as `(unreachable blob ID)`, with no commit.
+    #[arg(long, conflicts_with_all = ["range", "since_commit", "branch"])]
+    pub unreachable: bool,
+
     /// Skip blobs larger than this (see `scan --max-file-size`).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,

@@ -169,6 +169,7 @@ impl HistoryConfig {
                 range,
                 branch: args.branch.clone(),
                 stash: args.stash,
+                unreachable: args.unreachable,
             },
             walk: WalkOptions {
                 no_ignore: false,

@@ -21,6 +21,8 @@ pub struct Selection {
     pub branch: Option<String>,
     /// Include `refs/stash` with the other refs.
     pub stash: bool,
+    /// Also report what is found in blobs no ref reaches (whole-history scans).
+    pub unreachable: bool,
 }
 
 /// A blob and where it first appeared.

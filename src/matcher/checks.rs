@@ -1,6 +1,6 @@
 //! Checks a regex cannot express, named by rules in their `checks` list.
 
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
 
 /// Passwords that documentation and examples use instead of a real one.
@@ -39,8 +39,25 @@ const PLACEHOLDER_PASSWORDS: &[&str] = &[
 /// `user:password` pair whose password looks real: decodable, printable, a password of
 /// 6 or more characters that is not a placeholder word, a template, a run of one
 /// character, or the user name again.
+/// Base64, padded or not (hand-written values often drop the padding).
+fn decode(value: &[u8]) -> Option<Vec<u8>> {
+    STANDARD.decode(value).or_else(|_| STANDARD_NO_PAD.decode(value)).ok()
+}
+
+/// Whether `value` is base64 of printable text holding a colon after a non-empty
+/// name: a Basic pair under another scheme's name. Random tokens decode to bytes
+/// that are almost never printable UTF-8 with a colon.
+pub fn is_encoded_pair(value: &[u8]) -> bool {
+    let Some(decoded) = decode(value) else {
+        return false;
+    };
+    std::str::from_utf8(&decoded).is_ok_and(|text| {
+        text.split_once(':').is_some_and(|(user, _)| !user.is_empty()) && text.chars().all(|c| !c.is_control())
+    })
+}
+
 pub fn basic_credential(credential: &[u8]) -> bool {
-    let Ok(decoded) = STANDARD.decode(credential) else {
+    let Some(decoded) = decode(credential) else {
         return false;
     };
     let Ok(text) = std::str::from_utf8(&decoded) else {
@@ -88,6 +105,15 @@ pub fn real_password(user: &str, password: &str) -> bool {
         || lower.contains("***");
     // A token given alone (`--oauth2-bearer TOKEN`) is held to the token policy.
     let words_alone = user.is_empty() && super::testcred::is_test_token(password.as_bytes());
+    // The same, without punctuation and accents: `p:a:s:s` is `pass`, and
+    // `Aladßç£☃din` for user Aladdin is the user name dressed up (a Unicode test).
+    let squeezed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
+    let same_as_user =
+        squeezed.eq_ignore_ascii_case(&user.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
+    let placeholder_word = placeholder_word || PLACEHOLDER_PASSWORDS.contains(&squeezed.as_str());
+    // One run of lower-case letters in any script (`heslíčko`): the test pair of
+    // the policy, as in English.
+    let lowercase_word = !password.is_ascii() && password.chars().all(char::is_lowercase);
     password.chars().count() >= 6
         && !words_alone
         && password.bytes().any(|b| b.is_ascii_alphabetic())
@@ -96,6 +122,8 @@ pub fn real_password(user: &str, password: &str) -> bool {
         && !one_char
         && !placeholder_word
         && password != user
+        && !same_as_user
+        && !lowercase_word
         && !super::testcred::is_test_basic(user, password)
 }
 
@@ -152,5 +180,32 @@ mod tests {
         latin1.push(0xe9);
         assert!(!basic_credential(STANDARD.encode(latin1).as_bytes()));
         assert!(!basic_credential(&b64("ghe-user-1:password-1")));
+    }
+
+    #[test]
+    fn dressed_up_test_passwords_are_not_real() {
+        for (user, password) in [("admin", "p:a:s:s"), ("Aladdin", "Aladßç£☃din"), ("Ondřej", "heslíčko")] {
+            assert!(!real_password(user, password), "{user}:{password}");
+        }
+        for (user, password) in [
+            ("deploy", "Xk9#mQ2vLp"),
+            ("svc", "Zq7-Xk2Lm9Pw4"),
+            ("ci", "Žluťoučký-Kůň7"),
+        ] {
+            assert!(real_password(user, password), "{user}:{password}");
+        }
+    }
+
+    #[test]
+    fn a_pair_under_another_scheme_is_recognised_and_random_tokens_are_not() {
+        assert!(is_encoded_pair(b"dXNlcjpwYXNzd29yZA"));
+        assert!(is_encoded_pair(&b64("deploy:Xk9#mQ2vLp")));
+        for token in [
+            "3HuLwfN2nI2Q3yQKwSs0voAQhwocQcvm",
+            "Pe4xZn49vpZo7scJ1ZUbTlbadyFahwBu",
+            "nklk8FtKxJZRO0bazB2op9Lm3xfwh68X",
+        ] {
+            assert!(!is_encoded_pair(token.as_bytes()), "{token}");
+        }
     }
 }

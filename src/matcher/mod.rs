@@ -438,8 +438,11 @@ impl Candidate {
             .map(|m| m.as_bytes());
         for check in &rule.spec.checks {
             let passed = match check {
+                // Basic values, and values of any other scheme that decode to a
+                // `user:password` pair (`Custom dXNlcjpwYXNzd29yZA`).
                 Check::BasicCredential => {
-                    !scheme.is_some_and(|s| s.eq_ignore_ascii_case(b"basic"))
+                    let basic = scheme.is_some_and(|s| s.eq_ignore_ascii_case(b"basic"));
+                    !(basic || checks::is_encoded_pair(secret.as_bytes()))
                         || checks::basic_credential(secret.as_bytes())
                 }
                 Check::TestCredential => !testcred::is_test_token(secret.as_bytes()),

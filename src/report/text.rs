@@ -172,14 +172,20 @@ fn write_finding(f: &Finding, show_secrets: bool, style: &Style, out: &mut dyn W
         )?;
     }
     if let Some(c) = &f.commit {
+        let unreachable = if f.properties.get("reachable").is_some_and(|r| r == "no") {
+            "  (no branch or tag holds it)"
+        } else {
+            ""
+        };
         writeln!(
             out,
-            "      {}  {} {} <{}> {}",
+            "      {}  {} {} <{}> {}{}",
             style.paint("2", "commit     "),
             &c.id[..c.id.len().min(12)],
             clean(&c.author_name),
             clean(&c.author_email),
-            c.date
+            c.date,
+            unreachable
         )?;
     }
     if let Some(v) = &f.verification {

@@ -328,3 +328,57 @@ fn a_missing_or_corrupt_object_is_reported_and_the_rest_is_scanned() {
     assert!(run.stderr.contains("wayscan: warning: bad.txt: blob"), "{}", run.stderr);
     assert_eq!(report["summary"]["errors"], 2);
 }
+
+/// A key in a commit no ref reaches any more (a branch deleted, its reflog expired:
+/// what a force-push leaves behind) is still in the clone. `history` reads refs and
+/// stays quiet; `history --unreachable` reports it at its path and commit, marked
+/// `reachable: no`, and a blob no commit holds (`git hash-object -w`) by its id; in
+/// loose and in packed objects.
+#[test]
+fn unreachable_reports_keys_in_objects_no_ref_reaches() {
+    let s = Sandbox::git_repo();
+    s.write("README.md", "hello\n");
+    s.commit("init");
+    let default_branch = s.git(&["rev-parse", "--abbrev-ref", "HEAD"]);
+    let default_branch = default_branch.trim();
+    s.git(&["checkout", "-q", "-b", "mistake"]);
+    s.write("leak.py", format!("KEY = '{}'\n", fake_key("storage", 81)));
+    let lost_commit = s.commit("oops");
+    s.git(&["checkout", "-q", default_branch]);
+    s.git(&["branch", "-q", "-D", "mistake"]);
+    s.write("loose.txt", format!("token {}\n", fake_key("llm", 82)));
+    let dangling = s.git(&["hash-object", "-w", "loose.txt"]);
+    std::fs::remove_file(s.join("loose.txt")).unwrap();
+    s.git(&["reflog", "expire", "--expire=now", "--all"]);
+    let dangling_path = format!("(unreachable blob {})", dangling.trim());
+    for packed in [false, true] {
+        if packed {
+            // Into a pack, kept although unreachable (what a clone of a fork network has).
+            s.git(&["repack", "-a", "-d", "-k", "-q"]);
+        }
+        let (run, report) = s.json_of("history", &[]);
+        assert_eq!(run.code, 0, "refs only: {}", run.stderr);
+        assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+        let (run, report) = s.json_of("history", &["--unreachable"]);
+        assert_eq!(run.code, 1, "packed {packed}: {}", run.stderr);
+        let mut found: Vec<(String, String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["commit"]["id"].as_str().unwrap_or("none").to_string(),
+                    f["properties"]["reachable"].as_str().unwrap_or("-").to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        let mut expected = vec![
+            ("leak.py".to_string(), lost_commit.clone(), "no".to_string()),
+            (dangling_path.clone(), "none".to_string(), "-".to_string()),
+        ];
+        expected.sort();
+        assert_eq!(found, expected, "packed {packed}");
+    }
+}

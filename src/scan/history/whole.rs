@@ -52,13 +52,21 @@ pub(super) fn scan_whole(
     };
 
     let objects = first_pass(&ctx, matcher, max_size, &mut problems);
-    let order = order(&ctx, &objects, &tips, &mut problems);
+    let order = order(&ctx, &objects, &tips, selection.unreachable, &mut problems);
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     let found = second_pass(&ctx, &objects, &order.lineage, &file_rules, &mut problems);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    report(&ctx, objects, &order, found, matcher.rules(), problems)
+    report(
+        &ctx,
+        objects,
+        &order,
+        found,
+        matcher.rules(),
+        selection.unreachable,
+        problems,
+    )
 }
 
 /// What every pass and step reads.
@@ -185,10 +193,21 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
 struct Order {
     /// Commit numbers, parents first; a commit's position is its index here.
     commits: Vec<u32>,
+    /// Commits no ref reaches, read because of `--unreachable`.
+    unreached: HashSet<u32>,
     lineage: TreeLineage,
 }
 
-fn order(ctx: &Context<'_>, objects: &Objects, tips: &[git2::Oid], problems: &mut Vec<Problem>) -> Order {
+/// The commits in history order and the trees' lineage. With `unreachable`, every
+/// commit in the store is a tip too, so what a commit no ref reaches holds is placed
+/// at its path and commit like the rest (`unreached` lists those commits).
+fn order(
+    ctx: &Context<'_>,
+    objects: &Objects,
+    tips: &[git2::Oid],
+    unreachable: bool,
+    problems: &mut Vec<Problem>,
+) -> Order {
     let mut tip_numbers = Vec::new();
     for tip in tips {
         let number = tip
@@ -201,6 +220,14 @@ fn order(ctx: &Context<'_>, objects: &Objects, tips: &[git2::Oid], problems: &mu
             _ => problems.push(ctx.problem(format!("commit {tip}: missing or unreadable"))),
         }
     }
+    let mut unreached = HashSet::new();
+    if unreachable {
+        let reached: HashSet<u32> = lineage::order_commits(&objects.commits, &tip_numbers)
+            .into_iter()
+            .collect();
+        unreached.extend(objects.commits.keys().filter(|c| !reached.contains(c)).copied());
+        tip_numbers.extend(unreached.iter().copied());
+    }
     let commits = lineage::order_commits(&objects.commits, &tip_numbers);
     let mut roots = Vec::with_capacity(commits.len());
     for (position, commit) in commits.iter().enumerate() {
@@ -210,7 +237,11 @@ fn order(ctx: &Context<'_>, objects: &Objects, tips: &[git2::Oid], problems: &mu
         }
     }
     let lineage = TreeLineage::compute(ctx.store.len(), roots.into_iter(), objects.links.iter().flatten());
-    Order { commits, lineage }
+    Order {
+        commits,
+        lineage,
+        unreached,
+    }
 }
 
 /// What the second pass learns from the trees the history reaches.
@@ -345,6 +376,7 @@ fn report(
     order: &Order,
     found: Found,
     rules: &RuleSet,
+    unreachable: bool,
     mut problems: Vec<Problem>,
 ) -> Outcome {
     let file_rules: Vec<&Rule> = rules.rules.iter().filter(|r| !r.is_content()).collect();
@@ -356,9 +388,20 @@ fn report(
     };
     let mut outcome = Outcome::default();
     let (mut earliest, mut allowed) = (Earliest::default(), Earliest::default());
+    // Blobs no ref leads to have no path and no commit: named by their id.
+    let mut unreached = Vec::new();
     for (blob, result) in objects.blobs {
         if !found.reached[blob as usize] {
-            continue; // in the object store, but no ref leads to it
+            if let (true, BlobResult::Scanned { bytes, findings, .. }) = (unreachable, result) {
+                outcome.stats.files += 1;
+                outcome.stats.bytes += bytes;
+                let name = format!("(unreachable blob {})", ctx.hex(blob));
+                unreached.extend(findings.into_iter().map(|mut f| {
+                    f.move_to(name.clone());
+                    f
+                }));
+            }
+            continue;
         }
         let at = found.places.get(&blob).map(|(key, name)| place(*key, name));
         match result {
@@ -441,6 +484,17 @@ fn report(
         }
     }
     outcome.findings = earliest.into_findings(&info);
+    if !order.unreached.is_empty() {
+        // Say which commits no branch or tag holds: the fix differs (expire the
+        // reflog, gc, ask the host to drop the objects; rewriting history is moot).
+        let unreached_ids: HashSet<String> = order.unreached.iter().map(|&c| ctx.hex(c)).collect();
+        for f in &mut outcome.findings {
+            if f.commit.as_ref().is_some_and(|c| unreached_ids.contains(&c.id)) {
+                f.properties.insert("reachable".into(), "no".into());
+            }
+        }
+    }
+    outcome.findings.extend(unreached);
     outcome.add_inline(allowed.into_findings(&info));
     // Exit 2 only when the history holds something and none of it could be read.
     if outcome.stats.files == 0 && outcome.skipped.is_empty() && !problems.is_empty() {
