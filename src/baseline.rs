@@ -67,7 +67,7 @@ impl Baseline {
             entries.entry(f.fingerprint.clone()).or_insert_with(|| Entry {
                 fingerprint: f.fingerprint.clone(),
                 rule_id: f.rule_id.clone(),
-                path: f.path.clone(),
+                path: f.repo_path.clone(),
                 secret: f.redacted().map(str::to_string),
                 reason: reasons.get(f.fingerprint.as_str()).map(|r| r.to_string()),
             });
@@ -87,6 +87,32 @@ impl Baseline {
     /// Whether `finding` is accepted.
     pub fn contains(&self, finding: &Finding) -> bool {
         self.entries.iter().any(|e| e.fingerprint == finding.fingerprint)
+    }
+
+    /// Renames entries made before fingerprints used repository-relative paths, by a
+    /// `baseline create` run in a subdirectory: an entry whose fingerprint no finding
+    /// has, but whose rule and redacted secret one has, at a repository path that
+    /// ends with the entry's path, takes that finding's fingerprint and path. Returns
+    /// how many.
+    pub fn migrate(&mut self, findings: &[Finding]) -> usize {
+        let mut migrated = 0;
+        for entry in &mut self.entries {
+            if findings.iter().any(|f| f.fingerprint == entry.fingerprint) {
+                continue;
+            }
+            let same = findings.iter().find(|f| {
+                f.rule_id == entry.rule_id
+                    && f.redacted() == entry.secret.as_deref()
+                    && f.repo_path != entry.path
+                    && f.repo_path.ends_with(&format!("/{}", entry.path))
+            });
+            if let Some(f) = same {
+                entry.fingerprint.clone_from(&f.fingerprint);
+                entry.path.clone_from(&f.repo_path);
+                migrated += 1;
+            }
+        }
+        migrated
     }
 
     /// Drops the entries no finding of `findings` matches; returns how many.

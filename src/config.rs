@@ -88,6 +88,27 @@ pub struct ScanConfig {
 }
 
 impl ReportConfig {
+    /// Settings of a command that loads rules and the project file but writes no
+    /// report of its own (`baseline create|prune`).
+    pub fn quiet_defaults() -> ReportConfig {
+        ReportConfig {
+            format: Format::Text,
+            output: None,
+            show_secrets: false,
+            show_suppressed: false,
+            findings_exit_code: 1,
+            color: false,
+            quiet: true,
+            verbose: false,
+            hook: false,
+            fail_on_live: false,
+            gitleaks_allow: true,
+            baseline: None,
+            config: None,
+            no_config: false,
+        }
+    }
+
     pub fn from_args(args: &OutputArgs) -> ReportConfig {
         // Colour only for a person: never into a file, a pipe, or under NO_COLOR.
         let color = match args.color {

@@ -60,8 +60,13 @@ pub struct FoundSecret {
 pub struct Finding {
     pub rule_id: String,
     pub severity: Severity,
-    /// Path relative to the scan root, `/`-separated.
+    /// Path as shown: relative to the scan root, `/`-separated.
     pub path: String,
+    /// The path that names the leak: relative to the top of the git work tree (as
+    /// history and staged scans see it), or to the scan root outside git. The
+    /// fingerprint, baselines, excludes, allowlists and rule paths use it, so a leak
+    /// is the same whichever directory a scan starts in.
+    pub repo_path: String,
     pub start: Position,
     /// Just past the secret's last character.
     pub end: Position,
@@ -83,7 +88,13 @@ pub struct Finding {
 
 impl Finding {
     /// Builds a finding from a match, computing the redaction and fingerprint.
-    pub fn from_match(rule: &Rule, path: String, (start, end): (Position, Position), m: RawMatch<'_>) -> Finding {
+    pub fn from_match(
+        rule: &Rule,
+        path: String,
+        repo_path: &str,
+        (start, end): (Position, Position),
+        m: RawMatch<'_>,
+    ) -> Finding {
         let secret = Secret::new(&m.secret);
         let mut properties = m.properties;
         let issuer = rule.issuer_of(&m.secret, properties.get("scheme").map(String::as_str));
@@ -95,10 +106,11 @@ impl Finding {
         Finding {
             rule_id: rule.spec.id.clone(),
             severity: rule.spec.severity,
-            fingerprint: fingerprint(&rule.spec.id, secret.expose(), &path),
+            fingerprint: fingerprint(&rule.spec.id, secret.expose(), repo_path),
             message: crate::rules::render_template(&rule.spec.message, &properties),
             remediation,
             path,
+            repo_path: repo_path.to_string(),
             start,
             end,
             secret: Some(FoundSecret {
@@ -117,6 +129,7 @@ impl Finding {
     pub fn move_to(&mut self, path: String) {
         let secret = self.secret.as_ref().map_or("", |s| s.value.expose());
         self.fingerprint = fingerprint(&self.rule_id, secret, &path);
+        self.repo_path.clone_from(&path);
         self.path = path;
     }
 
@@ -124,6 +137,7 @@ impl Finding {
     pub fn file_level(
         rule: &Rule,
         path: String,
+        repo_path: &str,
         properties: BTreeMap<String, String>,
         message: String,
         remediation: String,
@@ -132,10 +146,11 @@ impl Finding {
         Finding {
             rule_id: rule.spec.id.clone(),
             severity: rule.spec.severity,
-            fingerprint: fingerprint(&rule.spec.id, "", &path),
+            fingerprint: fingerprint(&rule.spec.id, "", repo_path),
             message,
             remediation,
             path,
+            repo_path: repo_path.to_string(),
             start: first,
             end: first,
             secret: None,

@@ -119,7 +119,7 @@ impl Allowlist {
         let text = finding
             .secret
             .as_ref()
-            .map_or(finding.path.as_str(), |s| s.value.expose());
+            .map_or(finding.repo_path.as_str(), |s| s.value.expose());
         let lower = text.to_lowercase();
         let commit = finding.commit.as_ref().map(|c| c.id.to_ascii_lowercase());
         // (given, matched) for each kind of criterion.
@@ -131,7 +131,7 @@ impl Allowlist {
             ),
             (
                 !self.paths.is_empty(),
-                self.paths.iter().any(|r| r.is_match(&finding.path)),
+                self.paths.iter().any(|r| r.is_match(&finding.repo_path)),
             ),
             (
                 !self.commits.is_empty(),
@@ -255,9 +255,10 @@ impl Project {
     }
 
     /// Whether the configuration drops `finding`: an excluded path, or an allowlist
-    /// allows it.
+    /// allows it. Paths are the finding's repository-relative one, whatever
+    /// directory the scan started in.
     pub fn drops(&self, finding: &Finding) -> bool {
-        self.excludes.is_match(&finding.path) || self.allowlists.iter().any(|a| a.allows(finding))
+        self.excludes.is_match(&finding.repo_path) || self.allowlists.iter().any(|a| a.allows(finding))
     }
 }
 
@@ -337,7 +338,7 @@ mod tests {
         let rules = crate::rules::RuleSet::builtin().unwrap();
         let matcher = crate::matcher::Matcher::new(&rules);
         let key = crate::testkeys::fake_key("storage", 31);
-        let mut found = crate::scan::scan_bytes(&matcher, path, format!("KEY={key}\n").as_bytes());
+        let mut found = crate::scan::scan_bytes(&matcher, path, path, format!("KEY={key}\n").as_bytes());
         let mut finding = found.findings.remove(0);
         finding.commit = commit.map(|id| crate::finding::CommitInfo {
             id: id.into(),

@@ -3,9 +3,7 @@
 use super::error;
 use crate::baseline::Baseline;
 use crate::exit::Exit;
-use crate::matcher::Matcher;
 use crate::report::text::clean;
-use crate::rules::RuleSet;
 use crate::scan;
 use std::path::PathBuf;
 
@@ -38,12 +36,17 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
         BaselineCommand::Create { paths, output, rules } => (paths, output, rules, false),
         BaselineCommand::Prune { paths, baseline, rules } => (paths, baseline, rules, true),
     };
-    let rules = match RuleSet::load(&rule_files) {
-        Ok(rules) => rules,
-        Err(e) => {
-            error(e);
-            return Exit::Error;
-        }
+    // The same settings a scan of these paths loads: the project's rule files,
+    // disabled rules and size limit (a baseline that skipped them would accept
+    // nothing the scan then reports). Not its baseline: that is what is made here.
+    let settings = crate::config::ReportConfig {
+        baseline: None,
+        ..crate::config::ReportConfig::quiet_defaults()
+    };
+    let root = paths.first().cloned().unwrap_or_else(|| std::path::PathBuf::from("."));
+    let prepared = match super::prepare::prepare(&rule_files, &settings, &root, None) {
+        Ok(prepared) => prepared,
+        Err(exit) => return exit,
     };
     // A prune needs the file; a create keeps the reasons of one already there.
     let previous = match Baseline::load(&file) {
@@ -54,14 +57,18 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
         }
         Err(_) => None,
     };
-    let matcher = Matcher::new(&rules);
+    let matcher = prepared.matcher(&settings);
     let walk = crate::input::fs::WalkOptions {
         no_ignore: false,
         follow_links: false,
-        max_file_size: 100 << 20,
+        max_file_size: prepared.max_file_size(None),
         threads: 0,
     };
-    let outcome = scan::scan_tree(&matcher, &paths, &walk);
+    let mut outcome = scan::scan_tree(&matcher, &paths, &walk);
+    // What the configuration excludes or allowlists is never reported: nothing to accept.
+    if let Some(project) = &prepared.project {
+        outcome.suppress(crate::scan::Suppression::Configuration, |f| project.drops(f));
+    }
     for p in &outcome.problems {
         eprintln!("wayscan: warning: {}: {}", clean(&p.path), clean(&p.message));
     }
@@ -70,11 +77,17 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
     }
     let (baseline, said) = match previous {
         Some(mut baseline) if prune => {
+            let migrated = baseline.migrate(&outcome.findings);
             let dropped = baseline.prune(&outcome.findings);
             let kept = baseline.entries.len();
+            let migrated = if migrated > 0 {
+                format!("; {migrated} entries made from a subdirectory renamed to their repository paths")
+            } else {
+                String::new()
+            };
             (
                 baseline,
-                format!("pruned {dropped} entries that no longer occur; {kept} kept"),
+                format!("pruned {dropped} entries that no longer occur; {kept} kept{migrated}"),
             )
         }
         previous => {

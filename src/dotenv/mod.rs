@@ -196,7 +196,7 @@ pub fn committed(rule: &Rule, path: &str, commit: &crate::finding::CommitInfo) -
          does not remove it from history, and every clone keeps a copy. Then add it to .gitignore \
          and keep secrets in environment variables or a secrets manager."
     );
-    Finding::file_level(rule, path.to_string(), properties, message, remediation)
+    Finding::file_level(rule, path.to_string(), path, properties, message, remediation)
 }
 
 /// What to do besides ignoring the file: for `.env` files (rules tagged `dotenv`),
@@ -220,7 +220,7 @@ pub fn staged(rule: &Rule, path: &str) -> Finding {
          .gitignore. {}",
         keep_out_advice(rule)
     );
-    Finding::file_level(rule, path.to_string(), BTreeMap::new(), message, remediation)
+    Finding::file_level(rule, path.to_string(), path, BTreeMap::new(), message, remediation)
 }
 
 /// Whether a `.ignore` file sits in a directory above the root, up to the work tree
@@ -288,7 +288,7 @@ fn judge(rule: &Rule, tree: &Tree, rel: &str, shown: String, show: impl Fn(&Path
         format!("{add_line}{}", keep_out_advice(rule))
     };
     Some(FileFinding {
-        finding: Finding::file_level(rule, shown, properties, message, remediation),
+        finding: Finding::file_level(rule, shown, rel, properties, message, remediation),
         fix,
         tracked,
     })

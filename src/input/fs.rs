@@ -32,9 +32,11 @@ pub enum Event<'a> {
         path: &'a Path,
         shown: &'a str,
     },
-    /// A file to scan: its display path and its bytes (UTF-16 already transcoded).
+    /// A file to scan: its display path, the path that names it (see
+    /// [`DisplayPaths::identity`]) and its bytes (UTF-16 already transcoded).
     Content {
         path: &'a str,
+        id: &'a str,
         bytes: &'a [u8],
     },
     Skipped(Skip),
@@ -141,6 +143,7 @@ fn visit_entry(
     match content::text(bytes) {
         Some(text) => visit(Event::Content {
             path: &path,
+            id: &display.identity(entry.path()),
             bytes: &text,
         }),
         None => skip(SkipReason::Binary),
@@ -237,11 +240,15 @@ fn walk_problem(err: &ignore::Error, display: &DisplayPaths) -> Problem {
 pub struct DisplayPaths {
     /// (root as given, prefix shown for its files).
     roots: Vec<(PathBuf, String)>,
+    /// For each root: (the root made absolute, what identity paths are relative to:
+    /// the top of its git work tree, or the root itself outside git).
+    bases: Vec<Option<(PathBuf, PathBuf)>>,
 }
 
 impl DisplayPaths {
     pub fn new(roots: &[PathBuf]) -> DisplayPaths {
         let several = roots.len() > 1;
+        let bases = roots.iter().map(|root| identity_base(root)).collect();
         let roots = roots
             .iter()
             .map(|root| {
@@ -249,7 +256,30 @@ impl DisplayPaths {
                 (root.clone(), prefix)
             })
             .collect();
-        DisplayPaths { roots }
+        DisplayPaths { roots, bases }
+    }
+
+    /// The path that names a file whatever directory the scan started in: relative
+    /// to the top of its git work tree, as history and staged scans name it, or,
+    /// outside git, the display path. Fingerprints, baselines, excludes,
+    /// allowlists and rules' `path` regexes use it, so `scan src` and `scan .`
+    /// agree on every leak.
+    pub fn identity(&self, path: &Path) -> String {
+        for ((root, _), base) in self.roots.iter().zip(&self.bases) {
+            let Some((abs_root, base)) = base else { continue };
+            let abs = if path == root {
+                abs_root.clone()
+            } else {
+                match path.strip_prefix(root) {
+                    Ok(rel) => abs_root.join(rel),
+                    Err(_) => continue,
+                }
+            };
+            if let Ok(rel) = abs.strip_prefix(base) {
+                return normalize(rel);
+            }
+        }
+        self.show(path)
     }
 
     pub fn show(&self, path: &Path) -> String {
@@ -268,6 +298,21 @@ impl DisplayPaths {
             }
         }
         normalize(path)
+    }
+}
+
+/// A root made absolute, and the top of the git work tree that holds it (`None`
+/// outside git, or when the root cannot be resolved: the display path serves).
+fn identity_base(root: &Path) -> Option<(PathBuf, PathBuf)> {
+    let abs_root = root.canonicalize().ok()?;
+    let dir = if abs_root.is_dir() {
+        abs_root.clone()
+    } else {
+        abs_root.parent()?.to_path_buf()
+    };
+    match super::git::Repo::discover(&dir) {
+        super::git::Discovery::Found(repo) => Some((abs_root, repo.workdir)),
+        _ => None,
     }
 }
 

@@ -304,7 +304,9 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
         },
         locations: vec![Location {
             physical_location: PhysicalLocation {
-                artifact_location: artifact(&f.path),
+                // Code scanning resolves URIs against the repository's top, whatever
+                // directory the scan started in: the repository-relative path.
+                artifact_location: artifact(&f.repo_path),
                 region: Region {
                     start_line: f.start.line.max(1),
                     start_column: f.start.column.max(1),

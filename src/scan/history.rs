@@ -83,7 +83,7 @@ fn scan_content(matcher: &Matcher<'_>, data: &[u8], max_size: u64) -> BlobResult
     let Some(text) = content::text(data) else {
         return BlobResult::Skipped(SkipReason::Binary);
     };
-    let found = scan_bytes(matcher, "", &text);
+    let found = scan_bytes(matcher, "", "", &text);
     BlobResult::Scanned {
         bytes: text.len() as u64,
         findings: found.findings,

@@ -147,9 +147,9 @@ pub struct Found {
     pub suppressed: Vec<Finding>,
 }
 
-/// Findings of one buffer at `path` (empty when not known yet): matches located,
-/// inline-allowed ones set apart.
-pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, hay: &[u8]) -> Found {
+/// Findings of one buffer shown at `path` and named by `repo_path` (both empty when
+/// not known yet): matches located, inline-allowed ones set apart.
+pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, repo_path: &str, hay: &[u8]) -> Found {
     let matches = matcher.find(hay);
     let mut found = Found::default();
     if matches.is_empty() {
@@ -160,13 +160,13 @@ pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, hay: &[u8]) -> Found {
     for m in matches {
         let rule = &matcher.rules().rules[m.rule];
         // A blob of a history has no path yet: its rule paths are applied when it has.
-        if !path.is_empty() && !rule.applies_to(path) {
+        if !repo_path.is_empty() && !rule.applies_to(repo_path) {
             continue;
         }
         let start = locator.position(m.span.start);
         let end = locator.position(m.span.end);
         let allowed = allowed_lines.contains(start.line);
-        let finding = Finding::from_match(rule, path.to_string(), (start, end), m);
+        let finding = Finding::from_match(rule, path.to_string(), repo_path, (start, end), m);
         if allowed {
             found.suppressed.push(finding);
         } else {
@@ -203,10 +203,14 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
                 collected.seen.files.push(path.to_path_buf());
             }
         }
-        Event::Content { path, bytes: content } => {
+        Event::Content {
+            path,
+            id,
+            bytes: content,
+        } => {
             files.fetch_add(1, Ordering::Relaxed);
             bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
-            let found = scan_bytes(matcher, path, content);
+            let found = scan_bytes(matcher, path, id, content);
             if !found.findings.is_empty() || !found.suppressed.is_empty() {
                 let mut collected = lock();
                 collected.findings.extend(found.findings);
@@ -316,7 +320,7 @@ pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size:
         };
         scanned += 1;
         bytes += text.len() as u64;
-        let found = scan_bytes(matcher, &file.path, &text);
+        let found = scan_bytes(matcher, &file.path, &file.path, &text);
         let added = |f: &Finding| {
             file.added_lines
                 .as_ref()

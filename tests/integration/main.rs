@@ -14,6 +14,7 @@ mod history;
 mod hooks;
 mod hostile;
 mod http_credentials;
+mod identity;
 mod import;
 mod packs;
 mod project_config;
