@@ -18,6 +18,7 @@ pub mod import;
 pub mod input;
 pub mod location;
 pub mod matcher;
+pub mod model;
 pub mod project;
 pub mod report;
 pub mod rules;

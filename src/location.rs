@@ -1,7 +1,7 @@
 //! Byte offsets to 1-based lines and columns. Columns count UTF-16 code units, the
 //! unit SARIF consumers (GitHub code scanning, VS Code) use by default.
 
-use crate::finding::Position;
+use crate::model::Position;
 
 /// Converts offsets in one buffer to positions, moving from the last offset asked
 /// rather than from the start: ascending offsets (a file's findings, in order) cost

@@ -293,7 +293,7 @@ fn settings_digest(rules: &RuleSet, args: &AuditArgs) -> String {
         )
         .as_bytes(),
     );
-    crate::finding::hex(&hash.finalize()[..8])
+    crate::model::hex(&hash.finalize()[..8])
 }
 
 /// `wayscan/repos` in the user's cache directory, as the verification cache.

@@ -6,8 +6,9 @@
 //! The index is a function of the set of records alone (sorted, no times, no paths
 //! of the machine that ran it), so shards merged give the bytes one run gives.
 
-use crate::finding::{digest, Finding};
+use crate::finding::Finding;
 use crate::input::repos::Repo;
+use crate::model::digest;
 use crate::scan::Outcome;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

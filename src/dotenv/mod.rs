@@ -10,7 +10,7 @@ use crate::finding::Finding;
 use crate::input::fs::{list_files, DisplayPaths};
 use crate::input::git::{Discovery, Repo};
 use crate::input::gitignore::{GitIgnores, Verdict};
-use crate::input::Problem;
+use crate::model::Problem;
 use crate::rules::Rule;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -186,7 +186,7 @@ fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Prob
 
 /// A file-rule path that a commit added to history: a finding even if a later commit
 /// removed it, because every clone still has it.
-pub fn committed(rule: &Rule, path: &str, commit: &crate::finding::CommitInfo) -> Finding {
+pub fn committed(rule: &Rule, path: &str, commit: &crate::model::CommitInfo) -> Finding {
     let short = &commit.id[..commit.id.len().min(12)];
     let mut properties = BTreeMap::new();
     properties.insert("commit".to_string(), commit.id.clone());

@@ -2,7 +2,8 @@
 //! `.gitignore` at every level, `.git/info/exclude` and `.ignore`, never enters `.git`,
 //! and hands each file's bytes to the caller once.
 
-use super::{content, Problem, Skip, SkipReason};
+use super::content;
+use crate::model::{Problem, Skip, SkipReason};
 use ignore::{WalkBuilder, WalkState};
 use memmap2::Mmap;
 use std::fs::File;

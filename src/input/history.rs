@@ -7,8 +7,8 @@
 //! as introduced where no parent has it at that path; for a merge, that is what the
 //! merge itself wrote (a conflict's resolution).
 
-use crate::finding::CommitInfo;
-use crate::input::Problem;
+use crate::model::CommitInfo;
+use crate::model::Problem;
 use git2::{ObjectType, Oid, Repository, Sort, Tree, TreeWalkMode, TreeWalkResult};
 use std::collections::HashSet;
 

@@ -8,7 +8,7 @@
 
 use crate::input::objects::RawId;
 use crate::input::packs::{self, Kind, Pack};
-use crate::input::Problem;
+use crate::model::Problem;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -217,7 +217,7 @@ fn slug_of(id: &str) -> String {
         })
         .collect();
     let digest = Sha256::digest(id.as_bytes());
-    format!("{}-{}", name.trim_matches('.'), crate::finding::hex(&digest[..4]))
+    format!("{}-{}", name.trim_matches('.'), crate::model::hex(&digest[..4]))
 }
 
 /// Clones `url` (or fetches it again) into `cache`, returning the bare repository.
@@ -297,7 +297,7 @@ pub fn state_of(git_dir: &Path) -> Result<String, String> {
         hash.update(target.as_bytes());
         hash.update([b'\n']);
     }
-    Ok(crate::finding::hex(&hash.finalize()[..16]))
+    Ok(crate::model::hex(&hash.finalize()[..16]))
 }
 
 #[cfg(test)]

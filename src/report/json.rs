@@ -3,7 +3,7 @@
 
 use super::Report;
 use crate::finding::Finding;
-use crate::input::{Problem, Skip};
+use crate::model::{Problem, Skip};
 use crate::scan::Suppression;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -58,7 +58,7 @@ struct JsonFinding<'a> {
     message: &'a str,
     remediation: &'a str,
     /// The commit that introduced it (history scans); null otherwise.
-    commit: Option<&'a crate::finding::CommitInfo>,
+    commit: Option<&'a crate::model::CommitInfo>,
     /// What the API said of the key (`--verify`); null when not verified.
     verification: Option<&'a crate::verify::Verification>,
 }

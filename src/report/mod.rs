@@ -70,8 +70,8 @@ impl Leak {
     pub fn id(&self, findings: &[Finding]) -> String {
         let f = &findings[self.places[0]];
         let hex = match &f.secret {
-            Some(secret) => crate::finding::digest(&["leak", &f.rule_id, secret.value.expose()]),
-            None => crate::finding::digest(&["leak", &f.rule_id, "", &f.path]),
+            Some(secret) => crate::model::digest(&["leak", &f.rule_id, secret.value.expose()]),
+            None => crate::model::digest(&["leak", &f.rule_id, "", &f.path]),
         };
         guid(&hex)
     }

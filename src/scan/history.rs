@@ -9,10 +9,12 @@ mod whole;
 
 use super::{count_skips, scan_bytes, Outcome, Unit};
 use crate::dotenv;
-use crate::finding::{CommitInfo, Finding};
+use crate::finding::Finding;
 use crate::input::fs::WalkOptions;
-use crate::input::{content, history, Problem, Skip, SkipReason};
+use crate::input::{content, history};
 use crate::matcher::Matcher;
+use crate::model::CommitInfo;
+use crate::model::{Problem, Skip, SkipReason};
 use crate::rules::{Rule, RuleSet};
 use rayon::prelude::*;
 use std::collections::BTreeMap;

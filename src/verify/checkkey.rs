@@ -102,7 +102,7 @@ fn check_key(d: &mut Diagnosis, key: &str) {
             false,
             "the key does not start with `wayscloud_` (it should start with wayscloud_{service}_)",
         );
-        d.shown = crate::finding::redact(key, 0);
+        d.shown = crate::model::redact(key, 0);
         return;
     };
     let mut parts = rest.splitn(3, '_');
@@ -112,7 +112,7 @@ fn check_key(d: &mut Diagnosis, key: &str) {
         parts.next().unwrap_or(""),
     );
     let public_len = "wayscloud_".len() + service.len() + key_id.len() + 2;
-    d.shown = crate::finding::redact(key, public_len.min(key.len()));
+    d.shown = crate::model::redact(key, public_len.min(key.len()));
     // Personal access tokens and account API keys (the SDK and CLI) have a fixed prefix
     // and a secret that may hold `-` and `_`; service keys name their service. The key
     // id and the secret are then checked alike, each kind by its own bounds.

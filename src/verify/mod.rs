@@ -14,7 +14,7 @@ pub mod revoke;
 pub use api::{agent, check, ApiBase, Auth, Limits, Request, DEFAULT_API};
 
 use crate::finding::Finding;
-use crate::input::Problem;
+use crate::model::Problem;
 use crate::rules::RuleSet;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -84,7 +84,7 @@ pub fn default_cache_file() -> Option<PathBuf> {
 /// staging host) is never taken for another's.
 fn key_hash(api: &ApiBase, key: &str) -> String {
     let named = format!("wayscan-verify\0{}\0{key}", api.as_str());
-    crate::finding::hex(&Sha256::digest(named.as_bytes()))
+    crate::model::hex(&Sha256::digest(named.as_bytes()))
 }
 
 /// Verifies the keys of `findings` whose rule has a live check, setting each

@@ -136,7 +136,7 @@ fn baseline_prune_migrates_entries_made_from_a_subdirectory() {
     s.commit("init");
     let (_, report) = s.scan_json(&[]);
     let redacted = report["findings"][0]["secret"].as_str().unwrap().to_string();
-    let old = wayscan::finding::fingerprint("wayscloud-api-key", &key, "vendor/lib.py");
+    let old = wayscan::model::fingerprint("wayscloud-api-key", &key, "vendor/lib.py");
     let baseline = serde_json::json!({
         "schema": "wayscan-baseline/1",
         "entries": [{

@@ -10,13 +10,14 @@
 
 use super::{progress_bar, scan_content, BlobResult, Earliest};
 use crate::dotenv;
-use crate::finding::hex;
+use crate::input::history;
 use crate::input::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
 use crate::input::objects::{commit_header, EntryKind, RawId, TreeEntries};
 use crate::input::odb::ObjectStore;
 use crate::input::packs::Kind;
-use crate::input::{history, Problem, Skip, SkipReason};
 use crate::matcher::Matcher;
+use crate::model::hex;
+use crate::model::{Problem, Skip, SkipReason};
 use crate::rules::{Rule, RuleSet};
 use crate::scan::Outcome;
 use std::collections::{HashMap, HashSet};

@@ -1,0 +1,76 @@
+//! The one-way layering of `src/`: a module imports only from the layers below it.
+//! Read from the source text (`use crate::x` and `crate::x::` paths), so a new edge
+//! that breaks the rule fails here, not in review.
+//!
+//! The target stack (issue 14): model <- engine (rules, matcher, location, filter)
+//! <- git, sources, exposure, policy, verify, report, audit <- pipeline <- settings
+//! <- commands. A module is listed once it has reached its layer; each entry names
+//! every crate module it may import.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const LAYERED: &[(&str, &[&str])] = &[
+    // the leaf: plain data, no crate imports at all
+    ("model", &[]),
+    // engine pieces that are already pure
+    ("location", &["model"]),
+    ("filter", &["model"]),
+];
+
+/// The crate modules `module` (a file `src/module.rs` or a directory `src/module/`)
+/// names in its source.
+fn imports(module: &str) -> BTreeSet<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let single = src.join(format!("{module}.rs"));
+    if single.is_file() {
+        files.push(single);
+    }
+    let mut dirs = vec![src.join(module)];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(!files.is_empty(), "no source for module {module}");
+    let mut found = BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (at, _) in text.match_indices("crate::") {
+            let name: String = text[at + "crate::".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != module {
+                found.insert(name);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn layered_modules_import_only_from_the_layers_below() {
+    let mut broken = Vec::new();
+    for (module, allowed) in LAYERED {
+        for import in imports(module) {
+            if !allowed.contains(&import.as_str()) {
+                broken.push(format!("{module} imports crate::{import}"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "forbidden edges:\n{}", broken.join("\n"));
+}
+
+/// The test must be able to fail: a module that imports something is seen.
+#[test]
+fn the_import_reader_sees_edges() {
+    assert!(imports("location").contains("model"));
+    assert!(imports("matcher").contains("rules"));
+}
