@@ -41,8 +41,6 @@ pub struct Finding {
     /// For history and staged scans: the commit that introduced it (`None` when the
     /// change is not committed yet).
     pub commit: Option<CommitInfo>,
-    /// What the API said of the secret (`--verify`); `None` when not asked.
-    pub verification: Option<crate::verify::Verification>,
 }
 
 impl Finding {
@@ -79,7 +77,6 @@ impl Finding {
             properties,
             encoding: m.encoding,
             commit: None,
-            verification: None,
         }
     }
 
@@ -116,7 +113,6 @@ impl Finding {
             properties,
             encoding: None,
             commit: None,
-            verification: None,
         }
     }
 

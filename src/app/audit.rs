@@ -200,11 +200,11 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
     }
     if audit.verify.options.is_some() {
         say("verifying");
-        super::verify_findings(&mut outcome, audit.rules, audit.verify);
     }
-    let record = RepoRecord::of(repo, state, &outcome);
+    let verifications = super::verify_findings(&mut outcome, audit.rules, audit.verify);
+    let record = RepoRecord::of(repo, state, &outcome, &verifications);
     say("writing");
-    if let Err(message) = write_repo(audit, repo, &outcome, &record, &record_file) {
+    if let Err(message) = write_repo(audit, repo, &outcome, &verifications, &record, &record_file) {
         return (RepoRecord::failed(repo, message), false);
     }
     (record, false)
@@ -232,6 +232,7 @@ fn write_repo(
     audit: &Audit<'_>,
     repo: &Repo,
     outcome: &Outcome,
+    verifications: &crate::model::Verifications,
     record: &RepoRecord,
     record_file: &Path,
 ) -> Result<(), String> {
@@ -239,6 +240,7 @@ fn write_repo(
         kind: ScanKind::Repository,
         roots: vec![repo.id.clone()],
         outcome,
+        verifications,
         rules: audit.rules,
         show_secrets: false,
         show_suppressed: false,

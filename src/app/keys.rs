@@ -194,7 +194,7 @@ pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
         let answer = crate::verify::check(&crate::verify::agent(limits.timeout), &request, &limits, &|| {});
         println!(
             "  {} {}: {}",
-            if answer.status == crate::verify::Status::Live {
+            if answer.status == crate::model::Status::Live {
                 "LIVE"
             } else {
                 "    "
@@ -205,7 +205,7 @@ pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
         if answer.http_status == Some(403) {
             println!("       the docs: a key must have each service it uses checked at creation; create a new key with the services you need");
         }
-        fine &= answer.status == crate::verify::Status::Live;
+        fine &= answer.status == crate::model::Status::Live;
     }
     if fine {
         Exit::Clean

@@ -5,6 +5,7 @@ use crate::cli::{Cli, Command, FailOn, HookCommand, RulesCommand, StagedArgs};
 use crate::config::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
 use crate::exit::Exit;
 use crate::hook;
+use crate::model::Verifications;
 use crate::report::text::{clean, summary_line};
 use crate::report::{self, Report, ScanKind};
 use crate::rules::{check_rules, RuleSet};
@@ -77,17 +78,18 @@ fn with_verify(args: &crate::cli::VerifyArgs, run: impl FnOnce(&VerifyConfig) ->
 
 /// Asks the API about the found keys (`--verify`), then keeps only live ones when
 /// `--only-live` says so.
-fn verify_findings(outcome: &mut scan::Outcome, rules: &RuleSet, verify: &VerifyConfig) {
-    let Some(options) = &verify.options else { return };
-    let problems = crate::verify::verify(&mut outcome.findings, rules, options);
+/// Asks the API about the findings' keys (`--verify`); the answers are kept by
+/// fingerprint, beside the findings. `--only-live` then keeps the live ones only.
+fn verify_findings(outcome: &mut scan::Outcome, rules: &RuleSet, verify: &VerifyConfig) -> Verifications {
+    let Some(options) = &verify.options else {
+        return Verifications::default();
+    };
+    let (verifications, problems) = crate::verify::verify(&outcome.findings, rules, options);
     outcome.problems.extend(problems);
     if verify.only_live {
-        outcome.findings.retain(|f| {
-            f.verification
-                .as_ref()
-                .is_some_and(|v| v.status == crate::verify::Status::Live)
-        });
+        outcome.findings.retain(|f| verifications.is_live(&f.fingerprint));
     }
+    verifications
 }
 
 fn hook_result(result: Result<hook::Done, hook::HookError>) -> Exit {
@@ -143,18 +145,19 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
         fix_gitignore(&mut outcome);
     }
     prepared.drop_accepted(&mut outcome);
-    verify_findings(&mut outcome, &prepared.rules, verify);
+    let verifications = verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = config.roots.iter().map(|r| r.display().to_string()).collect();
     left_for_exit(matcher);
     let exit = finish(
         ScanKind::Tree,
         roots,
         &outcome,
+        &verifications,
         &prepared.rules,
         &config.report,
         prepared.out,
     );
-    left_for_exit((outcome, prepared.rules));
+    left_for_exit((outcome, verifications, prepared.rules));
     exit
 }
 
@@ -179,18 +182,19 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     walk.max_file_size = prepared.max_file_size(config.max_file_size);
     let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &walk, config.progress);
     prepared.drop_accepted(&mut outcome);
-    verify_findings(&mut outcome, &prepared.rules, verify);
+    let verifications = verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = vec![config.repo.display().to_string()];
     left_for_exit(matcher);
     let exit = finish(
         ScanKind::History,
         roots,
         &outcome,
+        &verifications,
         &prepared.rules,
         &config.report,
         prepared.out,
     );
-    left_for_exit((outcome, prepared.rules));
+    left_for_exit((outcome, verifications, prepared.rules));
     exit
 }
 
@@ -212,6 +216,7 @@ pub fn run_staged(args: &StagedArgs) -> Exit {
         ScanKind::Staged,
         roots,
         &outcome,
+        &Verifications::default(),
         &prepared.rules,
         &report,
         prepared.out,
@@ -224,6 +229,7 @@ fn finish(
     kind: ScanKind,
     roots: Vec<String>,
     outcome: &scan::Outcome,
+    verifications: &Verifications,
     rules: &RuleSet,
     config: &ReportConfig,
     mut out: Box<dyn Write>,
@@ -241,6 +247,7 @@ fn finish(
         kind,
         roots,
         outcome,
+        verifications,
         rules,
         show_secrets: config.show_secrets,
         show_suppressed: config.show_suppressed,
@@ -267,11 +274,7 @@ fn finish(
         outcome
             .findings
             .iter()
-            .filter(|f| {
-                f.verification
-                    .as_ref()
-                    .is_some_and(|v| v.status == crate::verify::Status::Live)
-            })
+            .filter(|f| verifications.is_live(&f.fingerprint))
             .count()
     } else {
         outcome.findings.len()

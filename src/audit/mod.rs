@@ -9,6 +9,7 @@
 use crate::finding::Finding;
 use crate::input::repos::Repo;
 use crate::model::digest;
+use crate::model::Verifications;
 use crate::scan::Outcome;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -83,7 +84,7 @@ pub struct AuditFinding {
 
 impl AuditFinding {
     /// The audit's view of `f`, found in the repository `repo_id`.
-    pub fn of(f: &Finding, repo_id: &str) -> AuditFinding {
+    pub fn of(f: &Finding, repo_id: &str, verifications: &Verifications) -> AuditFinding {
         let key = match &f.secret {
             Some(secret) => digest(&[&f.rule_id, secret.value.expose()]),
             // A file-level finding (a committed .env) is about this repository's
@@ -105,7 +106,7 @@ impl AuditFinding {
             line: f.start.line,
             commit: f.commit.as_ref().map(|c| c.id.clone()),
             date: f.commit.as_ref().map(|c| c.date.clone()),
-            verification: f.verification.as_ref().map(|v| v.status.as_str().to_string()),
+            verification: verifications.get(&f.fingerprint).map(|v| v.status.as_str().to_string()),
             message: f.message.clone(),
         }
     }
@@ -123,7 +124,7 @@ impl AuditFinding {
 impl RepoRecord {
     /// The record of an audited repository: `outcome` holds its history and work
     /// tree findings, already merged.
-    pub fn of(repo: &Repo, state: String, outcome: &Outcome) -> RepoRecord {
+    pub fn of(repo: &Repo, state: String, outcome: &Outcome, verifications: &Verifications) -> RepoRecord {
         let fatal = outcome.problems.iter().find(|p| p.fatal);
         RepoRecord {
             id: repo.id.clone(),
@@ -137,7 +138,11 @@ impl RepoRecord {
             skipped: outcome.skipped.len() as u64,
             warnings: outcome.problems.iter().filter(|p| !p.fatal).count() as u64,
             suppressed: outcome.suppressed.len() as u64,
-            findings: outcome.findings.iter().map(|f| AuditFinding::of(f, &repo.id)).collect(),
+            findings: outcome
+                .findings
+                .iter()
+                .map(|f| AuditFinding::of(f, &repo.id, verifications))
+                .collect(),
         }
     }
 

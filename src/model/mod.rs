@@ -1,12 +1,14 @@
 //! The leaf layer: plain data every other layer shares (positions, commits, skips,
-//! problems, secrets and the hashes that name them). It imports nothing from the
+//! problems, secrets and the hashes that name them, the API's verdicts). It imports nothing from the
 //! crate, so no stage depends on another through a shared type; the layer test in
 //! `tests/integration/layers.rs` keeps it so.
 
 mod place;
 mod problem;
 mod secret;
+mod verdict;
 
 pub use place::{CommitInfo, Position};
 pub use problem::{Problem, Skip, SkipReason};
 pub use secret::{digest, fingerprint, hex, redact, Secret};
+pub use verdict::{Status, Verification, Verifications};

@@ -3,6 +3,7 @@
 
 use super::Report;
 use crate::finding::Finding;
+use crate::model::Verifications;
 use crate::model::{Problem, Skip};
 use crate::scan::Suppression;
 use serde::Serialize;
@@ -60,7 +61,7 @@ struct JsonFinding<'a> {
     /// The commit that introduced it (history scans); null otherwise.
     commit: Option<&'a crate::model::CommitInfo>,
     /// What the API said of the key (`--verify`); null when not verified.
-    verification: Option<&'a crate::verify::Verification>,
+    verification: Option<&'a crate::model::Verification>,
 }
 
 /// One secret and its places (see [`super::Leak`]).
@@ -114,7 +115,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         findings: outcome
             .findings
             .iter()
-            .map(|f| json_finding(f, report.show_secrets))
+            .map(|f| json_finding(f, report.verifications, report.show_secrets))
             .collect(),
         repeated_secrets: leaks
             .iter()
@@ -139,7 +140,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .map(|s| JsonSuppressed {
                     suppressed_by: s.by.as_str(),
-                    finding: json_finding(&s.finding, report.show_secrets),
+                    finding: json_finding(&s.finding, report.verifications, report.show_secrets),
                 })
                 .collect()
         }),
@@ -162,7 +163,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-fn json_finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {
+fn json_finding<'a>(f: &'a Finding, verifications: &'a Verifications, show_secrets: bool) -> JsonFinding<'a> {
     JsonFinding {
         rule_id: &f.rule_id,
         severity: f.severity.as_str(),
@@ -179,6 +180,6 @@ fn json_finding(f: &Finding, show_secrets: bool) -> JsonFinding<'_> {
         message: &f.message,
         remediation: &f.remediation,
         commit: f.commit.as_ref(),
-        verification: f.verification.as_ref(),
+        verification: verifications.get(&f.fingerprint),
     }
 }

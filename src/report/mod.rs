@@ -8,6 +8,7 @@ pub mod text;
 
 use crate::cli::Format;
 use crate::finding::Finding;
+use crate::model::Verifications;
 use crate::rules::RuleSet;
 use crate::scan::Outcome;
 use std::collections::HashMap;
@@ -39,6 +40,8 @@ pub struct Report<'a> {
     pub kind: ScanKind,
     pub roots: Vec<String>,
     pub outcome: &'a Outcome,
+    /// What the API said of the findings' keys, by fingerprint (`--verify`).
+    pub verifications: &'a Verifications,
     pub rules: &'a RuleSet,
     pub show_secrets: bool,
     /// List the findings that were found but not reported (`--show-suppressed`).

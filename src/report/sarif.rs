@@ -167,7 +167,12 @@ struct Region {
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = &report.rules.rules;
     let index = |f: &Finding| rules.iter().position(|r| r.id() == f.rule_id).unwrap_or(0);
-    let mut results: Vec<SarifResult<'_>> = report.outcome.findings.iter().map(|f| result(f, index(f))).collect();
+    let mut results: Vec<SarifResult<'_>> = report
+        .outcome
+        .findings
+        .iter()
+        .map(|f| result(f, index(f), report.verifications.get(&f.fingerprint)))
+        .collect();
     // The places of one secret share a correlationGuid: code scanning shows one alert
     // per place (each needs fixing), and a reader can group them as one leak.
     for leak in super::leaks(&report.outcome.findings)
@@ -188,7 +193,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             };
             SarifResult {
                 suppressions: vec![SarifSuppression { kind, justification }],
-                ..result(&s.finding, index(&s.finding))
+                ..result(&s.finding, index(&s.finding), None)
             }
         }));
     }
@@ -263,7 +268,8 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     }
 }
 
-fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
+/// One result; `verification` is what the API said of its key, if asked.
+fn result<'a>(f: &'a Finding, rule_index: usize, verification: Option<&crate::model::Verification>) -> SarifResult<'a> {
     let mut properties = f.properties.clone();
     if let Some(redacted) = f.redacted() {
         properties.insert("redactedSecret".into(), redacted.into());
@@ -280,14 +286,14 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult<'_> {
     }
     // A verified key's level says how urgent it is: live keys are errors, keys the
     // API could not judge warnings, revoked ones notes.
-    let level = match &f.verification {
+    let level = match verification {
         Some(v) => {
             properties.insert("verification".into(), v.status.as_str().into());
             properties.insert("verificationDetail".into(), v.detail.clone());
             match v.status {
-                crate::verify::Status::Live => "error",
-                crate::verify::Status::Unknown => "warning",
-                crate::verify::Status::Revoked => "note",
+                crate::model::Status::Live => "error",
+                crate::model::Status::Unknown => "warning",
+                crate::model::Status::Revoked => "note",
             }
         }
         None => level(f.severity),

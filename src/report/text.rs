@@ -4,8 +4,8 @@
 
 use super::Report;
 use crate::finding::Finding;
+use crate::model::Status;
 use crate::scan::{Outcome, Suppression};
-use crate::verify::Status;
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -29,7 +29,7 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
     // Live keys first, before anything else: they are the ones to revoke now.
     let live: Vec<&Finding> = findings
         .iter()
-        .filter(|f| f.verification.as_ref().is_some_and(|v| v.status == Status::Live))
+        .filter(|f| report.verifications.is_live(&f.fingerprint))
         .collect();
     if !live.is_empty() {
         writeln!(
@@ -69,7 +69,13 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
             writeln!(out, "{}", style.paint("1;4", &clean(&f.path)))?;
             current = Some(&f.path);
         }
-        write_finding(f, report.show_secrets, &style, out)?;
+        write_finding(
+            f,
+            report.verifications.get(&f.fingerprint),
+            report.show_secrets,
+            &style,
+            out,
+        )?;
         write_other_places(&leak.places[1..], findings, &style, out)?;
     }
     if !findings.is_empty() {
@@ -142,7 +148,13 @@ fn write_suppressed(report: &Report<'_>, style: &Style, out: &mut dyn Write) -> 
     Ok(())
 }
 
-fn write_finding(f: &Finding, show_secrets: bool, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn write_finding(
+    f: &Finding,
+    verification: Option<&crate::model::Verification>,
+    show_secrets: bool,
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let severity = f.severity.as_str();
     let severity_code = match f.severity {
         crate::rules::Severity::Critical | crate::rules::Severity::High => "1;31",
@@ -188,7 +200,7 @@ fn write_finding(f: &Finding, show_secrets: bool, style: &Style, out: &mut dyn W
             unreachable
         )?;
     }
-    if let Some(v) = &f.verification {
+    if let Some(v) = verification {
         let (code, word) = match v.status {
             Status::Live => ("1;31", "LIVE"),
             Status::Revoked => ("32", "revoked"),

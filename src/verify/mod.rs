@@ -15,50 +15,14 @@ pub use api::{agent, check, ApiBase, Auth, Limits, Request, DEFAULT_API};
 
 use crate::finding::Finding;
 use crate::model::Problem;
+pub use crate::model::{Status, Verification, Verifications};
 use crate::rules::RuleSet;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// Whether a key still works.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// The API accepted it (200), or knew it but not for that service (403).
-    Live,
-    /// The API rejected it (401).
-    Revoked,
-    /// No answer that says either: network, timeout, TLS, 5xx, rate limited.
-    Unknown,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Live => "live",
-            Status::Revoked => "revoked",
-            Status::Unknown => "unknown",
-        }
-    }
-}
-
-/// The answer about one key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verification {
-    pub status: Status,
-    pub http_status: Option<u16>,
-    /// When the API answered (RFC 3339, UTC).
-    pub checked_at: String,
-    /// What the answer means, or why there is none. Never holds the key.
-    pub detail: String,
-    /// Taken from the cache of an earlier run.
-    #[serde(skip)]
-    pub cached: bool,
-}
 
 /// How verification runs.
 #[derive(Debug, Clone)]
@@ -87,9 +51,10 @@ fn key_hash(api: &ApiBase, key: &str) -> String {
     crate::model::hex(&Sha256::digest(named.as_bytes()))
 }
 
-/// Verifies the keys of `findings` whose rule has a live check, setting each
-/// finding's `verification`. Returns what went wrong beside the answers (the cache).
-pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> Vec<Problem> {
+/// Verifies the keys of `findings` whose rule has a live check. Returns the answers
+/// by finding fingerprint (verification is its own stage: it does not write into
+/// the findings), and what went wrong beside them (the cache).
+pub fn verify(findings: &[Finding], rules: &RuleSet, options: &Options) -> (Verifications, Vec<Problem>) {
     let mut problems = Vec::new();
     // Distinct keys, each with what its request needs.
     let mut keys: BTreeMap<String, Request> = BTreeMap::new();
@@ -104,7 +69,7 @@ pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> V
             .or_insert_with(|| request(&options.api, spec, key, service));
     }
     if keys.is_empty() {
-        return problems;
+        return (Verifications::default(), problems);
     }
 
     let mut cache = match &options.cache {
@@ -146,12 +111,15 @@ pub fn verify(findings: &mut [Finding], rules: &RuleSet, options: &Options) -> V
             });
         }
     }
-    for finding in findings.iter_mut() {
+    let mut verifications = Verifications::default();
+    for finding in findings {
         if let Some(secret) = &finding.secret {
-            finding.verification = answers.get(&key_hash(&options.api, secret.value.expose())).cloned();
+            if let Some(answer) = answers.get(&key_hash(&options.api, secret.value.expose())) {
+                verifications.insert(&finding.fingerprint, answer.clone());
+            }
         }
     }
-    problems
+    (verifications, problems)
 }
 
 /// The live check a rule's `verify` section describes for `key`, on `api`.
