@@ -4,7 +4,10 @@
 
 mod checks;
 mod decode;
+mod examples;
 pub mod testcred;
+
+pub use examples::{check_rules, CheckFailure};
 
 use crate::rules::{Check, Encoding, Rule, RuleSet, Scope};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};

@@ -4,10 +4,6 @@
 //! group) confirms a hit, its filters drop placeholders, and its `examples` and
 //! `negative_examples` are proved by `wayscan rules check` and by `cargo test`.
 
-mod check;
-
-pub use check::{check_rules, CheckFailure};
-
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -13,9 +13,12 @@ use std::path::Path;
 const LAYERED: &[(&str, &[&str])] = &[
     // the leaf: plain data, no crate imports at all
     ("model", &[]),
-    // engine pieces that are already pure
+    // the engine: pure, bytes in and matches out
+    ("rules", &["model"]),
     ("location", &["model"]),
     ("filter", &["model"]),
+    ("matcher", &["model", "rules", "filter", "testkeys"]),
+    ("finding", &["model", "rules", "matcher"]),
 ];
 
 /// The crate modules `module` (a file `src/module.rs` or a directory `src/module/`)

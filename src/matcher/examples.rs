@@ -1,8 +1,8 @@
 //! `rules check`: proves that every rule finds each of its examples and none of its
 //! negative examples, through the same matcher a scan uses.
 
-use super::RuleSet;
-use crate::matcher::Matcher;
+use super::Matcher;
+use crate::rules::RuleSet;
 use std::fmt;
 
 /// One example that did not behave as its rule file says.
