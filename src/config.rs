@@ -206,13 +206,3 @@ impl HistoryConfig {
         }
     }
 }
-
-/// The user's directory named by the XDG variable `var` (`XDG_CACHE_HOME`), else
-/// `$HOME/<under_home>` (`.cache`); `None` when neither is set. Where wayscan keeps
-/// its own files, never in a scanned repository.
-pub fn user_dir(var: &str, under_home: &str) -> Option<PathBuf> {
-    std::env::var_os(var)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(under_home)))
-}

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod dirs;
 pub mod dotenv;
 pub mod exit;
 pub mod filter;

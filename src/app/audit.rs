@@ -300,7 +300,7 @@ fn settings_digest(rules: &RuleSet, args: &AuditArgs) -> String {
 
 /// `wayscan/repos` in the user's cache directory, as the verification cache.
 fn default_cache() -> PathBuf {
-    let base = crate::config::user_dir("XDG_CACHE_HOME", ".cache").unwrap_or_else(std::env::temp_dir);
+    let base = crate::dirs::user_dir("XDG_CACHE_HOME", ".cache").unwrap_or_else(std::env::temp_dir);
     base.join("wayscan").join("repos")
 }
 

@@ -6,9 +6,11 @@
 mod place;
 mod problem;
 mod secret;
+mod time;
 mod verdict;
 
 pub use place::{CommitInfo, Position};
 pub use problem::{Problem, Skip, SkipReason};
 pub use secret::{digest, fingerprint, hex, redact, Secret};
+pub use time::rfc3339;
 pub use verdict::{Status, Verification, Verifications};

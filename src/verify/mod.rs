@@ -39,7 +39,7 @@ pub struct Options {
 /// The cache file in the user's cache directory (`$XDG_CACHE_HOME`, else
 /// `~/.cache`), if there is one.
 pub fn default_cache_file() -> Option<PathBuf> {
-    let base = crate::config::user_dir("XDG_CACHE_HOME", ".cache")?;
+    let base = crate::dirs::user_dir("XDG_CACHE_HOME", ".cache")?;
     Some(base.join("wayscan").join("verify.json"))
 }
 
@@ -186,7 +186,7 @@ fn now() -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    crate::input::history::rfc3339(seconds)
+    crate::model::rfc3339(seconds)
 }
 
 #[cfg(test)]

@@ -237,7 +237,7 @@ pub fn audit(log: &Path, target: &Target, outcome: &Outcome, http_status: Option
 /// The audit log's default place: `$XDG_STATE_HOME/wayscan/revocations.jsonl`, else
 /// `~/.local/state/wayscan/revocations.jsonl`.
 pub fn default_audit_log() -> Option<std::path::PathBuf> {
-    let base = crate::config::user_dir("XDG_STATE_HOME", ".local/state")?;
+    let base = crate::dirs::user_dir("XDG_STATE_HOME", ".local/state")?;
     Some(base.join("wayscan").join("revocations.jsonl"))
 }
 

@@ -77,3 +77,68 @@ fn the_import_reader_sees_edges() {
     assert!(imports("location").contains("model"));
     assert!(imports("matcher").contains("rules"));
 }
+
+/// Every top-level module of `src/` (a `name.rs` file or a `name/` directory).
+fn modules() -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut names: Vec<String> = std::fs::read_dir(src)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            match name.strip_suffix(".rs") {
+                Some(stem) => Some(stem.to_string()),
+                None => e.path().is_dir().then_some(name),
+            }
+        })
+        .filter(|n| n != "main" && n != "lib")
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// No module reaches itself through others: the graph of `crate::` edges between
+/// top-level modules has no cycle (a depth-first search finds no back edge).
+#[test]
+fn no_module_cycle_remains() {
+    let names = modules();
+    let edges: Vec<Vec<usize>> = names
+        .iter()
+        .map(|m| {
+            imports(m)
+                .iter()
+                .filter_map(|i| names.iter().position(|n| n == i))
+                .collect()
+        })
+        .collect();
+    // 0: not seen, 1: on the current path, 2: done.
+    let mut state = vec![0u8; names.len()];
+    fn visit(v: usize, edges: &[Vec<usize>], state: &mut [u8], path: &mut Vec<usize>) -> Option<Vec<usize>> {
+        state[v] = 1;
+        path.push(v);
+        for &w in &edges[v] {
+            if state[w] == 1 {
+                let from = path.iter().position(|&p| p == w).unwrap();
+                return Some(path[from..].to_vec());
+            }
+            if state[w] == 0 {
+                if let Some(cycle) = visit(w, edges, state, path) {
+                    return Some(cycle);
+                }
+            }
+        }
+        path.pop();
+        state[v] = 2;
+        None
+    }
+    for v in 0..names.len() {
+        if state[v] == 0 {
+            if let Some(cycle) = visit(v, &edges, &mut state, &mut Vec::new()) {
+                let names: Vec<&str> = cycle.iter().map(|&i| names[i].as_str()).collect();
+                panic!("module cycle: {}", names.join(" -> "));
+            }
+        }
+    }
+    assert!(names.len() > 15, "the modules were read: {names:?}");
+}
