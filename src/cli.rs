@@ -1,6 +1,7 @@
 //! The command line, as the user types it. Doc comments are the help text: first line
 //! the short help, the rest the long help (`--help`).
 
+use crate::units::{parse_duration, parse_size, Shard};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -191,8 +192,8 @@ pub struct AuditArgs {
 
     /// Audit only shard K of N: a stable subset, by a hash of each repository's
     /// identity. `wayscan merge` joins the shards' folders.
-    #[arg(long, value_name = "K/N", value_parser = crate::audit::Shard::parse)]
-    pub shard: Option<crate::audit::Shard>,
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
 
     /// Repositories scanned at once (default: one per core). Memory grows with it.
     #[arg(long, value_name = "N")]
@@ -466,24 +467,6 @@ pub enum FailOn {
     Live,
 }
 
-/// Parses `90s`, `30m`, `24h`, `7d` (a bare number is seconds).
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration: expected a number with s, m, h or d"))?;
-    let seconds = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("'{text}': unknown unit '{unit}' (use s, m, h or d)")),
-    };
-    Ok(std::time::Duration::from_secs(number.saturating_mul(seconds)))
-}
-
 /// How and where results are written.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -575,26 +558,6 @@ pub enum RulesCommand {
 /// The size limit when neither the command line nor .wayscan.toml sets one.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 100 << 20;
 
-/// Parses `1024`, `512K`, `100M`, `100MiB`, `1G` (binary multiples).
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{text}' is not a size: expected a number with an optional K, M or G suffix"))?;
-    let shift = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "kb" | "kib" => 10,
-        "m" | "mb" | "mib" => 20,
-        "g" | "gb" | "gib" => 30,
-        _ => return Err(format!("'{text}': unknown size suffix '{unit}' (use K, M or G)")),
-    };
-    number
-        .checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("'{text}' is too large"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,25 +566,5 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_parse_with_units() {
-        assert_eq!(parse_duration("90"), Ok(std::time::Duration::from_secs(90)));
-        assert_eq!(parse_duration("30m"), Ok(std::time::Duration::from_secs(1800)));
-        assert_eq!(parse_duration("24h"), Ok(std::time::Duration::from_secs(86_400)));
-        assert_eq!(parse_duration("7d"), Ok(std::time::Duration::from_secs(604_800)));
-        assert!(parse_duration("1w").unwrap_err().contains("unknown unit"));
-    }
-
-    #[test]
-    fn sizes_parse_with_binary_suffixes() {
-        assert_eq!(parse_size("1024"), Ok(1024));
-        assert_eq!(parse_size("512K"), Ok(512 * 1024));
-        assert_eq!(parse_size("100MiB"), Ok(100 << 20));
-        assert_eq!(parse_size("1g"), Ok(1 << 30));
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("5X").unwrap_err().contains("unknown size suffix"));
-        assert!(parse_size("99999999999999G").unwrap_err().contains("too large"));
     }
 }

@@ -26,4 +26,5 @@ pub mod rules;
 pub mod scan;
 #[doc(hidden)]
 pub mod testkeys;
+pub mod units;
 pub mod verify;

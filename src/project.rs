@@ -206,7 +206,7 @@ impl Project {
         let max_file_size = spec
             .max_file_size
             .as_deref()
-            .map(crate::cli::parse_size)
+            .map(crate::units::parse_size)
             .transpose()
             .map_err(|e| format!("{}: max_file_size: {e}", file.display()))?;
         let mut allowlists = vec![Allowlist::compile(&spec.allowlist, file, "allowlist")?];

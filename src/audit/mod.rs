@@ -12,7 +12,6 @@ use crate::model::digest;
 use crate::model::Verifications;
 use crate::scan::Outcome;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const INDEX_SCHEMA: &str = "wayscan-audit/1";
@@ -333,34 +332,6 @@ fn most_urgent(a: Option<String>, b: Option<String>) -> Option<String> {
     }
 }
 
-/// `--shard K/N`: shard `k` (1-based) of `n`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub k: u64,
-    pub n: u64,
-}
-
-impl Shard {
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let (k, n) = text.split_once('/').ok_or("expected K/N, as 2/8")?;
-        let k: u64 = k.trim().parse().map_err(|_| format!("{k:?} is not a number"))?;
-        let n: u64 = n.trim().parse().map_err(|_| format!("{n:?} is not a number"))?;
-        if n == 0 || k == 0 || k > n {
-            return Err(format!("{k}/{n}: K must be from 1 to N"));
-        }
-        Ok(Shard { k, n })
-    }
-
-    /// Whether the repository `id` is in this shard: by a hash of the identity, so
-    /// every shard agrees without talking to the others, and a repository stays in
-    /// its shard when others are added.
-    pub fn holds(&self, id: &str) -> bool {
-        let hash = Sha256::digest(id.as_bytes());
-        let value = u64::from_be_bytes(hash[..8].try_into().expect("8 bytes"));
-        value % self.n == self.k - 1
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,17 +397,5 @@ mod tests {
         assert_eq!(shared.first_year, "2019");
         assert_eq!(index.by_year["uncommitted"], 1);
         assert_eq!(index.by_verification["not-verified"], 2);
-    }
-
-    #[test]
-    fn shards_split_every_repository_exactly_once() {
-        let ids: Vec<String> = (0..200).map(|i| format!("https://git.example/r{i}")).collect();
-        let shards: Vec<Shard> = (1..=4).map(|k| Shard { k, n: 4 }).collect();
-        for id in &ids {
-            assert_eq!(shards.iter().filter(|s| s.holds(id)).count(), 1);
-        }
-        assert!(shards.iter().all(|s| ids.iter().filter(|id| s.holds(id)).count() > 20));
-        assert!(Shard::parse("0/3").is_err() && Shard::parse("4/3").is_err() && Shard::parse("x").is_err());
-        assert_eq!(Shard::parse("2/3").unwrap(), Shard { k: 2, n: 3 });
     }
 }

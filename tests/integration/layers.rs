@@ -11,8 +11,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 const LAYERED: &[(&str, &[&str])] = &[
-    // the leaf: plain data, no crate imports at all
+    // the leaves: plain data and values, no crate imports at all
     ("model", &[]),
+    ("units", &[]),
+    ("dirs", &[]),
+    // the command line: clap definitions over the leaves only
+    ("cli", &["units"]),
     // the engine: pure, bytes in and matches out
     ("rules", &["model"]),
     ("location", &["model"]),
