@@ -1,6 +1,7 @@
 //! The command line, as the user types it. Doc comments are the help text: first line
 //! the short help, the rest the long help (`--help`).
 
+pub use crate::units::Format;
 use crate::units::{parse_duration, parse_size, Shard};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -520,13 +521,6 @@ pub struct OutputArgs {
     /// `wayscan:allow`, for repositories coming from gitleaks).
     #[arg(long)]
     pub no_gitleaks_allow: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,8 +1,17 @@
-//! Values the command line and the project file parse: sizes, durations, shards.
+//! Values the command line and the project file parse: sizes, durations, shards,
+//! report formats.
 //! A leaf: it imports nothing from the crate, so the command line does not reach
 //! into the layers it configures.
 
 use sha2::{Digest, Sha256};
+
+/// A report format (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
 
 /// Parses `1024`, `512K`, `100M`, `100MiB`, `1G` (binary multiples).
 pub fn parse_size(text: &str) -> Result<u64, String> {

@@ -246,7 +246,10 @@ fn write_repo(
         show_suppressed: false,
     };
     let dir = audit.out.join("repos");
-    for (format, extension) in [(crate::cli::Format::Json, "json"), (crate::cli::Format::Sarif, "sarif")] {
+    for (format, extension) in [
+        (crate::units::Format::Json, "json"),
+        (crate::units::Format::Sarif, "sarif"),
+    ] {
         let path = dir.join(format!("{}.{extension}", repo.slug));
         let mut bytes = Vec::new();
         report::render(format, &report, false, &mut bytes).map_err(|e| e.to_string())?;

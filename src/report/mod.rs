@@ -6,11 +6,11 @@ pub mod json;
 pub mod sarif;
 pub mod text;
 
-use crate::cli::Format;
 use crate::finding::Finding;
 use crate::model::Verifications;
 use crate::rules::RuleSet;
 use crate::scan::Outcome;
+use crate::units::Format;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
