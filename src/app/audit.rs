@@ -217,13 +217,13 @@ fn merge_tree(history: &mut Outcome, tree: Outcome) {
     history
         .findings
         .extend(tree.findings.into_iter().filter(|f| !known.contains(&f.fingerprint)));
-    history.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     history.skipped.extend(tree.skipped);
     history.problems.extend(tree.problems);
     history.suppressed.extend(tree.suppressed);
     history.stats.files += tree.stats.files;
     history.stats.bytes += tree.stats.bytes;
-    history.stats.skipped = scan::count_skips(&history.skipped);
+    let elapsed = history.stats.elapsed + tree.stats.elapsed;
+    history.finish(history.stats.unit, elapsed);
 }
 
 /// The repository's JSON and SARIF reports, then its record (last: a record on

@@ -7,7 +7,7 @@
 
 mod whole;
 
-use super::{count_skips, scan_bytes, Outcome, Unit};
+use super::{scan_bytes, Outcome, Unit};
 use crate::dotenv;
 use crate::finding::Finding;
 use crate::input::fs::WalkOptions;
@@ -43,14 +43,7 @@ pub fn scan_history(
         Some(range) => scan_range(matcher, &repo, range, options.max_file_size, threads, progress),
         None => whole::scan_whole(matcher, &repo, selection, options.max_file_size, threads, progress),
     };
-    outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    outcome.skipped.sort();
-    outcome.problems.sort();
-    // Both passes meet the same damaged pack.
-    outcome.problems.dedup();
-    outcome.stats.skipped = count_skips(&outcome.skipped);
-    outcome.stats.unit = Unit::Blob;
-    outcome.stats.elapsed = started.elapsed();
+    outcome.finish(Unit::Blob, started.elapsed());
     outcome
 }
 

@@ -125,6 +125,20 @@ impl Outcome {
         self.sort_suppressed();
     }
 
+    /// Puts everything in report order and counts the skips: the last step of
+    /// every scan, so every report prints the same bytes for the same input.
+    pub(crate) fn finish(&mut self, unit: Unit, elapsed: Duration) {
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.skipped.sort();
+        self.problems.sort();
+        // Two passes over one repository can meet the same damage.
+        self.problems.dedup();
+        self.sort_suppressed();
+        self.stats.skipped = count_skips(&self.skipped);
+        self.stats.unit = unit;
+        self.stats.elapsed = elapsed;
+    }
+
     /// Takes in findings an inline marker suppressed.
     fn add_inline(&mut self, findings: impl IntoIterator<Item = Finding>) {
         self.suppressed.extend(findings.into_iter().map(|finding| Suppressed {
@@ -225,7 +239,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     let Collected {
         mut findings,
         suppressed,
-        mut skipped,
+        skipped,
         mut problems,
         mut seen,
     } = collected.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -239,25 +253,20 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
         findings.push(file.finding);
     }
 
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    skipped.sort();
-    problems.sort();
-    let by_reason = count_skips(&skipped);
     let mut outcome = Outcome {
         findings,
         skipped,
         problems,
         suppressed: Vec::new(),
         stats: Stats {
-            unit: Unit::File,
             files: files.into_inner(),
             bytes: bytes.into_inner(),
-            skipped: by_reason,
-            elapsed: started.elapsed(),
+            ..Stats::default()
         },
         gitignore_fixes,
     };
     outcome.add_inline(suppressed);
+    outcome.finish(Unit::File, started.elapsed());
     outcome
 }
 
@@ -331,12 +340,8 @@ pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size:
         inline.extend(found.suppressed.into_iter().filter(added));
     }
     outcome.add_inline(inline);
-    outcome.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    outcome.skipped.sort();
-    outcome.stats.skipped = count_skips(&outcome.skipped);
-    outcome.stats.unit = Unit::File;
     outcome.stats.files = scanned;
     outcome.stats.bytes = bytes;
-    outcome.stats.elapsed = started.elapsed();
+    outcome.finish(Unit::File, started.elapsed());
     outcome
 }
