@@ -49,10 +49,10 @@ impl ObjectStore {
     /// worktree). A pack that cannot be opened is a problem; its objects are then not
     /// in the table, and show as missing where trees name them.
     pub fn open(git_dir: &Path, common_dir: &Path) -> (ObjectStore, Vec<Problem>) {
-        let objects = common_dir.join("objects");
         let mut problems = Vec::new();
+        let dirs = object_dirs(&common_dir.join("objects"), &mut problems);
         let mut packs = Vec::new();
-        for idx in packs::pack_indexes(&objects) {
+        for idx in dirs.iter().flat_map(|dir| packs::pack_indexes(dir)) {
             match Pack::open(&idx) {
                 Ok(pack) => packs.push(pack),
                 Err(message) => problems.push(Problem {
@@ -69,7 +69,7 @@ impl ObjectStore {
             numbers: IdMap::default(),
         };
         let pack_ids: Vec<RawId> = store.packs.iter().flat_map(|p| p.ids()).collect();
-        for id in pack_ids.into_iter().chain(loose_ids(&objects)) {
+        for id in pack_ids.into_iter().chain(dirs.iter().flat_map(|dir| loose_ids(dir))) {
             store.insert(id);
         }
         (store, problems)
@@ -200,6 +200,51 @@ pub struct Read {
     pub problems: Vec<Problem>,
     /// Objects that could not be read at all, by number, with the reason.
     pub failed: Vec<(u32, String)>,
+}
+
+/// The repository's object directory and those its `info/alternates` name, and
+/// theirs in turn (a `git clone --shared`, `--reference`, or a fork network's
+/// shared store): objects that live there are the repository's too. Relative
+/// entries are relative to the directory that names them; as git does, the chain
+/// is followed five deep. An alternate that is not there is a problem, named.
+fn object_dirs(objects: &Path, problems: &mut Vec<Problem>) -> Vec<std::path::PathBuf> {
+    const DEPTH: usize = 5;
+    // (directory, how many alternates files led to it)
+    let mut dirs = vec![(objects.to_path_buf(), 0)];
+    let mut next = 0;
+    while next < dirs.len() {
+        let (dir, depth) = dirs[next].clone();
+        next += 1;
+        let Ok(text) = std::fs::read_to_string(dir.join("info").join("alternates")) else {
+            continue;
+        };
+        if depth == DEPTH {
+            problems.push(Problem {
+                path: dir.display().to_string(),
+                message: format!("alternates nested more than {DEPTH} deep are not read"),
+                fatal: false,
+            });
+            continue;
+        }
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let alternate = dir.join(line);
+            let alternate = alternate.canonicalize().unwrap_or(alternate);
+            if !alternate.is_dir() {
+                problems.push(Problem {
+                    path: dir.join("info").join("alternates").display().to_string(),
+                    message: format!("alternate object directory {} is missing", alternate.display()),
+                    fatal: false,
+                });
+            } else if !dirs.iter().any(|(d, _)| *d == alternate) {
+                dirs.push((alternate, depth + 1));
+            }
+        }
+    }
+    dirs.into_iter().map(|(dir, _)| dir).collect()
 }
 
 /// The ids of the loose objects under `objects` (`ab/cdef…`).

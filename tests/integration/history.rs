@@ -1,6 +1,6 @@
 //! `wayscan history` and `wayscan staged` on real repositories built in the test.
 
-use crate::sandbox::{credited, make_writable, pairs, Sandbox};
+use crate::sandbox::{command, credited, make_writable, pairs, Sandbox};
 use wayscan::testkeys::fake_key;
 
 use crate::sandbox::KEY_RULE;
@@ -380,5 +380,81 @@ fn unreachable_reports_keys_in_objects_no_ref_reaches() {
         ];
         expected.sort();
         assert_eq!(found, expected, "packed {packed}");
+    }
+}
+
+/// A `git clone --shared` keeps no copy of the objects it started from: they live in
+/// the source's object directory, named in `objects/info/alternates`. Its history
+/// is read whole, with the source's objects loose or packed, and the clone's own.
+#[test]
+fn a_shared_clone_reads_the_objects_of_its_alternates() {
+    for packed in [false, true] {
+        let source = Sandbox::git_repo();
+        source.write("a.py", format!("k = '{}'\n", fake_key("storage", 101)));
+        let first = source.commit("one");
+        if packed {
+            source.git(&["repack", "-a", "-d", "-q"]);
+        }
+        let clone = Sandbox::new();
+        let into = clone.path().join("clone");
+        let cloned = command("git")
+            .args(["clone", "-q", "--shared", source.path().to_str().unwrap(), "clone"])
+            .current_dir(clone.path())
+            .output()
+            .unwrap();
+        assert!(
+            cloned.status.success(),
+            "git clone --shared: {}",
+            String::from_utf8_lossy(&cloned.stderr)
+        );
+        let alternates = std::fs::read_to_string(into.join(".git/objects/info/alternates")).unwrap();
+        assert!(!alternates.trim().is_empty(), "the clone borrows its objects");
+        std::fs::write(into.join("b.py"), format!("k = '{}'\n", fake_key("llm", 102))).unwrap();
+        let run = |args: &[&str]| command("git").args(args).current_dir(&into).output().unwrap();
+        run(&["-c", "user.email=t@example.invalid", "-c", "user.name=T", "add", "-A"]);
+        let committed = run(&[
+            "-c",
+            "user.email=t@example.invalid",
+            "-c",
+            "user.name=T",
+            "commit",
+            "-q",
+            "-m",
+            "two",
+        ]);
+        assert!(committed.status.success());
+        let out = command(env!("CARGO_BIN_EXE_wayscan"))
+            .args(["history", ".", "--format", "json"])
+            .current_dir(&into)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "packed {packed}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut found: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["commit"]["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        assert_eq!(found.len(), 2, "packed {packed}: {found:?}");
+        assert_eq!(found[0], ("a.py".to_string(), first.clone()), "packed {packed}");
+        assert_eq!(found[1].0, "b.py");
+        assert_eq!(
+            report["errors"].as_array().unwrap().len(),
+            0,
+            "packed {packed}: {}",
+            report["errors"]
+        );
     }
 }

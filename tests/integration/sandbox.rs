@@ -240,7 +240,7 @@ pub fn credited(report: &serde_json::Value) -> Vec<(String, String, String)> {
 /// A command without the variables through which git hands a repository and an index
 /// to the commands and hooks it runs: a test run from inside a git hook (a developer's own
 /// pre-commit running `cargo test`) must not scan the outer repository.
-fn command(program: &str) -> Command {
+pub fn command(program: &str) -> Command {
     let mut command = Command::new(program);
     for var in [
         "GIT_DIR",
