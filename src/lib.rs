@@ -20,6 +20,7 @@ pub mod input;
 pub mod location;
 pub mod matcher;
 pub mod model;
+pub mod progress;
 pub mod project;
 pub mod report;
 pub mod rules;

@@ -192,7 +192,13 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
         }
     }
     say("history");
-    let mut outcome = scan::scan_history(&audit.matcher, &git_dir, &Default::default(), &audit.walk, false);
+    let mut outcome = scan::scan_history(
+        &audit.matcher,
+        &git_dir,
+        &Default::default(),
+        &audit.walk,
+        &crate::progress::Quiet,
+    );
     if let Some(tree) = &work_tree {
         say("work tree");
         let current = scan::scan_tree(&audit.matcher, std::slice::from_ref(tree), &audit.walk);

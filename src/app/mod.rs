@@ -20,6 +20,7 @@ mod audit;
 mod import;
 mod keys;
 mod prepare;
+mod progress;
 mod project_cmds;
 
 use keys::{run_check_key, run_revoke};
@@ -181,7 +182,12 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     let matcher = prepared.matcher(&config.report);
     let mut walk = config.walk.clone();
     walk.max_file_size = prepared.max_file_size(config.max_file_size);
-    let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &walk, config.progress);
+    let bar = config.progress.then(progress::Bar::new);
+    let shown: &dyn crate::progress::Progress = match &bar {
+        Some(bar) => bar,
+        None => &crate::progress::Quiet,
+    };
+    let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &walk, shown);
     prepared.drop_accepted(&mut outcome);
     let verifications = verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = vec![config.repo.display().to_string()];

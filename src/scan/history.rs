@@ -15,6 +15,7 @@ use crate::input::{content, history};
 use crate::matcher::Matcher;
 use crate::model::CommitInfo;
 use crate::model::{Problem, Skip, SkipReason};
+use crate::progress::Progress;
 use crate::rules::{Rule, RuleSet};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -27,7 +28,7 @@ pub fn scan_history(
     repo_path: &std::path::Path,
     selection: &history::Selection,
     options: &WalkOptions,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Outcome {
     let started = Instant::now();
     let repo = match git2::Repository::discover(repo_path) {
@@ -137,12 +138,12 @@ fn scan_range(
     range: &str,
     max_size: u64,
     threads: usize,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Outcome {
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     let wanted = |path: &str| file_rules.iter().any(|r| r.matches_path(path));
     let git_dir = repo.path().to_path_buf();
-    let bar = progress.then(|| progress_bar(0, "blobs scanned"));
+    progress.stage("blobs scanned", 0);
     let (sender, receiver) = std::sync::mpsc::sync_channel::<history::Introduced>(4096);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
     let (enumerated, results) = std::thread::scope(|scope| {
@@ -167,9 +168,7 @@ fn scan_range(
                             Some(Err(e)) => Err(format!("blob {}: {}", intro.blob, e.message())),
                             None => Err("cannot open the repository in a worker".into()),
                         };
-                        if let Some(bar) = &bar {
-                            bar.inc(1);
-                        }
+                        progress.advance(1);
                         (intro, result)
                     },
                 )
@@ -184,9 +183,7 @@ fn scan_range(
             .unwrap_or_else(|_| Err("history enumeration failed".into()));
         (enumerated, results)
     });
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    progress.done();
     let history = match enumerated {
         Ok(history) => history,
         Err(message) => return Outcome::fatal(repo.path(), message),
@@ -228,31 +225,6 @@ fn scan_range(
     outcome.findings = earliest.into_findings(&info);
     outcome.add_inline(allowed.into_findings(&info));
     outcome
-}
-
-/// A bar of `total` items (a spinner when the total is not known yet).
-fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
-    let bar = if total == 0 {
-        indicatif::ProgressBar::new_spinner()
-    } else {
-        indicatif::ProgressBar::new(total)
-    };
-    let template = if total == 0 {
-        "{spinner} {pos} {msg}, {per_sec}, {elapsed}"
-    } else {
-        "{bar:30} {pos}/{len} {prefix}, {msg} {elapsed}"
-    };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(template)
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
-    if total == 0 {
-        bar.set_message(what.to_string());
-    } else {
-        bar.set_prefix(what.to_string());
-    }
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    bar
 }
 
 /// Sets libgit2 up for the reads it still does (a range, loose objects, what a

@@ -15,6 +15,7 @@ const LAYERED: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("units", &[]),
     ("dirs", &[]),
+    ("progress", &[]),
     // the command line: clap definitions over the leaves only
     ("cli", &["units"]),
     // the engine: pure, bytes in and matches out

@@ -8,7 +8,7 @@
 //!
 //! Paths, authors and dates are then worked out only for what is reported.
 
-use super::{progress_bar, scan_content, BlobResult, Earliest};
+use super::{scan_content, BlobResult, Earliest};
 use crate::dotenv;
 use crate::input::history;
 use crate::input::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
@@ -18,6 +18,7 @@ use crate::input::packs::Kind;
 use crate::matcher::Matcher;
 use crate::model::hex;
 use crate::model::{Problem, Skip, SkipReason};
+use crate::progress::Progress;
 use crate::rules::{Rule, RuleSet};
 use crate::scan::Outcome;
 use std::collections::{HashMap, HashSet};
@@ -30,7 +31,7 @@ pub(super) fn scan_whole(
     selection: &history::Selection,
     max_size: u64,
     threads: usize,
-    progress: bool,
+    progress: &dyn Progress,
 ) -> Outcome {
     let mut problems = Vec::new();
     // A handle of its own: the pack windows libgit2 maps to read the refs' commits
@@ -44,21 +45,19 @@ pub(super) fn scan_whole(
     };
     let (store, opened) = ObjectStore::open(repo.path(), repo.commondir());
     problems.extend(opened);
-    let bar = progress.then(|| progress_bar(store.len() as u64, "objects read"));
+    progress.stage("objects read", store.len() as u64);
     let ctx = Context {
         store: &store,
         repo,
         threads,
-        bar: bar.as_ref(),
+        progress,
     };
 
     let objects = first_pass(&ctx, matcher, max_size, &mut problems);
     let order = order(&ctx, &objects, &tips, selection.unreachable, &mut problems);
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     let found = second_pass(&ctx, &objects, &order.lineage, &file_rules, &mut problems);
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    progress.done();
     report(
         &ctx,
         objects,
@@ -75,7 +74,7 @@ struct Context<'a> {
     store: &'a ObjectStore,
     repo: &'a git2::Repository,
     threads: usize,
-    bar: Option<&'a indicatif::ProgressBar>,
+    progress: &'a dyn Progress,
 }
 
 impl Context<'_> {
@@ -126,7 +125,7 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
     );
     let (scanned_bytes, found) = (AtomicU64::new(0), AtomicU64::new(0));
     let read = {
-        let (store, kinds, bar) = (ctx.store, &kinds, ctx.bar);
+        let (store, kinds, progress) = (ctx.store, &kinds, ctx.progress);
         let (scanned_bytes, found) = (&scanned_bytes, &found);
         let (mut commits, mut malformed, mut links, mut blobs) = (
             Batch::new(&commits),
@@ -165,15 +164,12 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
                 }
                 Kind::Tag => {}
             }
-            if let Some(bar) = bar {
-                bar.inc(1);
-                if bar.position() % 4096 == 0 {
-                    bar.set_message(format!(
-                        "{} MiB scanned, {} findings",
-                        scanned_bytes.load(Ordering::Relaxed) >> 20,
-                        found.load(Ordering::Relaxed)
-                    ));
-                }
+            if progress.advance(1) % 4096 == 0 {
+                progress.note(&format!(
+                    "{} MiB scanned, {} findings",
+                    scanned_bytes.load(Ordering::Relaxed) >> 20,
+                    found.load(Ordering::Relaxed)
+                ));
             }
         })
     };
@@ -277,12 +273,8 @@ fn second_pass(
         needs_path[*number as usize] = true;
     }
     let is_reached_tree = |n: u32| objects.kinds[n as usize] == kind_code(Kind::Tree) && lineage.position(n).is_some();
-    if let Some(bar) = ctx.bar {
-        bar.set_position(0);
-        bar.set_length((0..ctx.store.len() as u32).filter(|&n| is_reached_tree(n)).count() as u64);
-        bar.set_prefix("trees attributed");
-        bar.set_message("");
-    }
+    let trees = (0..ctx.store.len() as u32).filter(|&n| is_reached_tree(n)).count() as u64;
+    ctx.progress.stage("trees attributed", trees);
     let reached: Vec<AtomicBool> = (0..ctx.store.len()).map(|_| AtomicBool::new(false)).collect();
     let (places, dirs, files, missing, malformed) = (
         Chunks::default(),
@@ -292,7 +284,7 @@ fn second_pass(
         Chunks::default(),
     );
     let read = {
-        let (store, reached, needs_path, bar) = (ctx.store, &reached, &needs_path, ctx.bar);
+        let (store, reached, needs_path, progress) = (ctx.store, &reached, &needs_path, ctx.progress);
         let (mut places, mut dirs, mut files, mut missing, mut malformed) = (
             Batch::new(&places),
             Batch::new(&dirs),
@@ -329,9 +321,7 @@ fn second_pass(
             if entries.malformed() {
                 malformed.push(tree);
             }
-            if let Some(bar) = bar {
-                bar.inc(1);
-            }
+            progress.advance(1);
         })
     };
     problems.extend(read.problems);
