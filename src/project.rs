@@ -170,10 +170,7 @@ impl Project {
     /// work tree holding it (or at `root` itself outside git), if there is one.
     pub fn find(root: &Path) -> Option<PathBuf> {
         let dir = if root.is_dir() { root } else { root.parent()? };
-        let top = git2::Repository::discover(dir)
-            .ok()
-            .and_then(|repo| repo.workdir().map(Path::to_path_buf))
-            .unwrap_or_else(|| dir.to_path_buf());
+        let top = crate::input::git::work_tree_top(dir).unwrap_or_else(|| dir.to_path_buf());
         Some(top.join(FILE_NAME)).filter(|file| file.is_file())
     }
 

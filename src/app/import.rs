@@ -104,7 +104,10 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
             notes.push(format!("{}:{line}: {why}", file.display()));
         }
         let matcher = Matcher::new(&rules);
-        let git = git2::Repository::discover(repo).ok();
+        let git = match crate::input::git::Repo::discover(repo) {
+            crate::input::git::Discovery::Found(git) => Some(git),
+            _ => None,
+        };
         let mut accepted: Vec<(Finding, String)> = Vec::new();
         let mut mapped = 0;
         for entry in &entries {
@@ -157,12 +160,13 @@ fn map_entry(
     ids: &std::collections::BTreeMap<String, String>,
     matcher: &Matcher<'_>,
     repo: &Path,
-    git: Option<&git2::Repository>,
+    git: Option<&crate::input::git::Repo>,
 ) -> Result<(Vec<Finding>, Option<String>), String> {
     let content = match &entry.commit {
         Some(commit) => {
             let git = git.ok_or("not mapped: the entry names a commit, and this is not a git repository")?;
-            read_at_commit(git, commit, &entry.path).map_err(|e| format!("not mapped: {e}"))?
+            git.read_at(commit, &entry.path)
+                .map_err(|e| format!("not mapped: {e}"))?
         }
         None => std::fs::read(repo.join(&entry.path)).map_err(|e| format!("not mapped: {}: {e}", entry.path))?,
     };
@@ -198,19 +202,6 @@ fn map_entry(
         ));
     }
     Ok((findings, note))
-}
-
-fn read_at_commit(repo: &git2::Repository, commit: &str, path: &str) -> Result<Vec<u8>, String> {
-    let oid = git2::Oid::from_str(commit).map_err(|e| e.message().to_string())?;
-    let commit = repo
-        .find_commit(oid)
-        .map_err(|_| format!("commit {commit} is not in the repository"))?;
-    let tree = commit.tree().map_err(|e| e.message().to_string())?;
-    let entry = tree
-        .get_path(Path::new(path))
-        .map_err(|_| format!("{path} is not in commit {}", &commit.id().to_string()[..12]))?;
-    let blob = repo.find_blob(entry.id()).map_err(|e| e.message().to_string())?;
-    Ok(blob.content().to_vec())
 }
 
 /// `path` as the configuration in `dir` refers to it: relative to `dir` (the

@@ -6,6 +6,7 @@ use super::{error, open_output};
 use crate::baseline::Baseline;
 use crate::config::ReportConfig;
 use crate::exit::Exit;
+use crate::input::git::RangeEnds;
 use crate::matcher::Matcher;
 use crate::project::Project;
 use crate::rules::RuleSet;
@@ -112,56 +113,28 @@ pub(super) fn prepare(
 
 /// The base commit of a range: where its project configuration and baseline come
 /// from, so a change cannot loosen its own scan.
-pub(super) struct BaseCommit {
-    repo: git2::Repository,
-    base: git2::Oid,
-    head: git2::Oid,
-}
+pub(super) struct BaseCommit(RangeEnds);
 
 impl BaseCommit {
     /// The base of `range` (`A..B`, `A...B`) in the repository holding `repo`.
     pub(super) fn of(repo: &std::path::Path, range: &str) -> Result<BaseCommit, String> {
-        let repository =
-            git2::Repository::discover(repo).map_err(|e| format!("not a git repository: {}", e.message()))?;
-        let (left, right) = range.split_once("..").unwrap_or((range, ""));
-        let right = right.trim_start_matches('.');
-        let commit = |rev: &str| {
-            repository
-                .revparse_single(rev)
-                .and_then(|o| o.peel_to_commit())
-                .map(|c| c.id())
-                .map_err(|e| format!("bad range {range:?}: {}", e.message()))
-        };
-        let base = commit(left)?;
-        let head = commit(if right.is_empty() { "HEAD" } else { right })?;
-        Ok(BaseCommit {
-            repo: repository,
-            base,
-            head,
-        })
+        RangeEnds::of(repo, range).map(BaseCommit)
     }
 
     fn short(&self) -> String {
-        self.base.to_string()[..12].to_string()
-    }
-
-    fn blob(&self, commit: git2::Oid, path: &str) -> Option<git2::Oid> {
-        let tree = self.repo.find_commit(commit).ok()?.tree().ok()?;
-        Some(tree.get_path(std::path::Path::new(path)).ok()?.id())
+        self.0.short()
     }
 
     /// The text of `path` in the base commit.
     fn read(&self, path: &str) -> Option<String> {
-        let id = self.blob(self.base, path)?;
-        let blob = self.repo.find_blob(id).ok()?;
-        Some(String::from_utf8_lossy(blob.content()).into_owned())
+        self.0.read(path)
     }
 
     /// Says when the change edits its own settings: they were not applied.
     fn note_changes(&self, files: &[&str], baseline: Option<&std::path::Path>) {
         let baseline = baseline.map(|b| b.to_string_lossy().into_owned());
         for path in files.iter().copied().chain(baseline.as_deref()) {
-            if self.blob(self.base, path) != self.blob(self.head, path) {
+            if self.0.changes(path) {
                 eprintln!(
                     "wayscan: note: this change edits {path}; the version of the base commit {} applies \
                      (--config-from-head applies the change's own)",

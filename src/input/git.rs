@@ -46,6 +46,22 @@ impl Repo {
         })
     }
 
+    /// The content of `path` in `commit` (a full or abbreviated id), for a
+    /// `.gitleaksignore` entry that names the commit.
+    pub fn read_at(&self, commit: &str, path: &str) -> Result<Vec<u8>, String> {
+        let commit_id = self
+            .repo
+            .revparse_single(commit)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|_| format!("commit {commit} is not in the repository"))?;
+        let tree = commit_id.tree().map_err(|e| e.message().to_string())?;
+        let entry = tree
+            .get_path(Path::new(path))
+            .map_err(|_| format!("{path} is not in commit {}", &commit_id.id().to_string()[..12]))?;
+        let blob = self.repo.find_blob(entry.id()).map_err(|e| e.message().to_string())?;
+        Ok(blob.content().to_vec())
+    }
+
     /// Paths in the index (relative to the work tree, `/`-separated) that `keep`
     /// accepts.
     pub fn tracked(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {
@@ -95,5 +111,68 @@ pub fn open_index(repo: &git2::Repository) -> Result<git2::Index, String> {
         None => repo
             .index()
             .map_err(|e| format!("cannot read the git index: {}", e.message())),
+    }
+}
+
+/// The top of the git work tree that holds `dir`, if any.
+pub fn work_tree_top(dir: &Path) -> Option<PathBuf> {
+    match Repo::discover(dir) {
+        Discovery::Found(repo) => Some(repo.workdir),
+        _ => None,
+    }
+}
+
+/// The two ends of a range `A..B`: settings are read from the base, so a change
+/// cannot loosen its own scan, and a change to them is noticed.
+pub struct RangeEnds {
+    repo: git2::Repository,
+    base: git2::Oid,
+    head: git2::Oid,
+}
+
+impl RangeEnds {
+    /// The ends of `range` (`A..B`, `A...B`, `A..` for `A..HEAD`) in the repository
+    /// holding `repo`.
+    pub fn of(repo: &Path, range: &str) -> Result<RangeEnds, String> {
+        let repository =
+            git2::Repository::discover(repo).map_err(|e| format!("not a git repository: {}", e.message()))?;
+        let (left, right) = range.split_once("..").unwrap_or((range, ""));
+        let right = right.trim_start_matches('.');
+        let commit = |rev: &str| {
+            repository
+                .revparse_single(rev)
+                .and_then(|o| o.peel_to_commit())
+                .map(|c| c.id())
+                .map_err(|e| format!("bad range {range:?}: {}", e.message()))
+        };
+        let base = commit(left)?;
+        let head = commit(if right.is_empty() { "HEAD" } else { right })?;
+        Ok(RangeEnds {
+            repo: repository,
+            base,
+            head,
+        })
+    }
+
+    /// The base commit's id, abbreviated to 12 digits.
+    pub fn short(&self) -> String {
+        self.base.to_string()[..12].to_string()
+    }
+
+    fn blob(&self, commit: git2::Oid, path: &str) -> Option<git2::Oid> {
+        let tree = self.repo.find_commit(commit).ok()?.tree().ok()?;
+        Some(tree.get_path(Path::new(path)).ok()?.id())
+    }
+
+    /// The text of `path` in the base commit.
+    pub fn read(&self, path: &str) -> Option<String> {
+        let id = self.blob(self.base, path)?;
+        let blob = self.repo.find_blob(id).ok()?;
+        Some(String::from_utf8_lossy(blob.content()).into_owned())
+    }
+
+    /// Whether the range changes `path` (added, removed or edited).
+    pub fn changes(&self, path: &str) -> bool {
+        self.blob(self.base, path) != self.blob(self.head, path)
     }
 }

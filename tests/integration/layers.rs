@@ -63,6 +63,34 @@ fn imports(module: &str) -> BTreeSet<String> {
     found
 }
 
+/// Modules that may name a git library (`git2::`, `gix`): the sources (`input`),
+/// and, until the history and staged scans become sources, `scan`.
+const GIT_MODULES: &[&str] = &["input", "scan"];
+
+#[test]
+fn only_the_sources_name_a_git_library() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut broken = Vec::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+            let module = rel.split(['/', '.']).next().unwrap_or("").to_string();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if (text.contains("git2::") || text.contains("gix_")) && !GIT_MODULES.contains(&module.as_str()) {
+                broken.push(rel);
+            }
+        }
+    }
+    broken.sort();
+    assert!(broken.is_empty(), "a git library named outside the sources: {broken:?}");
+}
+
 #[test]
 fn layered_modules_import_only_from_the_layers_below() {
     let mut broken = Vec::new();
