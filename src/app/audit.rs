@@ -55,6 +55,7 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
         .into_iter()
         .filter(|r| args.shard.is_none_or(|shard| shard.holds(&r.id)))
         .collect();
+    super::use_threads(args.threads);
     let mut matcher = Matcher::new(&rules);
     matcher.inline.gitleaks_allow = !args.no_gitleaks_allow;
     let audit = Audit {

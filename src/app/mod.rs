@@ -126,6 +126,16 @@ fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
     }
 }
 
+/// Sizes the run's one rayon pool: `-j N`, else one thread per core (rayon's
+/// default). Every scan of the run shares it, and an audit's repositories divide it
+/// rather than each building a pool of their own.
+pub(super) fn use_threads(threads: usize) {
+    if threads > 0 {
+        // Fails only when the pool is already built: the first size stands.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+    }
+}
+
 /// The process exits right after a scan: freeing every finding and every regex
 /// cache one by one cost a tenth of a scan with many findings (bench/longline.sh),
 /// for memory the exit returns anyway.
@@ -182,6 +192,7 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     let matcher = prepared.matcher(&config.report);
     let mut walk = config.walk.clone();
     walk.max_file_size = prepared.max_file_size(config.max_file_size);
+    use_threads(config.walk.threads);
     let bar = config.progress.then(progress::Bar::new);
     let shown: &dyn crate::progress::Progress = match &bar {
         Some(bar) => bar,

@@ -181,12 +181,9 @@ impl ObjectStore {
                     .push((number, message)),
             }
         };
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads.max(1)).build();
-        let run = || rest.par_iter().for_each_init(init, |state, &n| read_one(state, n));
-        match pool {
-            Ok(pool) => pool.install(run),
-            Err(_) => run(),
-        }
+        // On the run's one rayon pool (sized once by the command, `-j`), shared with
+        // every other scan of the run: an audit's repositories divide it.
+        rest.par_iter().for_each_init(init, |state, &n| read_one(state, n));
         Read {
             problems,
             failed: failures.into_inner().unwrap_or_else(|p| p.into_inner()),

@@ -41,7 +41,7 @@ pub fn scan_history(
         n => n,
     };
     let mut outcome = match &selection.range {
-        Some(range) => scan_range(matcher, &repo, range, options.max_file_size, threads, progress),
+        Some(range) => scan_range(matcher, &repo, range, options.max_file_size, progress),
         None => whole::scan_whole(matcher, &repo, selection, options.max_file_size, threads, progress),
     };
     outcome.finish(Unit::Blob, started.elapsed());
@@ -137,7 +137,6 @@ fn scan_range(
     repo: &git2::Repository,
     range: &str,
     max_size: u64,
-    threads: usize,
     progress: &dyn Progress,
 ) -> Outcome {
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
@@ -145,7 +144,6 @@ fn scan_range(
     let git_dir = repo.path().to_path_buf();
     progress.stage("blobs scanned", 0);
     let (sender, receiver) = std::sync::mpsc::sync_channel::<history::Introduced>(4096);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build();
     let (enumerated, results) = std::thread::scope(|scope| {
         let producer = scope.spawn(|| {
             let sender = sender;
@@ -174,10 +172,8 @@ fn scan_range(
                 )
                 .collect()
         };
-        let results = match pool {
-            Ok(pool) => pool.install(scan_all),
-            Err(_) => scan_all(),
-        };
+        // The run's one rayon pool (see `app::use_threads`).
+        let results = scan_all();
         let enumerated = producer
             .join()
             .unwrap_or_else(|_| Err("history enumeration failed".into()));
