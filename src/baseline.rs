@@ -12,7 +12,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub const SCHEMA: &str = "wayscan-baseline/1";
-pub const DEFAULT_FILE: &str = ".wayscan-baseline.json";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,7 +2,7 @@
 //! the short help, the rest the long help (`--help`).
 
 pub use crate::units::Format;
-use crate::units::{parse_duration, parse_size, Shard};
+use crate::units::{parse_duration, parse_size, Shard, DEFAULT_BASELINE_FILE, DEFAULT_MAX_FILE_SIZE_TEXT};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -157,7 +157,7 @@ pub enum BaselineCommand {
         #[arg(value_name = "PATH", default_value = ".")]
         paths: Vec<PathBuf>,
         /// The baseline file to write (reasons already in it are kept).
-        #[arg(long, short = 'o', value_name = "FILE", default_value = ".wayscan-baseline.json")]
+        #[arg(long, short = 'o', value_name = "FILE", default_value = DEFAULT_BASELINE_FILE)]
         output: PathBuf,
         /// Load this rule file beside the built-in rules (repeatable).
         #[arg(long = "rules", value_name = "FILE")]
@@ -169,7 +169,7 @@ pub enum BaselineCommand {
         #[arg(value_name = "PATH", default_value = ".")]
         paths: Vec<PathBuf>,
         /// The baseline file to prune.
-        #[arg(long, value_name = "FILE", default_value = ".wayscan-baseline.json")]
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_BASELINE_FILE)]
         baseline: PathBuf,
         /// Load this rule file beside the built-in rules (repeatable).
         #[arg(long = "rules", value_name = "FILE")]
@@ -215,7 +215,7 @@ pub struct AuditArgs {
 
     /// Skip larger files and blobs (not fetched at all when cloning, where the
     /// server allows).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "100MiB")]
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = DEFAULT_MAX_FILE_SIZE_TEXT)]
     pub max_file_size: u64,
 
     /// Report lines marked `gitleaks:allow` too.
@@ -273,7 +273,7 @@ pub struct ImportGitleaksArgs {
     pub config_out: PathBuf,
     /// The baseline the .gitleaksignore entries are added to (entries already in it
     /// are kept), relative to the repository.
-    #[arg(long, value_name = "FILE", default_value = ".wayscan-baseline.json")]
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_BASELINE_FILE)]
     pub baseline_out: PathBuf,
     /// Replace the rule file and the configuration if they exist.
     #[arg(long)]
@@ -548,9 +548,6 @@ pub enum RulesCommand {
         files: Vec<PathBuf>,
     },
 }
-
-/// The size limit when neither the command line nor .wayscan.toml sets one.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 100 << 20;
 
 #[cfg(test)]
 mod tests {

@@ -147,7 +147,7 @@ impl ScanConfig {
             walk: WalkOptions {
                 no_ignore: args.no_ignore,
                 follow_links: args.follow,
-                max_file_size: args.max_file_size.unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE),
+                max_file_size: args.max_file_size.unwrap_or(crate::units::DEFAULT_MAX_FILE_SIZE),
                 threads: args.threads,
             },
             rule_files: args.rules.clone(),
@@ -195,7 +195,7 @@ impl HistoryConfig {
             walk: WalkOptions {
                 no_ignore: false,
                 follow_links: false,
-                max_file_size: args.max_file_size.unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE),
+                max_file_size: args.max_file_size.unwrap_or(crate::units::DEFAULT_MAX_FILE_SIZE),
                 threads: args.threads,
             },
             rule_files: args.rules.clone(),

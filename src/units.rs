@@ -5,6 +5,15 @@
 
 use sha2::{Digest, Sha256};
 
+/// The size limit when neither the command line nor .wayscan.toml sets one.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 100 << 20;
+
+/// The same limit as the command line's help and defaults write it.
+pub const DEFAULT_MAX_FILE_SIZE_TEXT: &str = "100MiB";
+
+/// Where `baseline create` writes, and `--baseline`-taking commands look, by default.
+pub const DEFAULT_BASELINE_FILE: &str = ".wayscan-baseline.json";
+
 /// A report format (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -97,6 +106,7 @@ mod tests {
         assert_eq!(parse_size("1024"), Ok(1024));
         assert_eq!(parse_size("512K"), Ok(512 * 1024));
         assert_eq!(parse_size("100MiB"), Ok(100 << 20));
+        assert_eq!(parse_size(DEFAULT_MAX_FILE_SIZE_TEXT), Ok(DEFAULT_MAX_FILE_SIZE));
         assert_eq!(parse_size("1g"), Ok(1 << 30));
         assert!(parse_size("ten").is_err());
         assert!(parse_size("5X").unwrap_err().contains("unknown size suffix"));

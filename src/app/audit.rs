@@ -79,6 +79,12 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
         .max(1);
     let show = !args.quiet && std::io::stderr().is_terminal();
     let records = run_all(&audit, &repos, parallel, show, args.quiet);
+    // `--fail-on live` counts live findings, as `scan` and `history` do.
+    let live_findings = records
+        .iter()
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.verification.as_deref() == Some(crate::model::Status::Live.as_str()))
+        .count();
 
     let index = Index::build(records);
     if let Err(message) = write_index(&args.output_dir, &index) {
@@ -102,12 +108,12 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
     }
     // `--fail-on live`: only keys the API says are live make the audit fail.
     let counted = if verify.options.is_some() && args.verify.fail_on == crate::cli::FailOn::Live {
-        index.by_verification.get("live").copied().unwrap_or(0)
+        live_findings
     } else {
-        index.totals.findings
+        index.totals.findings as usize
     };
     let failed = !source_errors.is_empty() || index.totals.failed > 0;
-    Exit::of_scan(failed, counted as usize, 1)
+    Exit::of_scan(failed, counted, 1)
 }
 
 /// Scans `repos` on `parallel` workers, each taking the next repository when done.

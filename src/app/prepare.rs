@@ -165,7 +165,7 @@ impl Prepared {
     pub(super) fn max_file_size(&self, given: Option<u64>) -> u64 {
         given
             .or(self.project.as_ref().and_then(|p| p.max_file_size))
-            .unwrap_or(crate::cli::DEFAULT_MAX_FILE_SIZE)
+            .unwrap_or(crate::units::DEFAULT_MAX_FILE_SIZE)
     }
 
     /// Sets apart what the project configuration excludes or allowlists and what the
