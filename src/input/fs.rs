@@ -44,9 +44,9 @@ pub enum Event<'a> {
     Problem(Problem),
 }
 
-/// Walks `roots`, calling `visit` for every file from the walk's worker threads.
-pub fn walk(roots: &[PathBuf], options: &WalkOptions, visit: &(dyn Fn(Event<'_>) + Sync)) {
-    let display = DisplayPaths::new(roots);
+/// Walks `roots`, calling `visit` for every file from the walk's worker threads;
+/// `display` (made for the same roots) names each file.
+pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, visit: &(dyn Fn(Event<'_>) + Sync)) {
     let mut existing = Vec::new();
     for root in roots {
         match std::fs::metadata(root) {
@@ -75,7 +75,6 @@ pub fn walk(roots: &[PathBuf], options: &WalkOptions, visit: &(dyn Fn(Event<'_>)
 
     builder.build_parallel().run(|| {
         let mut buffer = Vec::new();
-        let display = &display;
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => visit_entry(&entry, display, options, &mut buffer, visit),

@@ -209,7 +209,10 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     let lock = || collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
 
     let file_rules: Vec<_> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
-    fs::walk(roots, options, &|event| match event {
+    // One naming of paths for the walk and the file rules: it looks up each
+    // root's git work tree once.
+    let display = DisplayPaths::new(roots);
+    fs::walk(roots, &display, options, &|event| match event {
         Event::Found { path, shown } => {
             let dot_ignore = shown == ".ignore" || shown.ends_with("/.ignore");
             if dot_ignore || file_rules.iter().any(|r| r.matches_path(shown)) {
@@ -246,7 +249,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
 
     seen.unfiltered = options.no_ignore;
     let mut gitignore_fixes = Vec::new();
-    for file in dotenv::check(&file_rules, roots, &DisplayPaths::new(roots), &seen, &mut problems) {
+    for file in dotenv::check(&file_rules, roots, &display, &seen, &mut problems) {
         if let Some(fix) = file.fix {
             gitignore_fixes.push((file.finding.fingerprint.clone(), file.tracked, fix));
         }
