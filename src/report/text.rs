@@ -127,11 +127,7 @@ fn write_suppressed(report: &Report<'_>, style: &Style, out: &mut dyn Write) -> 
             Suppression::Configuration => "configuration",
             Suppression::Baseline => "baseline",
         };
-        let commit = f
-            .commit
-            .as_ref()
-            .map(|c| format!("  commit {}", &c.id[..c.id.len().min(12)]))
-            .unwrap_or_default();
+        let commit = commit_suffix(f);
         writeln!(
             out,
             "  {}:{}:{}  {}  {}  {}  {}{}",
@@ -225,6 +221,14 @@ fn write_finding(
     Ok(())
 }
 
+/// `  commit <12 digits>` for a finding from history; empty otherwise.
+fn commit_suffix(f: &Finding) -> String {
+    f.commit
+        .as_ref()
+        .map(|c| format!("  commit {}", &c.id[..c.id.len().min(12)]))
+        .unwrap_or_default()
+}
+
 /// The other places of a leak's secret, one line each.
 fn write_other_places(places: &[usize], findings: &[Finding], style: &Style, out: &mut dyn Write) -> io::Result<()> {
     if places.is_empty() {
@@ -239,11 +243,7 @@ fn write_other_places(places: &[usize], findings: &[Finding], style: &Style, out
     )?;
     for &index in places {
         let f = &findings[index];
-        let commit = f
-            .commit
-            .as_ref()
-            .map(|c| format!("  commit {}", &c.id[..c.id.len().min(12)]))
-            .unwrap_or_default();
+        let commit = commit_suffix(f);
         writeln!(
             out,
             "                     {}:{}:{}{}  {}",

@@ -435,20 +435,14 @@ fn a_shared_clone_reads_the_objects_of_its_alternates() {
             "packed {packed}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let mut found: Vec<(String, String)> = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["path"].as_str().unwrap().to_string(),
-                    f["commit"]["id"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
+        let mut found = credited(&report);
         found.sort();
         assert_eq!(found.len(), 2, "packed {packed}: {found:?}");
-        assert_eq!(found[0], ("a.py".to_string(), first.clone()), "packed {packed}");
+        assert_eq!(
+            found[0],
+            ("a.py".to_string(), first.clone(), KEY_RULE.to_string()),
+            "packed {packed}"
+        );
         assert_eq!(found[1].0, "b.py");
         assert_eq!(
             report["errors"].as_array().unwrap().len(),

@@ -1,21 +1,12 @@
 //! A leak's identity does not depend on where a scan starts: the fingerprint, the
 //! baseline, `exclude` and allowlist paths use the repository-relative path.
 
-use crate::sandbox::Sandbox;
+use crate::sandbox::{pairs, Sandbox};
 use wayscan::testkeys::fake_key;
 
+/// (shown path, fingerprint) of each finding.
 fn fingerprints(report: &serde_json::Value) -> Vec<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_string(),
-                f["fingerprint"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    pairs(report, "path", "fingerprint")
 }
 
 #[test]
