@@ -1,8 +1,8 @@
 //! The owned result of a scan: what was found, where, and how to name it stably.
 
-use crate::matcher::RawMatch;
+use crate::engine::matcher::RawMatch;
+use crate::engine::rules::{Encoding, Rule, Severity};
 use crate::model::{fingerprint, redact, CommitInfo, Position, Secret};
-use crate::rules::{Encoding, Rule, Severity};
 use std::collections::BTreeMap;
 
 /// A found secret and its redacted form.
@@ -56,7 +56,7 @@ impl Finding {
         let mut properties = m.properties;
         let issuer = rule.issuer_of(&m.secret, properties.get("scheme").map(String::as_str));
         let remediation = issuer.map_or(&rule.spec.remediation, |i| &i.remediation);
-        let remediation = crate::rules::render_template(remediation, &properties);
+        let remediation = crate::engine::rules::render_template(remediation, &properties);
         if let Some(issuer) = issuer {
             properties.insert("issuer".to_string(), issuer.name.clone());
         }
@@ -64,7 +64,7 @@ impl Finding {
             rule_id: rule.spec.id.clone(),
             severity: rule.spec.severity,
             fingerprint: fingerprint(&rule.spec.id, secret.expose(), repo_path),
-            message: crate::rules::render_template(&rule.spec.message, &properties),
+            message: crate::engine::rules::render_template(&rule.spec.message, &properties),
             remediation,
             path,
             repo_path: repo_path.to_string(),

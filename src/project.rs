@@ -170,7 +170,7 @@ impl Project {
     /// work tree holding it (or at `root` itself outside git), if there is one.
     pub fn find(root: &Path) -> Option<PathBuf> {
         let dir = if root.is_dir() { root } else { root.parent()? };
-        let top = crate::input::git::work_tree_top(dir).unwrap_or_else(|| dir.to_path_buf());
+        let top = crate::git::repo::work_tree_top(dir).unwrap_or_else(|| dir.to_path_buf());
         Some(top.join(FILE_NAME)).filter(|file| file.is_file())
     }
 
@@ -332,8 +332,8 @@ mod tests {
 
     /// The finding for a generated key at `path`, introduced by `commit`.
     fn finding(path: &str, commit: Option<&str>) -> Finding {
-        let rules = crate::rules::RuleSet::builtin().unwrap();
-        let matcher = crate::matcher::Matcher::new(&rules);
+        let rules = crate::engine::rules::RuleSet::builtin().unwrap();
+        let matcher = crate::engine::matcher::Matcher::new(&rules);
         let key = crate::testkeys::fake_key("storage", 31);
         let mut found = crate::scan::scan_bytes(&matcher, path, path, format!("KEY={key}\n").as_bytes());
         let mut finding = found.findings.remove(0);

@@ -5,15 +5,15 @@
 use super::error;
 use crate::audit::{Index, RepoRecord};
 use crate::cli::{AuditArgs, MergeArgs};
-use crate::config::VerifyConfig;
+use crate::engine::matcher::Matcher;
+use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
-use crate::input::fs::WalkOptions;
-use crate::input::repos::{self, Location, Repo};
-use crate::matcher::Matcher;
 use crate::report::text::clean;
 use crate::report::{self, Report, ScanKind};
-use crate::rules::RuleSet;
 use crate::scan::{self, Outcome};
+use crate::settings::VerifyConfig;
+use crate::sources::repos::{self, Location, Repo};
+use crate::sources::tree::WalkOptions;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 use std::io::{IsTerminal, Write};
@@ -35,7 +35,7 @@ struct Audit<'a> {
 }
 
 pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
-    let rules = match RuleSet::load(&args.rules) {
+    let rules = match crate::settings::load_rules(&args.rules) {
         Ok(rules) => rules,
         Err(e) => {
             error(e);
@@ -183,7 +183,7 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
             }
         }
     };
-    let state = match repos::state_of(&git_dir) {
+    let state = match crate::git::repo::state_of(&git_dir) {
         Ok(refs) => format!("{refs}-{}", audit.settings),
         Err(message) => {
             return (

@@ -4,13 +4,13 @@
 use super::error;
 use crate::baseline::{Baseline, Entry};
 use crate::cli::ImportGitleaksArgs;
+use crate::engine::matcher::Matcher;
+use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
 use crate::finding::Finding;
 use crate::import::{gitleaks, gitleaksignore};
-use crate::matcher::Matcher;
 use crate::report::text::clean;
-use crate::rules::RuleSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub(super) fn run_import_gitleaks(args: &ImportGitleaksArgs) -> Exit {
     match import(args) {
@@ -75,11 +75,8 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
         if let Some(converted) = &conversion.rules {
             // The file must load as wayscan rules, beside the built-in ones, before
             // anything is written.
-            rules = RuleSet::load_with(
-                &[] as &[PathBuf],
-                vec![(rules_out.display().to_string(), converted.clone())],
-            )
-            .map_err(|e| format!("the converted rules do not load: {e}"))?;
+            rules = RuleSet::with_files(Vec::new(), vec![(rules_out.display().to_string(), converted.clone())])
+                .map_err(|e| format!("the converted rules do not load: {e}"))?;
             write(&rules_out, converted)?;
             println!(
                 "wayscan: wrote {} ({} rules)",
@@ -104,8 +101,8 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
             notes.push(format!("{}:{line}: {why}", file.display()));
         }
         let matcher = Matcher::new(&rules);
-        let git = match crate::input::git::Repo::discover(repo) {
-            crate::input::git::Discovery::Found(git) => Some(git),
+        let git = match crate::git::repo::Repo::discover(repo) {
+            crate::git::repo::Discovery::Found(git) => Some(git),
             _ => None,
         };
         let mut accepted: Vec<(Finding, String)> = Vec::new();
@@ -160,7 +157,7 @@ fn map_entry(
     ids: &std::collections::BTreeMap<String, String>,
     matcher: &Matcher<'_>,
     repo: &Path,
-    git: Option<&crate::input::git::Repo>,
+    git: Option<&crate::git::repo::Repo>,
 ) -> Result<(Vec<Finding>, Option<String>), String> {
     let content = match &entry.commit {
         Some(commit) => {

@@ -1,10 +1,9 @@
 //! `wayscan revoke` and `wayscan check-key`: acting on keys, at the terminal.
 
 use super::error;
+use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
-use crate::rules::RuleSet;
 use std::io;
-use std::path::PathBuf;
 
 /// `wayscan revoke`: list, confirm, revoke, audit.
 pub(super) fn run_revoke(args: &crate::cli::RevokeArgs) -> Exit {
@@ -13,7 +12,7 @@ pub(super) fn run_revoke(args: &crate::cli::RevokeArgs) -> Exit {
         error(message);
         Exit::Error
     };
-    let rules = match RuleSet::load(&args.rules) {
+    let rules = match crate::settings::load_rules(&args.rules) {
         Ok(rules) => rules,
         Err(e) => return fail(e.to_string()),
     };
@@ -179,7 +178,7 @@ pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
             max_retry_after: std::time::Duration::from_secs(30),
         };
         // The request the rule file describes, as for `scan --verify`.
-        let rules = match RuleSet::load(&[] as &[PathBuf]) {
+        let rules = match RuleSet::builtin() {
             Ok(rules) => rules,
             Err(e) => {
                 error(e);

@@ -2,15 +2,15 @@
 //! the messages on standard error, and decides the exit code.
 
 use crate::cli::{Cli, Command, FailOn, HookCommand, RulesCommand, StagedArgs};
-use crate::config::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
+use crate::engine::matcher::check_rules;
+use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
 use crate::hook;
-use crate::matcher::check_rules;
 use crate::model::Verifications;
 use crate::report::text::{clean, summary_line};
 use crate::report::{self, Report, ScanKind};
-use crate::rules::RuleSet;
 use crate::scan;
+use crate::settings::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
 use clap::CommandFactory;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -334,7 +334,7 @@ fn fix_gitignore(outcome: &mut scan::Outcome) {
 }
 
 fn list_rules(files: &[PathBuf], json: bool) -> Exit {
-    let rules = match RuleSet::load(files) {
+    let rules = match crate::settings::load_rules(files) {
         Ok(rules) => rules,
         Err(e) => {
             error(e);
@@ -387,7 +387,7 @@ fn list_rules(files: &[PathBuf], json: bool) -> Exit {
 }
 
 fn check(files: &[PathBuf]) -> Exit {
-    let rules = match RuleSet::load(files) {
+    let rules = match crate::settings::load_rules(files) {
         Ok(rules) => rules,
         Err(e) => {
             error(e);

@@ -4,13 +4,13 @@
 
 use super::{error, open_output};
 use crate::baseline::Baseline;
-use crate::config::ReportConfig;
+use crate::engine::matcher::Matcher;
+use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
-use crate::input::git::RangeEnds;
-use crate::matcher::Matcher;
+use crate::git::repo::RangeEnds;
 use crate::project::Project;
-use crate::rules::RuleSet;
 use crate::scan::{self, Suppression};
+use crate::settings::ReportConfig;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -73,7 +73,8 @@ pub(super) fn prepare(
             .collect::<Result<_, _>>()?,
         (None, None) => Vec::new(),
     };
-    let mut rules = RuleSet::load_with(rule_files, project_rules).map_err(|e| fail(e.to_string()))?;
+    let user_rules = crate::settings::read_rule_files(rule_files).map_err(|e| fail(e.to_string()))?;
+    let mut rules = RuleSet::with_files(user_rules, project_rules).map_err(|e| fail(e.to_string()))?;
     if let Some(project) = &project {
         let known: Vec<&str> = rules.rules.iter().map(|r| r.spec.id.as_str()).collect();
         project.check_rule_ids(&known).map_err(fail)?;

@@ -39,9 +39,9 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
     // The same settings a scan of these paths loads: the project's rule files,
     // disabled rules and size limit (a baseline that skipped them would accept
     // nothing the scan then reports). Not its baseline: that is what is made here.
-    let settings = crate::config::ReportConfig {
+    let settings = crate::settings::ReportConfig {
         baseline: None,
-        ..crate::config::ReportConfig::quiet_defaults()
+        ..crate::settings::ReportConfig::quiet_defaults()
     };
     let root = paths.first().cloned().unwrap_or_else(|| std::path::PathBuf::from("."));
     let prepared = match super::prepare::prepare(&rule_files, &settings, &root, None) {
@@ -58,7 +58,7 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
         Err(_) => None,
     };
     let matcher = prepared.matcher(&settings);
-    let walk = crate::input::fs::WalkOptions {
+    let walk = crate::sources::tree::WalkOptions {
         no_ignore: false,
         follow_links: false,
         max_file_size: prepared.max_file_size(None),

@@ -7,10 +7,10 @@
 //! of the machine that ran it), so shards merged give the bytes one run gives.
 
 use crate::finding::Finding;
-use crate::input::repos::Repo;
 use crate::model::digest;
 use crate::model::Verifications;
 use crate::scan::Outcome;
+use crate::sources::repos::Repo;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,17 +1,17 @@
 //! Files that leak by existing: `.env` files (and whatever else a `kind = "file"` rule
 //! names) that git would commit. A file is a finding when no committed `.gitignore`
-//! rule keeps it out (see `input::gitignore` for the exact semantics), or when the
+//! rule keeps it out (see `git::gitignore` for the exact semantics), or when the
 //! index already tracks it, whatever `.gitignore` says: ignore rules do not apply to
 //! tracked files.
 
 pub mod fix;
 
+use crate::engine::rules::Rule;
 use crate::finding::Finding;
-use crate::input::fs::{list_files, DisplayPaths};
-use crate::input::git::{Discovery, Repo};
-use crate::input::gitignore::{GitIgnores, Verdict};
+use crate::git::gitignore::{GitIgnores, Verdict};
+use crate::git::repo::{Discovery, Repo};
 use crate::model::Problem;
-use crate::rules::Rule;
+use crate::sources::tree::{list_files, DisplayPaths};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

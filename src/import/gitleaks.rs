@@ -320,17 +320,17 @@ fn convert_rule(rule: &Rule, used: &[String]) -> Result<(RuleOut, Option<String>
     let mut notes = Vec::new();
     let (regex, note) = name_secret_group(pattern, rule.secret_group)?;
     notes.extend(note);
-    let regex = match crate::rules::rule_regex(&regex) {
+    let regex = match crate::engine::rules::rule_regex(&regex) {
         Ok(_) => regex,
         // Go's regexes are Unicode-aware; wayscan's are bytes unless asked.
         Err(_) => {
             let unicode = format!("(?u){regex}");
-            crate::rules::rule_regex(&unicode).map_err(|e| format!("its regex does not compile here: {e}"))?;
+            crate::engine::rules::rule_regex(&unicode).map_err(|e| format!("its regex does not compile here: {e}"))?;
             unicode
         }
     };
     if let Some(path) = &rule.path {
-        crate::rules::rule_regex(path).map_err(|e| format!("its path regex does not compile here: {e}"))?;
+        crate::engine::rules::rule_regex(path).map_err(|e| format!("its path regex does not compile here: {e}"))?;
     }
     let id = wayscan_id(&rule.id, used);
     if id != rule.id {
@@ -563,15 +563,15 @@ mod tests {
     fn convert_fixture(name: &str) -> Conversion {
         let path = format!("{}/tests/fixtures/gitleaks/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap();
-        let builtin = crate::rules::RuleSet::builtin().unwrap();
+        let builtin = crate::engine::rules::RuleSet::builtin().unwrap();
         let taken: Vec<&str> = builtin.rules.iter().map(|r| r.id()).collect();
         let out = convert(&text, name, "rules.toml", &taken).unwrap();
-        let mut sources: Vec<(String, String)> = crate::rules::BUILTIN_RULE_FILES
+        let mut sources: Vec<(String, String)> = crate::engine::rules::BUILTIN_RULE_FILES
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
         sources.extend(out.rules.clone().map(|r| ("rules.toml".to_string(), r)));
-        let rules = crate::rules::RuleSet::from_sources(&sources).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let rules = crate::engine::rules::RuleSet::from_sources(&sources).unwrap_or_else(|e| panic!("{name}: {e}"));
         let project = crate::project::Project::parse(&out.config, name, std::path::Path::new("")).unwrap();
         let ids: Vec<&str> = rules.rules.iter().map(|r| r.id()).collect();
         project.check_rule_ids(&ids).unwrap();

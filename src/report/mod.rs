@@ -6,9 +6,9 @@ pub mod json;
 pub mod sarif;
 pub mod text;
 
+use crate::engine::rules::RuleSet;
 use crate::finding::Finding;
 use crate::model::Verifications;
-use crate::rules::RuleSet;
 use crate::scan::Outcome;
 use crate::units::Format;
 use std::collections::HashMap;

@@ -5,8 +5,8 @@
 //! uploaded to services and kept as build artifacts.
 
 use super::Report;
+use crate::engine::rules::Rule;
 use crate::finding::Finding;
-use crate::rules::Rule;
 use crate::scan::Suppression;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -240,7 +240,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     let spec = &rule.spec;
-    let remediation = crate::rules::render_generic(&spec.remediation);
+    let remediation = crate::engine::rules::render_generic(&spec.remediation);
     ReportingDescriptor {
         id: &spec.id,
         name: pascal_case(&spec.id),
@@ -328,11 +328,11 @@ fn result<'a>(f: &'a Finding, rule_index: usize, verification: Option<&crate::mo
     }
 }
 
-fn level(severity: crate::rules::Severity) -> &'static str {
+fn level(severity: crate::engine::rules::Severity) -> &'static str {
     match severity {
-        crate::rules::Severity::Critical | crate::rules::Severity::High => "error",
-        crate::rules::Severity::Medium => "warning",
-        crate::rules::Severity::Low => "note",
+        crate::engine::rules::Severity::Critical | crate::engine::rules::Severity::High => "error",
+        crate::engine::rules::Severity::Medium => "warning",
+        crate::engine::rules::Severity::Low => "note",
     }
 }
 

@@ -153,9 +153,9 @@ fn write_finding(
 ) -> io::Result<()> {
     let severity = f.severity.as_str();
     let severity_code = match f.severity {
-        crate::rules::Severity::Critical | crate::rules::Severity::High => "1;31",
-        crate::rules::Severity::Medium => "33",
-        crate::rules::Severity::Low => "36",
+        crate::engine::rules::Severity::Critical | crate::engine::rules::Severity::High => "1;31",
+        crate::engine::rules::Severity::Medium => "33",
+        crate::engine::rules::Severity::Low => "36",
     };
     writeln!(
         out,

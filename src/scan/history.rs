@@ -9,14 +9,15 @@ mod whole;
 
 use super::{scan_bytes, Outcome, Unit};
 use crate::dotenv;
+use crate::engine::matcher::Matcher;
+use crate::engine::rules::{Rule, RuleSet};
+use crate::engine::text as content;
 use crate::finding::Finding;
-use crate::input::fs::WalkOptions;
-use crate::input::{content, history};
-use crate::matcher::Matcher;
+use crate::git::history;
 use crate::model::CommitInfo;
 use crate::model::{Problem, Skip, SkipReason};
 use crate::progress::Progress;
-use crate::rules::{Rule, RuleSet};
+use crate::sources::tree::WalkOptions;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -31,11 +32,10 @@ pub fn scan_history(
     progress: &dyn Progress,
 ) -> Outcome {
     let started = Instant::now();
-    let repo = match git2::Repository::discover(repo_path) {
+    let repo = match history::HistoryRepo::discover(repo_path) {
         Ok(repo) => repo,
-        Err(e) => return Outcome::fatal(repo_path, format!("not a git repository: {}", e.message())),
+        Err(message) => return Outcome::fatal(repo_path, message),
     };
-    tune_libgit2();
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -134,22 +134,21 @@ impl Earliest {
 /// and scanned by a pool as they come.
 fn scan_range(
     matcher: &Matcher<'_>,
-    repo: &git2::Repository,
+    repo: &history::HistoryRepo,
     range: &str,
     max_size: u64,
     progress: &dyn Progress,
 ) -> Outcome {
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     let wanted = |path: &str| file_rules.iter().any(|r| r.matches_path(path));
-    let git_dir = repo.path().to_path_buf();
     progress.stage("blobs scanned", 0);
     let (sender, receiver) = std::sync::mpsc::sync_channel::<history::Introduced>(4096);
     let (enumerated, results) = std::thread::scope(|scope| {
+        let own = repo.reopen();
+        let git_dir = repo.git_dir();
         let producer = scope.spawn(|| {
             let sender = sender;
-            let repo =
-                git2::Repository::open(&git_dir).map_err(|e| format!("cannot open the repository: {}", e.message()))?;
-            history::enumerate_range(&repo, range, &wanted, &mut |intro| {
+            own?.enumerate_range(range, &wanted, &mut |intro| {
                 // A closed channel means the scanners are gone; nothing to do.
                 let _ = sender.send(intro);
             })
@@ -159,12 +158,11 @@ fn scan_range(
                 .into_iter()
                 .par_bridge()
                 .map_init(
-                    || git2::Repository::open(&git_dir).ok(),
-                    |repo, intro| {
-                        let result = match repo.as_ref().map(|r| r.find_blob(intro.blob)) {
-                            Some(Ok(blob)) => Ok(scan_content(matcher, blob.content(), max_size)),
-                            Some(Err(e)) => Err(format!("blob {}: {}", intro.blob, e.message())),
-                            None => Err("cannot open the repository in a worker".into()),
+                    || history::HistoryRepo::open(git_dir),
+                    |own, intro| {
+                        let result = match own {
+                            Ok(own) => own.read_blob(intro.blob, |content| scan_content(matcher, content, max_size)),
+                            Err(message) => Err(message.clone()),
                         };
                         progress.advance(1);
                         (intro, result)
@@ -182,7 +180,7 @@ fn scan_range(
     progress.done();
     let history = match enumerated {
         Ok(history) => history,
-        Err(message) => return Outcome::fatal(repo.path(), message),
+        Err(message) => return Outcome::fatal(repo.git_dir(), message),
     };
     let mut outcome = Outcome {
         problems: history.problems,
@@ -212,7 +210,7 @@ fn scan_range(
             }),
         }
     }
-    let info = |index: usize| history::commit_info(Some(repo), history.commits[index]);
+    let info = |index: usize| repo.commit_info(history.commits[index]);
     for file in &history.files {
         if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&file.path)) {
             earliest.keep(file.commit, dotenv::committed(rule, &file.path, &info(file.commit)));
@@ -221,18 +219,4 @@ fn scan_range(
     outcome.findings = earliest.into_findings(&info);
     outcome.add_inline(allowed.into_findings(&info));
     outcome
-}
-
-/// Sets libgit2 up for the reads it still does (a range, loose objects, what a
-/// damaged pack did not deliver): no object cache (each object is read once), and a
-/// cap on mapped pack windows. Each object it reads is still checked against its id:
-/// these are few, and some come from a pack known to be damaged.
-fn tune_libgit2() {
-    git2::opts::enable_caching(false);
-    // SAFETY: these set process-wide libgit2 options; they are called before the
-    // scan's threads open repositories, and libgit2 guards them with its own lock.
-    unsafe {
-        let _ = git2::opts::set_cache_max_size(32 * 1024 * 1024);
-        let _ = git2::opts::set_mwindow_mapped_limit(256 * 1024 * 1024);
-    }
 }

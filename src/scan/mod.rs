@@ -2,13 +2,14 @@
 //! findings, in parallel; results are sorted so every run prints the same bytes.
 
 use crate::dotenv::{self, GitignoreFix};
-use crate::filter::inline;
+use crate::engine::inline;
+use crate::engine::location::Locator;
+use crate::engine::matcher::Matcher;
+use crate::engine::text as content;
 use crate::finding::Finding;
-use crate::input::fs::{self, DisplayPaths, Event, WalkOptions};
-use crate::input::{content, staged};
-use crate::location::Locator;
-use crate::matcher::Matcher;
+use crate::git::staged;
 use crate::model::{Problem, Skip, SkipReason};
+use crate::sources::tree::{self, DisplayPaths, Event, WalkOptions};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -212,7 +213,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     // One naming of paths for the walk and the file rules: it looks up each
     // root's git work tree once.
     let display = DisplayPaths::new(roots);
-    fs::walk(roots, &display, options, &|event| match event {
+    tree::walk(roots, &display, options, &|event| match event {
         Event::Found { path, shown } => {
             let dot_ignore = shown == ".ignore" || shown.ends_with("/.ignore");
             if dot_ignore || file_rules.iter().any(|r| r.matches_path(shown)) {
@@ -288,18 +289,14 @@ pub(crate) fn count_skips(skipped: &[Skip]) -> BTreeMap<SkipReason, u64> {
 pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size: u64) -> Outcome {
     let started = Instant::now();
     let fatal = |message: String| Outcome::fatal(repo_path, message);
-    let repo = match git2::Repository::discover(repo_path) {
-        Ok(repo) => repo,
-        Err(e) => return fatal(format!("not a git repository: {}", e.message())),
-    };
-    let files = match staged::staged_files(&repo) {
-        Ok(files) => files,
+    let staged = match staged::Staged::open(repo_path) {
+        Ok(staged) => staged,
         Err(message) => return fatal(message),
     };
     let mut outcome = Outcome::default();
     let mut inline = Vec::new();
     let (mut scanned, mut bytes) = (0, 0);
-    for file in &files {
+    for file in &staged.files {
         if let Some(rule) = matcher
             .rules()
             .rules
@@ -308,12 +305,12 @@ pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size:
         {
             outcome.findings.push(dotenv::staged(rule, &file.path));
         }
-        let blob = match repo.find_blob(file.blob) {
+        let blob = match staged.content(file) {
             Ok(blob) => blob,
-            Err(e) => {
+            Err(message) => {
                 outcome.problems.push(Problem {
                     path: file.path.clone(),
-                    message: format!("cannot read the staged content: {}", e.message()),
+                    message,
                     fatal: false,
                 });
                 continue;
@@ -323,11 +320,11 @@ pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size:
             path: file.path.clone(),
             reason,
         };
-        if blob.content().len() as u64 > max_size {
+        if blob.len() as u64 > max_size {
             outcome.skipped.push(skip(SkipReason::TooLarge));
             continue;
         }
-        let Some(text) = content::text(blob.content()) else {
+        let Some(text) = content::text(&blob) else {
             outcome.skipped.push(skip(SkipReason::Binary));
             continue;
         };

@@ -2,7 +2,7 @@
 //! may go, and what each answer means.
 
 use super::{Status, Verification};
-pub use crate::rules::Auth;
+pub use crate::engine::rules::Auth;
 use std::net::IpAddr;
 use std::time::Duration;
 

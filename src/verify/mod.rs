@@ -13,10 +13,10 @@ pub mod revoke;
 
 pub use api::{agent, check, ApiBase, Auth, Limits, Request, DEFAULT_API};
 
+use crate::engine::rules::RuleSet;
 use crate::finding::Finding;
 use crate::model::Problem;
 pub use crate::model::{Status, Verification, Verifications};
-use crate::rules::RuleSet;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -123,7 +123,7 @@ pub fn verify(findings: &[Finding], rules: &RuleSet, options: &Options) -> (Veri
 }
 
 /// The live check a rule's `verify` section describes for `key`, on `api`.
-pub fn request(api: &ApiBase, spec: &crate::rules::VerifySpec, key: &str, service: String) -> Request {
+pub fn request(api: &ApiBase, spec: &crate::engine::rules::VerifySpec, key: &str, service: String) -> Request {
     let path = spec.service_paths.get(&service).unwrap_or(&spec.path);
     Request {
         url: format!("{}{path}", api.as_str()),

@@ -5,7 +5,7 @@
 //! request was sent. Every attempt is appended to an audit log.
 
 use super::ApiBase;
-use crate::rules::{RevokeSpec, RuleSet};
+use crate::engine::rules::{RevokeSpec, RuleSet};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -10,16 +10,16 @@
 
 use super::{scan_content, BlobResult, Earliest};
 use crate::dotenv;
-use crate::input::history;
-use crate::input::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
-use crate::input::objects::{commit_header, EntryKind, RawId, TreeEntries};
-use crate::input::odb::ObjectStore;
-use crate::input::packs::Kind;
-use crate::matcher::Matcher;
+use crate::engine::matcher::Matcher;
+use crate::engine::rules::{Rule, RuleSet};
+use crate::git::history;
+use crate::git::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
+use crate::git::objects::{commit_header, EntryKind, RawId, TreeEntries};
+use crate::git::odb::ObjectStore;
+use crate::git::packs::Kind;
 use crate::model::hex;
 use crate::model::{Problem, Skip, SkipReason};
 use crate::progress::Progress;
-use crate::rules::{Rule, RuleSet};
 use crate::scan::Outcome;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -27,7 +27,7 @@ use std::sync::Mutex;
 
 pub(super) fn scan_whole(
     matcher: &Matcher<'_>,
-    repo: &git2::Repository,
+    repo: &history::HistoryRepo,
     selection: &history::Selection,
     max_size: u64,
     threads: usize,
@@ -36,14 +36,11 @@ pub(super) fn scan_whole(
     let mut problems = Vec::new();
     // A handle of its own: the pack windows libgit2 maps to read the refs' commits
     // are let go before the passes start.
-    let tips = match git2::Repository::open(repo.path())
-        .map_err(|e| e.message().to_string())
-        .and_then(|own| history::tips(&own, selection, &mut problems))
-    {
+    let tips = match repo.reopen().and_then(|own| own.tips(selection, &mut problems)) {
         Ok(tips) => tips,
-        Err(message) => return Outcome::fatal(repo.path(), message),
+        Err(message) => return Outcome::fatal(repo.git_dir(), message),
     };
-    let (store, opened) = ObjectStore::open(repo.path(), repo.commondir());
+    let (store, opened) = ObjectStore::open(repo.git_dir(), repo.common_dir());
     problems.extend(opened);
     progress.stage("objects read", store.len() as u64);
     let ctx = Context {
@@ -72,7 +69,7 @@ pub(super) fn scan_whole(
 /// What every pass and step reads.
 struct Context<'a> {
     store: &'a ObjectStore,
-    repo: &'a git2::Repository,
+    repo: &'a history::HistoryRepo,
     threads: usize,
     progress: &'a dyn Progress,
 }
@@ -80,7 +77,7 @@ struct Context<'a> {
 impl Context<'_> {
     fn problem(&self, message: String) -> Problem {
         Problem {
-            path: self.repo.path().display().to_string(),
+            path: self.repo.git_dir().display().to_string(),
             message,
             fatal: false,
         }
@@ -201,7 +198,7 @@ struct Order {
 fn order(
     ctx: &Context<'_>,
     objects: &Objects,
-    tips: &[git2::Oid],
+    tips: &[history::ObjectId],
     unreachable: bool,
     problems: &mut Vec<Problem>,
 ) -> Order {
@@ -432,7 +429,7 @@ fn report(
     let mut reported = HashSet::new();
     // A partial clone lacks blobs by design: they are skips, not damage. A missing
     // tree is damage either way: what is below it was never seen.
-    let partial = history::is_partial_clone(ctx.repo);
+    let partial = ctx.repo.is_partial_clone();
     for (key, name, id, is_tree) in found.missing {
         if partial && !is_tree {
             outcome.skipped.push(Skip {
@@ -465,10 +462,7 @@ fn report(
             *slot = (*slot).min(position);
         }
     }
-    let info = |position: usize| {
-        let id = git2::Oid::from_bytes(ctx.store.id(order.commits[position])).unwrap_or(git2::Oid::ZERO_SHA1);
-        history::commit_info(Some(ctx.repo), id)
-    };
+    let info = |position: usize| ctx.repo.commit_info_raw(ctx.store.id(order.commits[position]));
     for (path, position) in first_commit {
         if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&path)) {
             earliest.keep(position, dotenv::committed(rule, &path, &info(position)));
@@ -490,7 +484,7 @@ fn report(
     // Exit 2 only when the history holds something and none of it could be read.
     if outcome.stats.files == 0 && outcome.skipped.is_empty() && !problems.is_empty() {
         problems.push(Problem {
-            path: ctx.repo.path().display().to_string(),
+            path: ctx.repo.git_dir().display().to_string(),
             message: "nothing in the history could be read".into(),
             fatal: true,
         });

@@ -272,34 +272,6 @@ pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64) -> Result<Path
     Ok(dir)
 }
 
-/// A digest of every ref of the repository and what it points at: the same value
-/// means the same history. A ref whose object is gone is an error: the repository
-/// is damaged, and an earlier result must not stand for it.
-pub fn state_of(git_dir: &Path) -> Result<String, String> {
-    let repo = git2::Repository::open(git_dir).map_err(|e| e.message().to_string())?;
-    let odb = repo.odb().map_err(|e| e.message().to_string())?;
-    let mut refs: Vec<(String, String)> = Vec::new();
-    for reference in repo.references().map_err(|e| e.message().to_string())?.flatten() {
-        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
-        let target = reference.resolve().ok().and_then(|r| r.target());
-        if let Some(target) = target {
-            if !odb.exists(target) {
-                return Err(format!("{name} points at {target}, which is not in the repository"));
-            }
-        }
-        refs.push((name, target.map(|t| t.to_string()).unwrap_or_default()));
-    }
-    refs.sort();
-    let mut hash = Sha256::new();
-    for (name, target) in &refs {
-        hash.update(name.as_bytes());
-        hash.update([0]);
-        hash.update(target.as_bytes());
-        hash.update([b'\n']);
-    }
-    Ok(crate::model::hex(&hash.finalize()[..16]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

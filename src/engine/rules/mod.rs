@@ -7,7 +7,6 @@
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::path::Path;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
@@ -455,35 +454,24 @@ impl std::error::Error for RuleError {}
 impl RuleSet {
     /// The built-in rules only.
     pub fn builtin() -> Result<RuleSet, RuleError> {
-        RuleSet::load(&[] as &[&Path])
+        RuleSet::with_files(Vec::new(), Vec::new())
     }
 
-    /// Built-in rules plus the rule files the user named.
-    pub fn load(extra_files: &[impl AsRef<Path>]) -> Result<RuleSet, RuleError> {
-        RuleSet::load_with(extra_files, Vec::new())
-    }
-
-    /// Like [`load`](RuleSet::load), with the rule files a project configuration names,
-    /// given as (name, text): read from a commit or from the scanned tree. They come
+    /// Built-in rules plus rule files given as (name, text): `user_files` named by the
+    /// person running wayscan (`--rules`), `project_files` named by a project
+    /// configuration (read from a commit or from the scanned tree). The latter come
     /// from the scanned repository, so they may add detection but never choose where
-    /// keys are sent: a `verify` or `revoke` section in one is an error.
-    pub fn load_with(
-        extra_files: &[impl AsRef<Path>],
+    /// keys are sent: a `verify` or `revoke` section in one is an error. Reading the
+    /// files is the caller's: the engine sees text only.
+    pub fn with_files(
+        user_files: Vec<(String, String)>,
         project_files: Vec<(String, String)>,
     ) -> Result<RuleSet, RuleError> {
         let mut sources: Vec<(String, String)> = BUILTIN_RULE_FILES
             .iter()
             .map(|(name, text)| (name.to_string(), text.to_string()))
             .collect();
-        for path in extra_files {
-            let path = path.as_ref();
-            let text = std::fs::read_to_string(path).map_err(|e| RuleError {
-                file: path.display().to_string(),
-                rule: None,
-                message: format!("cannot read: {e}"),
-            })?;
-            sources.push((path.display().to_string(), text));
-        }
+        sources.extend(user_files);
         let project_names: Vec<String> = project_files.iter().map(|(name, _)| name.clone()).collect();
         sources.extend(project_files);
         let set = RuleSet::from_sources(&sources)?;

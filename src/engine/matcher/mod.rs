@@ -9,7 +9,7 @@ pub mod testcred;
 
 pub use examples::{check_rules, CheckFailure};
 
-use crate::rules::{Check, Encoding, Rule, RuleSet, Scope};
+use crate::engine::rules::{Check, Encoding, Rule, RuleSet, Scope};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
@@ -73,7 +73,7 @@ const PREFILTER_GROUP: usize = 64;
 pub struct Matcher<'r> {
     rules: &'r RuleSet,
     /// Which inline markers suppress a match (applied by the scan, after matching).
-    pub inline: crate::filter::inline::Policy,
+    pub inline: crate::engine::inline::Policy,
     /// The prefilter searchers, each over at most [`PREFILTER_GROUP`] patterns.
     prefilters: Vec<Prefilter>,
     /// For each prefilter pattern, what its hits trigger.
@@ -213,7 +213,7 @@ impl<'r> Matcher<'r> {
         }
         Matcher {
             rules,
-            inline: crate::filter::inline::Policy::default(),
+            inline: crate::engine::inline::Policy::default(),
             prefilters,
             triggers,
             whole: WholeFile::new(rules),

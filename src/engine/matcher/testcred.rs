@@ -20,8 +20,8 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-const ENGLISH: &str = include_str!("../../rules/words/english.txt");
-const TECH: &str = include_str!("../../rules/words/tech.txt");
+const ENGLISH: &str = include_str!("../../../rules/words/english.txt");
+const TECH: &str = include_str!("../../../rules/words/tech.txt");
 
 /// Words that name a test value rather than a real one: in a Basic credential, a
 /// password made of words must hold one of these (or share a word with the user

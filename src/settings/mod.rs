@@ -2,8 +2,9 @@
 //! build a [`ScanConfig`] directly, without a command line.
 
 use crate::cli::{ColorChoice, FailOn, Format, HistoryArgs, OutputArgs, ScanArgs, VerifyArgs};
-use crate::input::fs::WalkOptions;
-use crate::input::history::Selection;
+use crate::engine::rules::{RuleError, RuleSet};
+use crate::git::history::Selection;
+use crate::sources::tree::WalkOptions;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -205,4 +206,26 @@ impl HistoryConfig {
             report: ReportConfig::from_args(&args.output),
         }
     }
+}
+
+/// Built-in rules plus the rule files the person running wayscan named (`--rules`),
+/// read here so the engine sees text only.
+pub fn load_rules(paths: &[PathBuf]) -> Result<RuleSet, RuleError> {
+    RuleSet::with_files(read_rule_files(paths)?, Vec::new())
+}
+
+/// The (name, text) of each rule file in `paths`.
+pub fn read_rule_files(paths: &[PathBuf]) -> Result<Vec<(String, String)>, RuleError> {
+    paths
+        .iter()
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .map(|text| (path.display().to_string(), text))
+                .map_err(|e| RuleError {
+                    file: path.display().to_string(),
+                    rule: None,
+                    message: format!("cannot read: {e}"),
+                })
+        })
+        .collect()
 }

@@ -2,7 +2,7 @@
 //! introduced, and commit metadata.
 //!
 //! A whole history is read pass by pass from the object store instead (see
-//! [`odb`](crate::input::odb) and [`lineage`](crate::input::lineage)); a range (`A..B`,
+//! [`odb`](crate::git::odb) and [`lineage`](crate::git::lineage)); a range (`A..B`,
 //! a pull request) is a few commits, each compared with its parents here: a blob counts
 //! as introduced where no parent has it at that path; for a merge, that is what the
 //! merge itself wrote (a conflict's resolution).
@@ -11,6 +11,105 @@ use crate::model::CommitInfo;
 use crate::model::Problem;
 use git2::{ObjectType, Oid, Repository, Sort, Tree, TreeWalkMode, TreeWalkResult};
 use std::collections::HashSet;
+use std::path::Path;
+
+/// A git object id, as the history scan passes it around.
+pub use git2::Oid as ObjectId;
+
+/// A repository opened for a history scan. Not shared between threads: a thread
+/// that needs one opens its own with [`reopen`](HistoryRepo::reopen).
+pub struct HistoryRepo {
+    repo: Repository,
+}
+
+impl HistoryRepo {
+    /// The repository around `dir`, with libgit2 set up for the reads a history scan
+    /// leaves to it.
+    pub fn discover(dir: &Path) -> Result<HistoryRepo, String> {
+        let repo = Repository::discover(dir).map_err(|e| format!("not a git repository: {}", e.message()))?;
+        tune_libgit2();
+        Ok(HistoryRepo { repo })
+    }
+
+    /// The repository whose `.git` directory is `git_dir`.
+    pub fn open(git_dir: &Path) -> Result<HistoryRepo, String> {
+        Repository::open(git_dir)
+            .map(|repo| HistoryRepo { repo })
+            .map_err(|e| format!("cannot open the repository: {}", e.message()))
+    }
+
+    /// A handle of its own on the same repository.
+    pub fn reopen(&self) -> Result<HistoryRepo, String> {
+        HistoryRepo::open(self.repo.path())
+    }
+
+    /// The `.git` directory.
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The directory holding the objects and refs (a linked work tree shares its
+    /// main repository's).
+    pub fn common_dir(&self) -> &Path {
+        self.repo.commondir()
+    }
+
+    /// The commits a whole-history scan starts from: `selection.branch`, or every
+    /// ref (tags and remote-tracking refs too; `refs/stash` when asked).
+    pub fn tips(&self, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Vec<ObjectId>, String> {
+        tips(&self.repo, selection, problems)
+    }
+
+    /// Lists the blobs the commits of `range` introduced, handing each to `on_blob`
+    /// as soon as it is found, so scanning overlaps enumeration. `wanted_path` picks
+    /// the paths reported as files (file rules).
+    pub fn enumerate_range(
+        &self,
+        range: &str,
+        wanted_path: &dyn Fn(&str) -> bool,
+        on_blob: &mut dyn FnMut(Introduced),
+    ) -> Result<History, String> {
+        enumerate_range(&self.repo, range, wanted_path, on_blob)
+    }
+
+    /// Author, email and date of commit `id`; the id alone when it cannot be read.
+    pub fn commit_info(&self, id: ObjectId) -> CommitInfo {
+        commit_info(Some(&self.repo), id)
+    }
+
+    /// [`commit_info`](HistoryRepo::commit_info) for an id given as raw bytes.
+    pub fn commit_info_raw(&self, raw: &[u8]) -> CommitInfo {
+        self.commit_info(Oid::from_bytes(raw).unwrap_or(Oid::ZERO_SHA1))
+    }
+
+    /// Whether the repository is a partial clone: a remote is its promisor, so blobs
+    /// it lacks were left on the server on purpose.
+    pub fn is_partial_clone(&self) -> bool {
+        is_partial_clone(&self.repo)
+    }
+
+    /// Hands blob `id`'s content to `read`.
+    pub fn read_blob<R>(&self, id: ObjectId, read: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
+        self.repo
+            .find_blob(id)
+            .map(|blob| read(blob.content()))
+            .map_err(|e| format!("blob {id}: {}", e.message()))
+    }
+}
+
+/// Sets libgit2 up for the reads it still does (a range, loose objects, what a
+/// damaged pack did not deliver): no object cache (each object is read once), and a
+/// cap on mapped pack windows. Each object it reads is still checked against its id:
+/// these are few, and some come from a pack known to be damaged.
+fn tune_libgit2() {
+    git2::opts::enable_caching(false);
+    // SAFETY: these set process-wide libgit2 options; they are called before the
+    // scan's threads open repositories, and libgit2 guards them with its own lock.
+    unsafe {
+        let _ = git2::opts::set_cache_max_size(32 * 1024 * 1024);
+        let _ = git2::opts::set_mwindow_mapped_limit(256 * 1024 * 1024);
+    }
+}
 
 /// Which commits to read.
 #[derive(Debug, Clone, Default)]
@@ -49,7 +148,7 @@ pub struct History {
 /// Lists the blobs the commits of `range` introduced, handing each to `on_blob` as
 /// soon as it is found, so scanning overlaps enumeration. `wanted_path` picks the paths
 /// reported as files (file rules).
-pub fn enumerate_range(
+fn enumerate_range(
     repo: &Repository,
     range: &str,
     wanted_path: &dyn Fn(&str) -> bool,
@@ -121,7 +220,7 @@ pub fn enumerate_range(
 
 /// The commits a whole-history scan starts from: `selection.branch`, or every ref
 /// (tags and remote-tracking refs too; `refs/stash` when asked).
-pub fn tips(repo: &Repository, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Vec<Oid>, String> {
+fn tips(repo: &Repository, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Vec<Oid>, String> {
     if let Some(branch) = &selection.branch {
         let commit = repo
             .revparse_single(branch)
@@ -197,7 +296,7 @@ fn introduced_by(
 }
 
 /// Author, email and date of commit `id`; the id alone when it cannot be read.
-pub fn commit_info(repo: Option<&Repository>, id: Oid) -> CommitInfo {
+fn commit_info(repo: Option<&Repository>, id: Oid) -> CommitInfo {
     match repo.map(|r| r.find_commit(id)) {
         Some(Ok(commit)) => info_of(&commit),
         _ => CommitInfo {
@@ -229,7 +328,7 @@ fn problem(repo: &Repository, message: String) -> Problem {
 
 /// Whether the repository is a partial clone: a remote is its promisor, so blobs it
 /// lacks were left on the server on purpose.
-pub fn is_partial_clone(repo: &git2::Repository) -> bool {
+fn is_partial_clone(repo: &Repository) -> bool {
     let Ok(config) = repo.config() else { return false };
     let Ok(mut entries) = config.entries(Some(r"remote\..*\.promisor")) else {
         return false;

@@ -1,5 +1,5 @@
 //! Which commit first holds each tree, and under which parent: the attribution of a
-//! whole history, computed on numbers (see [`odb`](crate::input::odb)) in memory.
+//! whole history, computed on numbers (see [`odb`](crate::git::odb)) in memory.
 //!
 //! A blob is credited to the earliest commit (parents before children, older first
 //! among unrelated ones) whose tree holds it anywhere, at the path it has there. So

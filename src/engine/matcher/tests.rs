@@ -284,7 +284,7 @@ path = '''\.cfg$'''
 message = "pin"
 remediation = "Remove it."
 "#;
-    let mut sources: Vec<(String, String)> = crate::rules::BUILTIN_RULE_FILES
+    let mut sources: Vec<(String, String)> = crate::engine::rules::BUILTIN_RULE_FILES
         .iter()
         .map(|(n, t)| (n.to_string(), t.to_string()))
         .collect();
@@ -334,13 +334,13 @@ fn only_file_scope_rules_go_without_keywords() {
             "[[rules]]\nid = \"r\"\nname = \"r\"\ndescription = \"r\"\nseverity = \"low\"\nregex = '(?P<secret>x)'\nmessage = \"m\"\nremediation = \"r\"\n{extra}"
         )
     };
-    let err = crate::rules::parse_rule_file("r.toml", &rule(""))
+    let err = crate::engine::rules::parse_rule_file("r.toml", &rule(""))
         .unwrap_err()
         .to_string();
     assert!(err.contains("keyword"), "{err}");
-    let err = crate::rules::parse_rule_file("r.toml", &rule("scope = \"file\"\nencodings = [\"base64\"]\n"))
+    let err = crate::engine::rules::parse_rule_file("r.toml", &rule("scope = \"file\"\nencodings = [\"base64\"]\n"))
         .unwrap_err()
         .to_string();
     assert!(err.contains("no encodings"), "{err}");
-    assert!(crate::rules::parse_rule_file("r.toml", &rule("scope = \"file\"\n")).is_ok());
+    assert!(crate::engine::rules::parse_rule_file("r.toml", &rule("scope = \"file\"\n")).is_ok());
 }

@@ -2,7 +2,7 @@
 //! negative examples, through the same matcher a scan uses.
 
 use super::Matcher;
-use crate::rules::RuleSet;
+use crate::engine::rules::RuleSet;
 use std::fmt;
 
 /// One example that did not behave as its rule file says.

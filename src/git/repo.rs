@@ -1,6 +1,7 @@
 //! The git repository around a scanned directory: where its work tree is and which
 //! paths its index tracks. Read with git2; no git binary is needed.
 
+use sha2::Digest;
 use std::path::{Path, PathBuf};
 
 /// A repository found around a scan root.
@@ -175,4 +176,32 @@ impl RangeEnds {
     pub fn changes(&self, path: &str) -> bool {
         self.blob(self.base, path) != self.blob(self.head, path)
     }
+}
+
+/// A digest of every ref of the repository and what it points at: the same value
+/// means the same history. A ref whose object is gone is an error: the repository
+/// is damaged, and an earlier result must not stand for it.
+pub fn state_of(git_dir: &Path) -> Result<String, String> {
+    let repo = git2::Repository::open(git_dir).map_err(|e| e.message().to_string())?;
+    let odb = repo.odb().map_err(|e| e.message().to_string())?;
+    let mut refs: Vec<(String, String)> = Vec::new();
+    for reference in repo.references().map_err(|e| e.message().to_string())?.flatten() {
+        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
+        let target = reference.resolve().ok().and_then(|r| r.target());
+        if let Some(target) = target {
+            if !odb.exists(target) {
+                return Err(format!("{name} points at {target}, which is not in the repository"));
+            }
+        }
+        refs.push((name, target.map(|t| t.to_string()).unwrap_or_default()));
+    }
+    refs.sort();
+    let mut hash = sha2::Sha256::new();
+    for (name, target) in &refs {
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        hash.update(target.as_bytes());
+        hash.update([b'\n']);
+    }
+    Ok(crate::model::hex(&hash.finalize()[..16]))
 }

@@ -7,7 +7,7 @@
 //! (`gix-pack`) decodes all 850,000 objects of that repository in 4 s. Only this
 //! module knows about `gix-pack`: the rest sees object kinds, ids and bytes.
 
-use crate::input::objects::RawId;
+use crate::git::objects::RawId;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -5,6 +5,31 @@
 
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository};
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The change about to be committed in the repository around a directory, and the
+/// one handle its staged contents are read through.
+pub struct Staged {
+    repo: Repository,
+    pub files: Vec<StagedFile>,
+}
+
+impl Staged {
+    /// The staged change of the repository whose work tree holds `dir`.
+    pub fn open(dir: &Path) -> Result<Staged, String> {
+        let repo = Repository::discover(dir).map_err(|e| format!("not a git repository: {}", e.message()))?;
+        let files = staged_files(&repo)?;
+        Ok(Staged { repo, files })
+    }
+
+    /// The staged content of `file`.
+    pub fn content(&self, file: &StagedFile) -> Result<Vec<u8>, String> {
+        self.repo
+            .find_blob(file.blob)
+            .map(|blob| blob.content().to_vec())
+            .map_err(|e| format!("cannot read the staged content: {}", e.message()))
+    }
+}
 
 /// One staged file.
 #[derive(Debug, Clone)]
@@ -12,14 +37,14 @@ pub struct StagedFile {
     /// Path in the index, `/`-separated.
     pub path: String,
     /// The staged content.
-    pub blob: Oid,
+    blob: Oid,
     /// 1-based numbers of the lines the change adds; `None` when every line is new.
     pub added_lines: Option<BTreeSet<u32>>,
 }
 
 /// The staged changes of `repo`, with renames detected so that moving a file does
 /// not report the lines it already had.
-pub fn staged_files(repo: &Repository) -> Result<Vec<StagedFile>, String> {
+fn staged_files(repo: &Repository) -> Result<Vec<StagedFile>, String> {
     let head = match repo.head() {
         Ok(head) => Some(
             head.peel_to_tree()
@@ -29,7 +54,7 @@ pub fn staged_files(repo: &Repository) -> Result<Vec<StagedFile>, String> {
         Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,
         Err(e) => return Err(format!("cannot read HEAD: {}", e.message())),
     };
-    let index = super::git::open_index(repo)?;
+    let index = super::repo::open_index(repo)?;
     let mut options = DiffOptions::new();
     options
         .context_lines(0)

@@ -3,11 +3,11 @@
 //! Every object of every pack (and of the alternates' packs) and every loose object
 //! gets a dense number, so the history's graph is kept in plain arrays instead of maps
 //! keyed by 20-byte ids. A pass hands each wanted object to a visitor once: packs are
-//! decoded in pack order by [`packs`](crate::input::packs); what they could not
+//! decoded in pack order by [`packs`](crate::git::packs); what they could not
 //! deliver (loose objects, a damaged pack) is read one by one through libgit2.
 
-use crate::input::objects::RawId;
-use crate::input::packs::{self, Kind, Pack};
+use crate::git::objects::RawId;
+use crate::git::packs::{self, Kind, Pack};
 use crate::model::Problem;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -262,7 +262,7 @@ fn loose_ids(objects: &Path) -> Vec<RawId> {
         for file in files.filter_map(Result::ok) {
             let mut hex = prefix.to_vec();
             hex.extend_from_slice(file.file_name().as_encoded_bytes());
-            if let Some(id) = crate::input::objects::parse_hex(&hex) {
+            if let Some(id) = crate::git::objects::parse_hex(&hex) {
                 ids.push(id);
             }
         }

@@ -2,7 +2,7 @@
 //! `.gitignore` at every level, `.git/info/exclude` and `.ignore`, never enters `.git`,
 //! and hands each file's bytes to the caller once.
 
-use super::content;
+use crate::engine::text as content;
 use crate::model::{Problem, Skip, SkipReason};
 use ignore::{WalkBuilder, WalkState};
 use memmap2::Mmap;
@@ -310,8 +310,8 @@ fn identity_base(root: &Path) -> Option<(PathBuf, PathBuf)> {
     } else {
         abs_root.parent()?.to_path_buf()
     };
-    match super::git::Repo::discover(&dir) {
-        super::git::Discovery::Found(repo) => Some((abs_root, repo.workdir)),
+    match crate::git::repo::Repo::discover(&dir) {
+        crate::git::repo::Discovery::Found(repo) => Some((abs_root, repo.workdir)),
         _ => None,
     }
 }
