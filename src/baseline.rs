@@ -6,7 +6,7 @@
 //! moving and reformatting around the secret, and the same key in another file is a
 //! new finding.
 
-use crate::finding::Finding;
+use crate::model::Finding;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -15,7 +15,6 @@ pub mod dirs;
 pub mod dotenv;
 pub mod engine;
 pub mod exit;
-pub mod finding;
 pub mod git;
 pub mod hook;
 pub mod import;

@@ -7,7 +7,7 @@
 //! Verification settings are not here: nothing in a repository decides where keys
 //! are sent.
 
-use crate::finding::Finding;
+use crate::model::Finding;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
 use serde::Deserialize;

@@ -7,8 +7,8 @@ use crate::cli::ImportGitleaksArgs;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
-use crate::finding::Finding;
 use crate::import::{gitleaks, gitleaksignore};
+use crate::model::Finding;
 use crate::report::text::clean;
 use std::path::Path;
 

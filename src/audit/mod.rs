@@ -6,8 +6,8 @@
 //! The index is a function of the set of records alone (sorted, no times, no paths
 //! of the machine that ran it), so shards merged give the bytes one run gives.
 
-use crate::finding::Finding;
 use crate::model::digest;
+use crate::model::Finding;
 use crate::model::Verifications;
 use crate::scan::Outcome;
 use crate::sources::repos::Repo;

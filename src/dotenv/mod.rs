@@ -6,10 +6,11 @@
 
 pub mod fix;
 
+use crate::engine::detect;
 use crate::engine::rules::Rule;
-use crate::finding::Finding;
 use crate::git::gitignore::{GitIgnores, Verdict};
 use crate::git::repo::{Discovery, Repo};
+use crate::model::Finding;
 use crate::model::Problem;
 use crate::sources::tree::{list_files, DisplayPaths};
 use std::collections::{BTreeMap, BTreeSet};
@@ -196,7 +197,11 @@ pub fn committed(rule: &Rule, path: &str, commit: &crate::model::CommitInfo) -> 
          does not remove it from history, and every clone keeps a copy. Then add it to .gitignore \
          and keep secrets in environment variables or a secrets manager."
     );
-    Finding::file_level(rule, path.to_string(), path, properties, message, remediation)
+    Finding::new(
+        detect::file_level(rule, properties, message, remediation),
+        path.to_string(),
+        path,
+    )
 }
 
 /// What to do besides ignoring the file: for `.env` files (rules tagged `dotenv`),
@@ -220,7 +225,11 @@ pub fn staged(rule: &Rule, path: &str) -> Finding {
          .gitignore. {}",
         keep_out_advice(rule)
     );
-    Finding::file_level(rule, path.to_string(), path, BTreeMap::new(), message, remediation)
+    Finding::new(
+        detect::file_level(rule, BTreeMap::new(), message, remediation),
+        path.to_string(),
+        path,
+    )
 }
 
 /// Whether a `.ignore` file sits in a directory above the root, up to the work tree
@@ -288,7 +297,7 @@ fn judge(rule: &Rule, tree: &Tree, rel: &str, shown: String, show: impl Fn(&Path
         format!("{add_line}{}", keep_out_advice(rule))
     };
     Some(FileFinding {
-        finding: Finding::file_level(rule, shown, rel, properties, message, remediation),
+        finding: Finding::new(detect::file_level(rule, properties, message, remediation), shown, rel),
         fix,
         tracked,
     })

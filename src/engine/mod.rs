@@ -1,11 +1,13 @@
-//! The engine: bytes in, matches out. Rules as data (`rules`), the prefilter, regexes
-//! and decoders that run them (`matcher`), inline allow markers (`inline`), the
+//! The engine: bytes in, detections out. Rules as data (`rules`), the prefilter,
+//! regexes and decoders that run them (`matcher`), located and rendered detections
+//! without a path (`detect`), inline allow markers (`inline`), the
 //! text-or-binary decision (`text`) and line/column lookup (`location`).
 //!
 //! Pure by design: nothing here reads files, opens repositories, talks to the
 //! network or draws progress. That keeps every detection reproducible from the bytes
 //! alone and lets the sources and the pipeline change without touching it.
 
+pub mod detect;
 pub mod inline;
 pub mod location;
 pub mod matcher;

@@ -1,14 +1,17 @@
-//! The leaf layer: plain data every other layer shares (positions, commits, skips,
-//! problems, secrets and the hashes that name them, the API's verdicts). It imports nothing from the
+//! The leaf layer: plain data every other layer shares (detections and findings,
+//! positions, commits, skips, problems, secrets and the hashes that name them, the
+//! API's verdicts). It imports nothing from the
 //! crate, so no stage depends on another through a shared type; the layer test in
 //! `tests/integration/layers.rs` keeps it so.
 
+mod finding;
 mod place;
 mod problem;
 mod secret;
 mod time;
 mod verdict;
 
+pub use finding::{Detection, Encoding, Finding, FoundSecret, Severity};
 pub use place::{CommitInfo, Position};
 pub use problem::{Problem, Skip, SkipReason};
 pub use secret::{digest, fingerprint, hex, redact, Secret};

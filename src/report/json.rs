@@ -2,7 +2,7 @@
 //! and meanings only ever grow; a breaking change bumps the schema number.
 
 use super::Report;
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::model::Verifications;
 use crate::model::{Problem, Skip};
 use crate::scan::Suppression;

@@ -7,7 +7,7 @@ pub mod sarif;
 pub mod text;
 
 use crate::engine::rules::RuleSet;
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::model::Verifications;
 use crate::scan::Outcome;
 use crate::units::Format;

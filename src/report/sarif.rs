@@ -6,7 +6,7 @@
 
 use super::Report;
 use crate::engine::rules::Rule;
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::scan::Suppression;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -3,7 +3,7 @@
 //! a hostile file name cannot rewrite the terminal.
 
 use super::Report;
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::model::Status;
 use crate::scan::{Outcome, Suppression};
 use std::borrow::Cow;

@@ -7,14 +7,15 @@
 
 mod whole;
 
-use super::{scan_bytes, Outcome, Unit};
+use super::{Outcome, Unit};
 use crate::dotenv;
+use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
 use crate::engine::text as content;
-use crate::finding::Finding;
 use crate::git::history;
 use crate::model::CommitInfo;
+use crate::model::{Detection, Finding};
 use crate::model::{Problem, Skip, SkipReason};
 use crate::progress::Progress;
 use crate::sources::tree::WalkOptions;
@@ -52,10 +53,10 @@ pub fn scan_history(
 enum BlobResult {
     Scanned {
         bytes: u64,
-        /// With an empty path: the path is known later.
-        findings: Vec<Finding>,
-        /// Findings an inline marker suppresses, also without a path.
-        suppressed: Vec<Finding>,
+        /// Without a path: the blob is placed later.
+        findings: Vec<Detection>,
+        /// Detections an inline marker allows.
+        suppressed: Vec<Detection>,
     },
     Skipped(SkipReason),
 }
@@ -79,11 +80,11 @@ fn scan_content(matcher: &Matcher<'_>, data: &[u8], max_size: u64) -> BlobResult
     let Some(text) = content::text(data) else {
         return BlobResult::Skipped(SkipReason::Binary);
     };
-    let found = scan_bytes(matcher, "", "", &text);
+    let detected = detect::detect(matcher, &text);
     BlobResult::Scanned {
         bytes: text.len() as u64,
-        findings: found.findings,
-        suppressed: found.suppressed,
+        findings: detected.found,
+        suppressed: detected.allowed,
     }
 }
 
@@ -105,15 +106,13 @@ impl Earliest {
         }
     }
 
-    /// Keeps `findings` of a blob first seen at `path` in `commit`, those of rules
-    /// that apply there.
-    fn keep_at(&mut self, commit: usize, path: &str, findings: Vec<Finding>, rules: &RuleSet) {
-        for mut finding in findings {
-            if !rules.get(&finding.rule_id).is_none_or(|r| r.applies_to(path)) {
-                continue;
+    /// Keeps the detections of a blob first seen at `path` in `commit`, those of
+    /// rules that apply there, as findings at that path.
+    fn keep_at(&mut self, commit: usize, path: &str, detections: Vec<Detection>, rules: &RuleSet) {
+        for detection in detections {
+            if rules.get(&detection.rule_id).is_none_or(|r| r.applies_to(path)) {
+                self.keep(commit, Finding::new(detection, path.to_string(), path));
             }
-            finding.move_to(path.to_string());
-            self.keep(commit, finding);
         }
     }
 

@@ -2,12 +2,11 @@
 //! findings, in parallel; results are sorted so every run prints the same bytes.
 
 use crate::dotenv::{self, GitignoreFix};
-use crate::engine::inline;
-use crate::engine::location::Locator;
+use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::text as content;
-use crate::finding::Finding;
 use crate::git::staged;
+use crate::model::{Detection, Finding};
 use crate::model::{Problem, Skip, SkipReason};
 use crate::sources::tree::{self, DisplayPaths, Event, WalkOptions};
 use std::collections::BTreeMap;
@@ -163,33 +162,22 @@ pub struct Found {
     pub suppressed: Vec<Finding>,
 }
 
-/// Findings of one buffer shown at `path` and named by `repo_path` (both empty when
-/// not known yet): matches located, inline-allowed ones set apart.
+/// Findings of one buffer shown at `path` and named by `repo_path`: the engine's
+/// detections of the rules that apply at that path, placed there.
 pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, repo_path: &str, hay: &[u8]) -> Found {
-    let matches = matcher.find(hay);
-    let mut found = Found::default();
-    if matches.is_empty() {
-        return found;
+    let detected = detect::detect(matcher, hay);
+    let rules = matcher.rules();
+    let place = |detections: Vec<Detection>| -> Vec<Finding> {
+        detections
+            .into_iter()
+            .filter(|d| rules.get(&d.rule_id).is_none_or(|r| r.applies_to(repo_path)))
+            .map(|d| Finding::new(d, path.to_string(), repo_path))
+            .collect()
+    };
+    Found {
+        findings: place(detected.found),
+        suppressed: place(detected.allowed),
     }
-    let mut locator = Locator::new(hay);
-    let allowed_lines = inline::Allowed::find(hay, matcher.inline);
-    for m in matches {
-        let rule = &matcher.rules().rules[m.rule];
-        // A blob of a history has no path yet: its rule paths are applied when it has.
-        if !repo_path.is_empty() && !rule.applies_to(repo_path) {
-            continue;
-        }
-        let start = locator.position(m.span.start);
-        let end = locator.position(m.span.end);
-        let allowed = allowed_lines.contains(start.line);
-        let finding = Finding::from_match(rule, path.to_string(), repo_path, (start, end), m);
-        if allowed {
-            found.suppressed.push(finding);
-        } else {
-            found.findings.push(finding);
-        }
-    }
-    found
 }
 
 #[derive(Default)]

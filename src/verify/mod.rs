@@ -14,7 +14,7 @@ pub mod revoke;
 pub use api::{agent, check, ApiBase, Auth, Limits, Request, DEFAULT_API};
 
 use crate::engine::rules::RuleSet;
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::model::Problem;
 pub use crate::model::{Status, Verification, Verifications};
 use sha2::{Digest, Sha256};

@@ -20,7 +20,6 @@ const LAYERED: &[(&str, &[&str])] = &[
     ("cli", &["units"]),
     // the engine: pure, bytes in and matches out (`testkeys` for its unit tests)
     ("engine", &["model", "testkeys"]),
-    ("finding", &["model", "engine"]),
     // git, and the sources the scans read from
     ("git", &["model"]),
     ("sources", &["model", "engine", "git"]),

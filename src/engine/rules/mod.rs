@@ -8,38 +8,9 @@ use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub use crate::model::{Encoding, Severity};
+
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
-
-/// How bad a finding of this rule is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// The CVSS-like score GitHub code scanning reads from `security-severity`.
-    pub fn security_severity(self) -> &'static str {
-        match self {
-            Severity::Low => "3.0",
-            Severity::Medium => "5.5",
-            Severity::High => "8.0",
-            Severity::Critical => "9.5",
-        }
-    }
-}
 
 /// How often a match of this rule is a real secret (SARIF `precision`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -58,28 +29,6 @@ impl Precision {
             Precision::Medium => "medium",
             Precision::High => "high",
             Precision::VeryHigh => "very-high",
-        }
-    }
-}
-
-/// Encodings a rule's secrets are also looked for in, besides plain text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Encoding {
-    /// Standard or URL-safe base64, as in a Kubernetes Secret's `data:`.
-    Base64,
-    /// `%5F`-style URL encoding.
-    Percent,
-    /// String escapes: JSON `\u005f`, C/Python `\x5f`.
-    Escape,
-}
-
-impl Encoding {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Encoding::Base64 => "base64",
-            Encoding::Percent => "percent",
-            Encoding::Escape => "escape",
         }
     }
 }

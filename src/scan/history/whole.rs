@@ -17,7 +17,7 @@ use crate::git::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
 use crate::git::objects::{commit_header, EntryKind, RawId, TreeEntries};
 use crate::git::odb::ObjectStore;
 use crate::git::packs::Kind;
-use crate::model::hex;
+use crate::model::{hex, Finding};
 use crate::model::{Problem, Skip, SkipReason};
 use crate::progress::Progress;
 use crate::scan::Outcome;
@@ -384,10 +384,7 @@ fn report(
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
                 let name = format!("(unreachable blob {})", ctx.hex(blob));
-                unreached.extend(findings.into_iter().map(|mut f| {
-                    f.move_to(name.clone());
-                    f
-                }));
+                unreached.extend(findings.into_iter().map(|d| Finding::new(d, name.clone(), &name)));
             }
             continue;
         }

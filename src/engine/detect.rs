@@ -1,0 +1,89 @@
+//! From matches to detections: each match located (line and column), its message
+//! and remediation rendered, its secret redacted, and the ones an inline marker
+//! allows set apart. What comes out has no path; the pipeline places it.
+
+use super::inline;
+use super::location::Locator;
+use super::matcher::{Matcher, RawMatch};
+use super::rules::{render_template, Rule};
+use crate::model::{redact, Detection, FoundSecret, Position, Secret};
+use std::collections::BTreeMap;
+
+/// What one buffer holds: the detections to report, and those an inline marker
+/// allows (kept, to be counted and listed).
+#[derive(Debug, Default)]
+pub struct Detected {
+    pub found: Vec<Detection>,
+    pub allowed: Vec<Detection>,
+}
+
+/// Every detection in `hay`, located, with inline-allowed ones set apart.
+pub fn detect(matcher: &Matcher<'_>, hay: &[u8]) -> Detected {
+    let matches = matcher.find(hay);
+    let mut detected = Detected::default();
+    if matches.is_empty() {
+        return detected;
+    }
+    let mut locator = Locator::new(hay);
+    let allowed_lines = inline::Allowed::find(hay, matcher.inline);
+    for m in matches {
+        let rule = &matcher.rules().rules[m.rule];
+        let start = locator.position(m.span.start);
+        let end = locator.position(m.span.end);
+        let detection = detection(rule, (start, end), m);
+        if allowed_lines.contains(start.line) {
+            detected.allowed.push(detection);
+        } else {
+            detected.found.push(detection);
+        }
+    }
+    detected
+}
+
+/// A match of `rule` as a detection: its issuer (when the rule names issuers)
+/// picked, its templates rendered, its secret redacted.
+fn detection(rule: &Rule, (start, end): (Position, Position), m: RawMatch<'_>) -> Detection {
+    let secret = Secret::new(&m.secret);
+    let mut properties = m.properties;
+    let issuer = rule.issuer_of(&m.secret, properties.get("scheme").map(String::as_str));
+    let remediation = issuer.map_or(&rule.spec.remediation, |i| &i.remediation);
+    let remediation = render_template(remediation, &properties);
+    if let Some(issuer) = issuer {
+        properties.insert("issuer".to_string(), issuer.name.clone());
+    }
+    Detection {
+        rule_id: rule.spec.id.clone(),
+        severity: rule.spec.severity,
+        message: render_template(&rule.spec.message, &properties),
+        remediation,
+        start,
+        end,
+        secret: Some(FoundSecret {
+            redacted: redact(secret.expose(), m.public_len),
+            value: secret,
+        }),
+        properties,
+        encoding: m.encoding,
+    }
+}
+
+/// A detection about a whole file (a file rule), at its first line.
+pub fn file_level(
+    rule: &Rule,
+    properties: BTreeMap<String, String>,
+    message: String,
+    remediation: String,
+) -> Detection {
+    let first = Position { line: 1, column: 1 };
+    Detection {
+        rule_id: rule.spec.id.clone(),
+        severity: rule.spec.severity,
+        message,
+        remediation,
+        start: first,
+        end: first,
+        secret: None,
+        properties,
+        encoding: None,
+    }
+}

@@ -1,0 +1,164 @@
+//! What was found: the engine's [`Detection`] (a match in bytes, with no path), and
+//! the pipeline's [`Finding`] (a detection placed at a path, with the fingerprint that
+//! names it). Later stages keep their own results beside a finding, by fingerprint:
+//! verification in [`Verifications`](super::Verifications), suppression in the
+//! pipeline's outcome.
+
+use super::{fingerprint, CommitInfo, Position, Secret};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How bad a finding of this rule is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The CVSS-like score GitHub code scanning reads from `security-severity`.
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+}
+
+/// Encodings a rule's secrets are also looked for in, besides plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// Standard or URL-safe base64, as in a Kubernetes Secret's `data:`.
+    Base64,
+    /// `%5F`-style URL encoding.
+    Percent,
+    /// String escapes: JSON `\u005f`, C/Python `\x5f`.
+    Escape,
+}
+
+impl Encoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Percent => "percent",
+            Encoding::Escape => "escape",
+        }
+    }
+}
+
+/// A found secret and its redacted form.
+#[derive(Debug, Clone)]
+pub struct FoundSecret {
+    pub value: Secret,
+    /// The secret with only its non-secret prefix and a few characters visible.
+    pub redacted: String,
+}
+
+/// What the engine found in a buffer: a rule's match, its position and what the
+/// rule says about it. It has no path: the same bytes give the same detection
+/// wherever they are, which lets a history scan read each blob once.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub rule_id: String,
+    pub severity: Severity,
+    pub start: Position,
+    /// Just past the secret's last character.
+    pub end: Position,
+    /// `None` for file-level detections.
+    pub secret: Option<FoundSecret>,
+    /// Non-secret facts the rule extracted (WAYSCloud: `service`, `key_id`).
+    pub properties: BTreeMap<String, String>,
+    /// Set when the secret was written in an encoding (base64, escapes).
+    pub encoding: Option<Encoding>,
+    pub message: String,
+    pub remediation: String,
+}
+
+/// One leak at one place: a secret in a file, or a file that leaks by existing (an
+/// `.env` file git does not ignore).
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule_id: String,
+    pub severity: Severity,
+    /// Path as shown: relative to the scan root, `/`-separated.
+    pub path: String,
+    /// The path that names the leak: relative to the top of the git work tree (as
+    /// history and staged scans see it), or to the scan root outside git. The
+    /// fingerprint, baselines, excludes, allowlists and rule paths use it, so a leak
+    /// is the same whichever directory a scan starts in.
+    pub repo_path: String,
+    pub start: Position,
+    /// Just past the secret's last character.
+    pub end: Position,
+    /// `None` for file-level findings.
+    pub secret: Option<FoundSecret>,
+    pub fingerprint: String,
+    /// Non-secret facts the rule extracted (WAYSCloud: `service`, `key_id`).
+    pub properties: BTreeMap<String, String>,
+    /// Set when the secret was written in an encoding (base64, escapes).
+    pub encoding: Option<Encoding>,
+    pub message: String,
+    pub remediation: String,
+    /// For history and staged scans: the commit that introduced it (`None` when the
+    /// change is not committed yet).
+    pub commit: Option<CommitInfo>,
+}
+
+impl Finding {
+    /// Places a detection at `path` (shown) and `repo_path` (its identity), naming it
+    /// with the fingerprint of rule, secret and repository-relative path.
+    pub fn new(detection: Detection, path: String, repo_path: &str) -> Finding {
+        let secret = detection.secret.as_ref().map_or("", |s| s.value.expose());
+        Finding {
+            fingerprint: fingerprint(&detection.rule_id, secret, repo_path),
+            rule_id: detection.rule_id,
+            severity: detection.severity,
+            path,
+            repo_path: repo_path.to_string(),
+            start: detection.start,
+            end: detection.end,
+            secret: detection.secret,
+            properties: detection.properties,
+            encoding: detection.encoding,
+            message: detection.message,
+            remediation: detection.remediation,
+            commit: None,
+        }
+    }
+
+    /// The secret as the report should show it; `None` for file-level findings.
+    pub fn shown_secret(&self, show_secrets: bool) -> Option<&str> {
+        self.secret.as_ref().map(|s| {
+            if show_secrets {
+                s.value.expose()
+            } else {
+                s.redacted.as_str()
+            }
+        })
+    }
+
+    /// The redacted secret; `None` for file-level findings.
+    pub fn redacted(&self) -> Option<&str> {
+        self.secret.as_ref().map(|s| s.redacted.as_str())
+    }
+
+    /// The order every report uses: by path, then position, then rule.
+    pub fn sort_key(&self) -> (&str, Position, &str) {
+        (&self.path, self.start, &self.rule_id)
+    }
+}
