@@ -6,23 +6,21 @@
 //! a git library), `sources` (the tree walk, repository lists) <- `scan` (the scan
 //! loops) <- `settings` <- `app` (one entry per command) -> `report` -> `exit` code.
 
-pub mod app;
 pub mod audit;
-pub mod baseline;
 pub mod cli;
-
+pub mod commands;
 pub mod dirs;
-pub mod dotenv;
 pub mod engine;
 pub mod exit;
+pub mod exposure;
 pub mod git;
 pub mod hook;
 pub mod import;
 pub mod model;
+pub mod pipeline;
+pub mod policy;
 pub mod progress;
-pub mod project;
 pub mod report;
-pub mod scan;
 pub mod settings;
 pub mod sources;
 #[doc(hidden)]

@@ -4,6 +4,6 @@ use clap::Parser;
 
 fn main() {
     let cli = wayscan::cli::Cli::parse();
-    let exit = wayscan::app::run(cli);
+    let exit = wayscan::commands::run(cli);
     std::process::exit(exit.code());
 }

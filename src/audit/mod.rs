@@ -1,15 +1,15 @@
 //! `wayscan audit`: many repositories, one report. This module owns the audit's data:
 //! what one repository gave ([`RepoRecord`]), the index built from all of them
 //! ([`Index`]), and which shard a repository belongs to. All pure: the scanning,
-//! cloning and writing are in `app::audit`, the HTML in `report::html`.
+//! cloning and writing are in `commands::audit`, the HTML in `report::html`.
 //!
 //! The index is a function of the set of records alone (sorted, no times, no paths
 //! of the machine that ran it), so shards merged give the bytes one run gives.
 
 use crate::model::digest;
 use crate::model::Finding;
+use crate::model::Outcome;
 use crate::model::Verifications;
-use crate::scan::Outcome;
 use crate::sources::repos::Repo;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};

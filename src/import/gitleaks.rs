@@ -572,7 +572,7 @@ mod tests {
             .collect();
         sources.extend(out.rules.clone().map(|r| ("rules.toml".to_string(), r)));
         let rules = crate::engine::rules::RuleSet::from_sources(&sources).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let project = crate::project::Project::parse(&out.config, name, std::path::Path::new("")).unwrap();
+        let project = crate::settings::project::Project::parse(&out.config, name, std::path::Path::new("")).unwrap();
         let ids: Vec<&str> = rules.rules.iter().map(|r| r.id()).collect();
         project.check_rule_ids(&ids).unwrap();
         out

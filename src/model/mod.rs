@@ -5,6 +5,7 @@
 //! `tests/integration/layers.rs` keeps it so.
 
 mod finding;
+mod outcome;
 mod place;
 mod problem;
 mod secret;
@@ -12,6 +13,7 @@ mod time;
 mod verdict;
 
 pub use finding::{Detection, Encoding, Finding, FoundSecret, Severity};
+pub use outcome::{count_skips, GitignoreFix, Outcome, Stats, Suppressed, Suppression, Unit};
 pub use place::{CommitInfo, Position};
 pub use problem::{Problem, Skip, SkipReason};
 pub use secret::{digest, fingerprint, hex, redact, Secret};

@@ -3,9 +3,9 @@
 
 use super::Report;
 use crate::model::Finding;
+use crate::model::Suppression;
 use crate::model::Verifications;
 use crate::model::{Problem, Skip};
-use crate::scan::Suppression;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};

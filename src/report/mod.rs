@@ -8,8 +8,8 @@ pub mod text;
 
 use crate::engine::rules::RuleSet;
 use crate::model::Finding;
+use crate::model::Outcome;
 use crate::model::Verifications;
-use crate::scan::Outcome;
 use crate::units::Format;
 use std::collections::HashMap;
 use std::io::{self, Write};

@@ -7,7 +7,7 @@
 use super::Report;
 use crate::engine::rules::Rule;
 use crate::model::Finding;
-use crate::scan::Suppression;
+use crate::model::Suppression;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};

@@ -5,7 +5,7 @@
 use super::Report;
 use crate::model::Finding;
 use crate::model::Status;
-use crate::scan::{Outcome, Suppression};
+use crate::model::{Outcome, Suppression};
 use std::borrow::Cow;
 use std::io::{self, Write};
 

@@ -1,5 +1,9 @@
-//! Arguments resolved into the configuration the rest of the program reads. Tests
-//! build a [`ScanConfig`] directly, without a command line.
+//! Arguments resolved into the configuration the rest of the program reads: report,
+//! verification, scan and history settings, the `--rules` files (read here, so the
+//! engine sees text only) and the project's `.wayscan.toml` (`project`). Tests build
+//! a [`ScanConfig`] directly, without a command line.
+
+pub mod project;
 
 use crate::cli::{ColorChoice, FailOn, Format, HistoryArgs, OutputArgs, ScanArgs, VerifyArgs};
 use crate::engine::rules::{RuleError, RuleSet};

@@ -9,18 +9,18 @@
 //! Paths, authors and dates are then worked out only for what is reported.
 
 use super::{scan_content, BlobResult, Earliest};
-use crate::dotenv;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
+use crate::exposure;
 use crate::git::history;
 use crate::git::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
 use crate::git::objects::{commit_header, EntryKind, RawId, TreeEntries};
 use crate::git::odb::ObjectStore;
 use crate::git::packs::Kind;
+use crate::model::Outcome;
 use crate::model::{hex, Finding};
 use crate::model::{Problem, Skip, SkipReason};
 use crate::progress::Progress;
-use crate::scan::Outcome;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
@@ -462,7 +462,7 @@ fn report(
     let info = |position: usize| ctx.repo.commit_info_raw(ctx.store.id(order.commits[position]));
     for (path, position) in first_commit {
         if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&path)) {
-            earliest.keep(position, dotenv::committed(rule, &path, &info(position)));
+            earliest.keep(position, exposure::committed(rule, &path, &info(position)));
         }
     }
     outcome.findings = earliest.into_findings(&info);

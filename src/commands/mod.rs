@@ -1,5 +1,7 @@
-//! Runs a parsed command: loads rules, opens the output, scans, writes the report and
-//! the messages on standard error, and decides the exit code.
+//! The commands: the right end of the stack and the only place that prints. Each
+//! resolves its settings, runs the pipeline, applies the policy, verifies when
+//! asked, writes the report and the messages on standard error, and decides the
+//! exit code. Progress bars (indicatif) and the run's one thread pool live here.
 
 use crate::cli::{Cli, Command, FailOn, HookCommand, RulesCommand, StagedArgs};
 use crate::engine::matcher::check_rules;
@@ -7,9 +9,9 @@ use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
 use crate::hook;
 use crate::model::Verifications;
+use crate::pipeline;
 use crate::report::text::{clean, summary_line};
 use crate::report::{self, Report, ScanKind};
-use crate::scan;
 use crate::settings::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
 use clap::CommandFactory;
 use std::fs::File;
@@ -82,7 +84,7 @@ fn with_verify(args: &crate::cli::VerifyArgs, run: impl FnOnce(&VerifyConfig) ->
 /// `--only-live` says so.
 /// Asks the API about the findings' keys (`--verify`); the answers are kept by
 /// fingerprint, beside the findings. `--only-live` then keeps the live ones only.
-fn verify_findings(outcome: &mut scan::Outcome, rules: &RuleSet, verify: &VerifyConfig) -> Verifications {
+fn verify_findings(outcome: &mut crate::model::Outcome, rules: &RuleSet, verify: &VerifyConfig) -> Verifications {
     let Some(options) = &verify.options else {
         return Verifications::default();
     };
@@ -152,7 +154,7 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
     let matcher = prepared.matcher(&config.report);
     let mut walk = config.walk.clone();
     walk.max_file_size = prepared.max_file_size(config.max_file_size);
-    let mut outcome = scan::scan_tree(&matcher, &config.roots, &walk);
+    let mut outcome = pipeline::scan_tree(&matcher, &config.roots, &walk);
     if config.fix_gitignore {
         fix_gitignore(&mut outcome);
     }
@@ -198,7 +200,7 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
         Some(bar) => bar,
         None => &crate::progress::Quiet,
     };
-    let mut outcome = scan::scan_history(&matcher, &config.repo, &config.selection, &walk, shown);
+    let mut outcome = pipeline::scan_history(&matcher, &config.repo, &config.selection, &walk, shown);
     prepared.drop_accepted(&mut outcome);
     let verifications = verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = vec![config.repo.display().to_string()];
@@ -227,7 +229,7 @@ pub fn run_staged(args: &StagedArgs) -> Exit {
     };
     let matcher = prepared.matcher(&report);
     let limit = prepared.max_file_size(args.max_file_size);
-    let mut outcome = scan::scan_staged(&matcher, &args.repo, limit);
+    let mut outcome = pipeline::scan_staged(&matcher, &args.repo, limit);
     prepared.drop_accepted(&mut outcome);
     let roots = vec![args.repo.display().to_string()];
     finish(
@@ -246,7 +248,7 @@ pub fn run_staged(args: &StagedArgs) -> Exit {
 fn finish(
     kind: ScanKind,
     roots: Vec<String>,
-    outcome: &scan::Outcome,
+    outcome: &crate::model::Outcome,
     verifications: &Verifications,
     rules: &RuleSet,
     config: &ReportConfig,
@@ -312,9 +314,9 @@ fn finish(
 /// Applies `--fix-gitignore`: appends the lines, says what changed, and drops the
 /// findings it resolved. Tracked files stay findings: ignoring them does not untrack
 /// them, and their keys are in history.
-fn fix_gitignore(outcome: &mut scan::Outcome) {
+fn fix_gitignore(outcome: &mut crate::model::Outcome) {
     let fixes: Vec<_> = outcome.gitignore_fixes.iter().map(|(_, _, fix)| fix).collect();
-    let (changes, errors) = crate::dotenv::fix::apply(&fixes);
+    let (changes, errors) = crate::exposure::fix::apply(&fixes);
     for change in &changes {
         for line in &change.lines {
             eprintln!("wayscan: added `{}` to {}", clean(line), clean(&change.shown));

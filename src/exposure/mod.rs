@@ -17,15 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A line to append to a `.gitignore` that makes git ignore a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitignoreFix {
-    /// The `.gitignore` to append to (it may not exist yet).
-    pub gitignore: PathBuf,
-    /// How reports name that `.gitignore`.
-    pub shown: String,
-    pub line: String,
-}
+pub use crate::model::GitignoreFix;
 
 /// A file-level finding and what would fix its ignore status.
 #[derive(Debug, Clone)]

@@ -2,13 +2,13 @@
 //! converted rule file, configuration and baseline, and says what did not convert.
 
 use super::error;
-use crate::baseline::{Baseline, Entry};
 use crate::cli::ImportGitleaksArgs;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
 use crate::import::{gitleaks, gitleaksignore};
 use crate::model::Finding;
+use crate::policy::baseline::{Baseline, Entry};
 use crate::report::text::clean;
 use std::path::Path;
 
@@ -167,7 +167,7 @@ fn map_entry(
         }
         None => std::fs::read(repo.join(&entry.path)).map_err(|e| format!("not mapped: {}: {e}", entry.path))?,
     };
-    let found = crate::scan::scan_bytes(matcher, &entry.path, &entry.path, &content);
+    let found = crate::pipeline::scan_bytes(matcher, &entry.path, &entry.path, &content);
     let at_line: Vec<Finding> = found
         .findings
         .into_iter()

@@ -8,9 +8,10 @@ use crate::cli::{AuditArgs, MergeArgs};
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
+use crate::model::Outcome;
+use crate::pipeline;
 use crate::report::text::clean;
 use crate::report::{self, Report, ScanKind};
-use crate::scan::{self, Outcome};
 use crate::settings::VerifyConfig;
 use crate::sources::repos::{self, Location, Repo};
 use crate::sources::tree::WalkOptions;
@@ -199,7 +200,7 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
         }
     }
     say("history");
-    let mut outcome = scan::scan_history(
+    let mut outcome = pipeline::scan_history(
         &audit.matcher,
         &git_dir,
         &Default::default(),
@@ -208,7 +209,7 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
     );
     if let Some(tree) = &work_tree {
         say("work tree");
-        let current = scan::scan_tree(&audit.matcher, std::slice::from_ref(tree), &audit.walk);
+        let current = pipeline::scan_tree(&audit.matcher, std::slice::from_ref(tree), &audit.walk);
         merge_tree(&mut outcome, current);
     }
     if audit.verify.options.is_some() {

@@ -8,8 +8,8 @@
 //! are sent.
 
 use crate::model::Finding;
+use crate::policy::allowlist::{Allowlist, AllowlistSpec};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use regex::Regex;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,116 +36,6 @@ struct ProjectFile {
     /// More allowlists, each for every rule or for the rules it names.
     #[serde(default)]
     allowlists: Vec<AllowlistSpec>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AllowlistSpec {
-    /// What it is for: for the people reading the file, not the scan.
-    #[serde(default, rename = "description")]
-    _description: Option<String>,
-    /// In `[[allowlists]]`: the rules it applies to (all when empty).
-    #[serde(default)]
-    rules: Vec<String>,
-    /// `or` (default): any criterion given allows; `and`: every one given must.
-    #[serde(default)]
-    condition: Condition,
-    #[serde(default)]
-    regexes: Vec<String>,
-    #[serde(default)]
-    stopwords: Vec<String>,
-    /// Regexes over the finding's path.
-    #[serde(default)]
-    paths: Vec<String>,
-    /// Commits (full ids) whose findings are allowed: history scans only.
-    #[serde(default)]
-    commits: Vec<String>,
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Condition {
-    #[default]
-    Or,
-    And,
-}
-
-/// A compiled allowlist. A finding is allowed when its secret (for a file-level
-/// finding, its path) matches a regex or holds a stopword, its path matches a path
-/// regex, or its commit is listed: any of these, or with `condition = "and"` every
-/// kind the allowlist gives.
-#[derive(Debug, Default)]
-struct Allowlist {
-    rules: Vec<String>,
-    condition: Condition,
-    regexes: Vec<Regex>,
-    stopwords: Vec<String>,
-    paths: Vec<Regex>,
-    commits: Vec<String>,
-}
-
-impl Allowlist {
-    fn compile(spec: &AllowlistSpec, file: &Path, table: &str) -> Result<Allowlist, String> {
-        let compile_all = |list: &[String], key: &str| -> Result<Vec<Regex>, String> {
-            list.iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    Regex::new(r).map_err(|e| format!("{}: {table}.{key}[{i}]: invalid regex: {e}", file.display()))
-                })
-                .collect()
-        };
-        for (i, commit) in spec.commits.iter().enumerate() {
-            if commit.len() != 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "{}: {table}.commits[{i}]: {commit:?} is not a full commit id (40 hex digits)",
-                    file.display()
-                ));
-            }
-        }
-        Ok(Allowlist {
-            rules: spec.rules.clone(),
-            condition: spec.condition,
-            regexes: compile_all(&spec.regexes, "regexes")?,
-            stopwords: spec.stopwords.iter().map(|s| s.to_lowercase()).collect(),
-            paths: compile_all(&spec.paths, "paths")?,
-            commits: spec.commits.iter().map(|c| c.to_ascii_lowercase()).collect(),
-        })
-    }
-
-    fn allows(&self, finding: &Finding) -> bool {
-        if !self.rules.is_empty() && !self.rules.contains(&finding.rule_id) {
-            return false;
-        }
-        let text = finding
-            .secret
-            .as_ref()
-            .map_or(finding.repo_path.as_str(), |s| s.value.expose());
-        let lower = text.to_lowercase();
-        let commit = finding.commit.as_ref().map(|c| c.id.to_ascii_lowercase());
-        // (given, matched) for each kind of criterion.
-        let criteria = [
-            (!self.regexes.is_empty(), self.regexes.iter().any(|r| r.is_match(text))),
-            (
-                !self.stopwords.is_empty(),
-                self.stopwords.iter().any(|s| lower.contains(s.as_str())),
-            ),
-            (
-                !self.paths.is_empty(),
-                self.paths.iter().any(|r| r.is_match(&finding.repo_path)),
-            ),
-            (
-                !self.commits.is_empty(),
-                commit.is_some_and(|c| self.commits.contains(&c)),
-            ),
-        ];
-        match self.condition {
-            Condition::Or => criteria.iter().any(|(_, matched)| *matched),
-            // Every kind given matches, and at least one kind is given.
-            Condition::And => {
-                criteria.iter().any(|(given, _)| *given) && criteria.iter().all(|(given, matched)| !given || *matched)
-            }
-        }
-    }
 }
 
 /// A loaded, checked project configuration.
@@ -215,9 +105,7 @@ impl Project {
                     file.display()
                 ));
             }
-            let mut allowlist = Allowlist::compile(list, file, &format!("rule.{id}"))?;
-            allowlist.rules = vec![id.clone()];
-            allowlists.push(allowlist);
+            allowlists.push(Allowlist::compile(list, file, &format!("rule.{id}"))?.for_rule(id));
             named_rules.push(id.clone());
         }
         for (i, list) in spec.allowlists.iter().enumerate() {
@@ -335,7 +223,7 @@ mod tests {
         let rules = crate::engine::rules::RuleSet::builtin().unwrap();
         let matcher = crate::engine::matcher::Matcher::new(&rules);
         let key = crate::testkeys::fake_key("storage", 31);
-        let mut found = crate::scan::scan_bytes(&matcher, path, path, format!("KEY={key}\n").as_bytes());
+        let mut found = crate::pipeline::scan_bytes(&matcher, path, path, format!("KEY={key}\n").as_bytes());
         let mut finding = found.findings.remove(0);
         finding.commit = commit.map(|id| crate::model::CommitInfo {
             id: id.into(),

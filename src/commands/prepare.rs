@@ -3,13 +3,13 @@
 //! the configuration and the baseline drop afterwards.
 
 use super::{error, open_output};
-use crate::baseline::Baseline;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
 use crate::git::repo::RangeEnds;
-use crate::project::Project;
-use crate::scan::{self, Suppression};
+use crate::model::{Outcome, Suppression};
+use crate::policy::baseline::Baseline;
+use crate::settings::project::Project;
 use crate::settings::ReportConfig;
 use std::io::Write;
 use std::path::PathBuf;
@@ -32,9 +32,9 @@ pub(super) fn prepare(
     let (project, commit_rules) = match (&report.config, report.no_config, from) {
         (_, true, _) => (None, None),
         (Some(file), false, _) => (Some(Project::load(file).map_err(fail)?), None),
-        (None, false, Some(base)) => match base.read(crate::project::FILE_NAME) {
+        (None, false, Some(base)) => match base.read(crate::settings::project::FILE_NAME) {
             Some(text) => {
-                let origin = format!("{}:{}", base.short(), crate::project::FILE_NAME);
+                let origin = format!("{}:{}", base.short(), crate::settings::project::FILE_NAME);
                 let project = Project::parse(&text, &origin, std::path::Path::new("")).map_err(fail)?;
                 let mut texts = Vec::new();
                 for file in &project.rule_files {
@@ -101,7 +101,7 @@ pub(super) fn prepare(
         }
     };
     if let Some(base) = from {
-        base.note_changes(&[crate::project::FILE_NAME], report.baseline.as_deref());
+        base.note_changes(&[crate::settings::project::FILE_NAME], report.baseline.as_deref());
     }
     let out = open_output(report.output.as_ref())?;
     Ok(Prepared {
@@ -171,7 +171,7 @@ impl Prepared {
 
     /// Sets apart what the project configuration excludes or allowlists and what the
     /// baseline accepts, before any key is sent to the API.
-    pub(super) fn drop_accepted(&self, outcome: &mut scan::Outcome) {
+    pub(super) fn drop_accepted(&self, outcome: &mut Outcome) {
         if let Some(project) = &self.project {
             outcome.suppress(Suppression::Configuration, |f| project.drops(f));
         }

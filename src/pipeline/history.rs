@@ -8,11 +8,11 @@
 mod whole;
 
 use super::{Outcome, Unit};
-use crate::dotenv;
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
 use crate::engine::text as content;
+use crate::exposure;
 use crate::git::history;
 use crate::model::CommitInfo;
 use crate::model::{Detection, Finding};
@@ -169,7 +169,7 @@ fn scan_range(
                 )
                 .collect()
         };
-        // The run's one rayon pool (see `app::use_threads`).
+        // The run's one rayon pool (see `commands::use_threads`).
         let results = scan_all();
         let enumerated = producer
             .join()
@@ -212,7 +212,7 @@ fn scan_range(
     let info = |index: usize| repo.commit_info(history.commits[index]);
     for file in &history.files {
         if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&file.path)) {
-            earliest.keep(file.commit, dotenv::committed(rule, &file.path, &info(file.commit)));
+            earliest.keep(file.commit, exposure::committed(rule, &file.path, &info(file.commit)));
         }
     }
     outcome.findings = earliest.into_findings(&info);

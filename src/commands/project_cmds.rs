@@ -1,20 +1,20 @@
 //! `wayscan config init` and `wayscan baseline create|prune`.
 
 use super::error;
-use crate::baseline::Baseline;
 use crate::exit::Exit;
+use crate::pipeline;
+use crate::policy::baseline::Baseline;
 use crate::report::text::clean;
-use crate::scan;
 use std::path::PathBuf;
 
 /// `wayscan config init`: the commented starter file in the current directory.
 pub(super) fn config_init(force: bool) -> Exit {
-    let file = PathBuf::from(crate::project::FILE_NAME);
+    let file = PathBuf::from(crate::settings::project::FILE_NAME);
     if file.exists() && !force {
         error(format_args!("{} exists; --force replaces it", file.display()));
         return Exit::Error;
     }
-    match std::fs::write(&file, crate::project::STARTER) {
+    match std::fs::write(&file, crate::settings::project::STARTER) {
         Ok(()) => {
             println!(
                 "wayscan: wrote {} (every key commented out; see the README)",
@@ -64,10 +64,10 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
         max_file_size: prepared.max_file_size(None),
         threads: 0,
     };
-    let mut outcome = scan::scan_tree(&matcher, &paths, &walk);
+    let mut outcome = pipeline::scan_tree(&matcher, &paths, &walk);
     // What the configuration excludes or allowlists is never reported: nothing to accept.
     if let Some(project) = &prepared.project {
-        outcome.suppress(crate::scan::Suppression::Configuration, |f| project.drops(f));
+        outcome.suppress(crate::model::Suppression::Configuration, |f| project.drops(f));
     }
     for p in &outcome.problems {
         eprintln!("wayscan: warning: {}: {}", clean(&p.path), clean(&p.message));

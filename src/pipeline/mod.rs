@@ -1,158 +1,23 @@
-//! Orchestration: content from `input` goes through the matcher and the filters into
-//! findings, in parallel; results are sorted so every run prints the same bytes.
+//! The scan loops: content from the sources (the tree walk, the staged index, the
+//! history's objects) goes through the engine, its detections are placed at their
+//! paths as findings, file rules (`exposure`) add theirs, and every loop ends in
+//! [`Outcome::finish`], so results are sorted and every run prints the same bytes.
 
-use crate::dotenv::{self, GitignoreFix};
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::text as content;
+use crate::exposure;
 use crate::git::staged;
-use crate::model::{Detection, Finding};
+use crate::model::{Detection, Finding, Outcome, Stats, Unit};
 use crate::model::{Problem, Skip, SkipReason};
 use crate::sources::tree::{self, DisplayPaths, Event, WalkOptions};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 mod history;
 pub use history::scan_history;
-
-/// What a scan's items are: files of a tree, or blobs of a history.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Unit {
-    #[default]
-    File,
-    Blob,
-}
-
-impl Unit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unit::File => "file",
-            Unit::Blob => "blob",
-        }
-    }
-}
-
-/// Counts for the summary line and the reports.
-#[derive(Debug, Clone, Default)]
-pub struct Stats {
-    pub unit: Unit,
-    /// Files (or blobs) scanned for content.
-    pub files: u64,
-    pub bytes: u64,
-    pub skipped: BTreeMap<SkipReason, u64>,
-    pub elapsed: Duration,
-}
-
-/// Why a secret that was found is not reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Suppression {
-    /// `wayscan:allow`, `wayscan:allow-next-line` or `gitleaks:allow` in the content.
-    Inline,
-    /// An exclude or an allowlist of the project configuration.
-    Configuration,
-    /// An entry of the baseline (`--baseline`).
-    Baseline,
-}
-
-impl Suppression {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Suppression::Inline => "inline",
-            Suppression::Configuration => "configuration",
-            Suppression::Baseline => "baseline",
-        }
-    }
-}
-
-/// A finding that is not reported, and why: counted in every summary, listed with
-/// `--show-suppressed`.
-#[derive(Debug, Clone)]
-pub struct Suppressed {
-    pub finding: Finding,
-    pub by: Suppression,
-}
-
-/// Everything a scan produced, sorted.
-#[derive(Debug, Default)]
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub skipped: Vec<Skip>,
-    pub problems: Vec<Problem>,
-    /// Found but not reported, sorted like the findings.
-    pub suppressed: Vec<Suppressed>,
-    pub stats: Stats,
-    /// For file-level findings git does not ignore: (fingerprint, tracked, the fix).
-    pub gitignore_fixes: Vec<(String, bool, GitignoreFix)>,
-}
-
-impl Outcome {
-    /// An outcome that only says why nothing could be scanned.
-    fn fatal(path: &std::path::Path, message: String) -> Outcome {
-        Outcome {
-            problems: vec![Problem {
-                path: path.display().to_string(),
-                message,
-                fatal: true,
-            }],
-            ..Outcome::default()
-        }
-    }
-
-    /// Whether something the user asked for could not be scanned at all.
-    pub fn has_fatal_problem(&self) -> bool {
-        self.problems.iter().any(|p| p.fatal)
-    }
-
-    /// How many findings `by` kept from the report.
-    pub fn suppressed_by(&self, by: Suppression) -> u64 {
-        self.suppressed.iter().filter(|s| s.by == by).count() as u64
-    }
-
-    /// Moves the findings `drop` accepts out of the report, into the suppressed ones.
-    pub fn suppress(&mut self, by: Suppression, mut drop: impl FnMut(&Finding) -> bool) {
-        let mut kept = Vec::with_capacity(self.findings.len());
-        for finding in self.findings.drain(..) {
-            if drop(&finding) {
-                self.suppressed.push(Suppressed { finding, by });
-            } else {
-                kept.push(finding);
-            }
-        }
-        self.findings = kept;
-        self.sort_suppressed();
-    }
-
-    /// Puts everything in report order and counts the skips: the last step of
-    /// every scan, so every report prints the same bytes for the same input.
-    pub(crate) fn finish(&mut self, unit: Unit, elapsed: Duration) {
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.skipped.sort();
-        self.problems.sort();
-        // Two passes over one repository can meet the same damage.
-        self.problems.dedup();
-        self.sort_suppressed();
-        self.stats.skipped = count_skips(&self.skipped);
-        self.stats.unit = unit;
-        self.stats.elapsed = elapsed;
-    }
-
-    /// Takes in findings an inline marker suppressed.
-    fn add_inline(&mut self, findings: impl IntoIterator<Item = Finding>) {
-        self.suppressed.extend(findings.into_iter().map(|finding| Suppressed {
-            finding,
-            by: Suppression::Inline,
-        }));
-        self.sort_suppressed();
-    }
-
-    fn sort_suppressed(&mut self) {
-        self.suppressed
-            .sort_by(|a, b| (a.finding.sort_key(), a.by).cmp(&(b.finding.sort_key(), b.by)));
-    }
-}
 
 /// What one buffer holds: the findings to report, and those an inline marker
 /// suppresses (kept, to be counted and listed).
@@ -186,7 +51,7 @@ struct Collected {
     suppressed: Vec<Finding>,
     skipped: Vec<Skip>,
     problems: Vec<Problem>,
-    seen: dotenv::Seen,
+    seen: exposure::Seen,
 }
 
 /// Scans the working tree under `roots`.
@@ -238,7 +103,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
 
     seen.unfiltered = options.no_ignore;
     let mut gitignore_fixes = Vec::new();
-    for file in dotenv::check(&file_rules, roots, &display, &seen, &mut problems) {
+    for file in exposure::check(&file_rules, roots, &display, &seen, &mut problems) {
         if let Some(fix) = file.fix {
             gitignore_fixes.push((file.finding.fingerprint.clone(), file.tracked, fix));
         }
@@ -262,15 +127,6 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     outcome
 }
 
-/// How many files were skipped for each reason.
-pub(crate) fn count_skips(skipped: &[Skip]) -> BTreeMap<SkipReason, u64> {
-    let mut by_reason = BTreeMap::new();
-    for skip in skipped {
-        *by_reason.entry(skip.reason).or_insert(0) += 1;
-    }
-    by_reason
-}
-
 /// Scans what is about to be committed: the staged content of each changed file,
 /// reporting only findings on lines the change adds, and every staged file a file
 /// rule names (a staged `.env` is about to be tracked).
@@ -291,7 +147,7 @@ pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size:
             .iter()
             .find(|r| !r.is_content() && r.matches_path(&file.path))
         {
-            outcome.findings.push(dotenv::staged(rule, &file.path));
+            outcome.findings.push(exposure::staged(rule, &file.path));
         }
         let blob = match staged.content(file) {
             Ok(blob) => blob,

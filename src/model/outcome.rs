@@ -1,0 +1,163 @@
+//! What a scan produced, as every report and the audit read it: findings, what was
+//! suppressed and why, skips, problems and counts, sorted so every run prints the
+//! same bytes. Plain data: the pipeline fills it, later stages read it.
+
+use super::{Finding, Problem, Skip, SkipReason};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A line to append to a `.gitignore` that makes git ignore a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitignoreFix {
+    /// The `.gitignore` to append to (it may not exist yet).
+    pub gitignore: PathBuf,
+    /// How reports name that `.gitignore`.
+    pub shown: String,
+    pub line: String,
+}
+
+/// What a scan's items are: files of a tree, or blobs of a history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Unit {
+    #[default]
+    File,
+    Blob,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::File => "file",
+            Unit::Blob => "blob",
+        }
+    }
+}
+
+/// Counts for the summary line and the reports.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub unit: Unit,
+    /// Files (or blobs) scanned for content.
+    pub files: u64,
+    pub bytes: u64,
+    pub skipped: BTreeMap<SkipReason, u64>,
+    pub elapsed: Duration,
+}
+
+/// Why a secret that was found is not reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Suppression {
+    /// `wayscan:allow`, `wayscan:allow-next-line` or `gitleaks:allow` in the content.
+    Inline,
+    /// An exclude or an allowlist of the project configuration.
+    Configuration,
+    /// An entry of the baseline (`--baseline`).
+    Baseline,
+}
+
+impl Suppression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suppression::Inline => "inline",
+            Suppression::Configuration => "configuration",
+            Suppression::Baseline => "baseline",
+        }
+    }
+}
+
+/// A finding that is not reported, and why: counted in every summary, listed with
+/// `--show-suppressed`.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    pub finding: Finding,
+    pub by: Suppression,
+}
+
+/// Everything a scan produced, sorted.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<Skip>,
+    pub problems: Vec<Problem>,
+    /// Found but not reported, sorted like the findings.
+    pub suppressed: Vec<Suppressed>,
+    pub stats: Stats,
+    /// For file-level findings git does not ignore: (fingerprint, tracked, the fix).
+    pub gitignore_fixes: Vec<(String, bool, GitignoreFix)>,
+}
+
+impl Outcome {
+    /// An outcome that only says why nothing could be scanned.
+    pub fn fatal(path: &std::path::Path, message: String) -> Outcome {
+        Outcome {
+            problems: vec![Problem {
+                path: path.display().to_string(),
+                message,
+                fatal: true,
+            }],
+            ..Outcome::default()
+        }
+    }
+
+    /// Whether something the user asked for could not be scanned at all.
+    pub fn has_fatal_problem(&self) -> bool {
+        self.problems.iter().any(|p| p.fatal)
+    }
+
+    /// How many findings `by` kept from the report.
+    pub fn suppressed_by(&self, by: Suppression) -> u64 {
+        self.suppressed.iter().filter(|s| s.by == by).count() as u64
+    }
+
+    /// Moves the findings `drop` accepts out of the report, into the suppressed ones.
+    pub fn suppress(&mut self, by: Suppression, mut drop: impl FnMut(&Finding) -> bool) {
+        let mut kept = Vec::with_capacity(self.findings.len());
+        for finding in self.findings.drain(..) {
+            if drop(&finding) {
+                self.suppressed.push(Suppressed { finding, by });
+            } else {
+                kept.push(finding);
+            }
+        }
+        self.findings = kept;
+        self.sort_suppressed();
+    }
+
+    /// Puts everything in report order and counts the skips: the last step of
+    /// every scan, so every report prints the same bytes for the same input.
+    pub(crate) fn finish(&mut self, unit: Unit, elapsed: Duration) {
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.skipped.sort();
+        self.problems.sort();
+        // Two passes over one repository can meet the same damage.
+        self.problems.dedup();
+        self.sort_suppressed();
+        self.stats.skipped = count_skips(&self.skipped);
+        self.stats.unit = unit;
+        self.stats.elapsed = elapsed;
+    }
+
+    /// Takes in findings an inline marker suppressed.
+    pub fn add_inline(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        self.suppressed.extend(findings.into_iter().map(|finding| Suppressed {
+            finding,
+            by: Suppression::Inline,
+        }));
+        self.sort_suppressed();
+    }
+
+    fn sort_suppressed(&mut self) {
+        self.suppressed
+            .sort_by(|a, b| (a.finding.sort_key(), a.by).cmp(&(b.finding.sort_key(), b.by)));
+    }
+}
+
+/// How many files were skipped for each reason.
+pub fn count_skips(skipped: &[Skip]) -> BTreeMap<SkipReason, u64> {
+    let mut by_reason = BTreeMap::new();
+    for skip in skipped {
+        *by_reason.entry(skip.reason).or_insert(0) += 1;
+    }
+    by_reason
+}
