@@ -108,7 +108,7 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
         );
     }
     // `--fail-on live`: only keys the API says are live make the audit fail.
-    let counted = if verify.options.is_some() && args.verify.fail_on == crate::cli::FailOn::Live {
+    let counted = if crate::settings::fails_on_live(&args.verify) {
         live_findings
     } else {
         index.totals.findings as usize

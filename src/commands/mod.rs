@@ -3,7 +3,7 @@
 //! asked, writes the report and the messages on standard error, and decides the
 //! exit code. Progress bars (indicatif) and the run's one thread pool live here.
 
-use crate::cli::{Cli, Command, FailOn, HookCommand, RulesCommand, StagedArgs};
+use crate::cli::{Cli, Command, HookCommand, RulesCommand};
 use crate::engine::matcher::check_rules;
 use crate::engine::rules::RuleSet;
 use crate::exit::Exit;
@@ -12,7 +12,8 @@ use crate::model::Verifications;
 use crate::pipeline;
 use crate::report::text::{clean, summary_line};
 use crate::report::{self, Report, ScanKind};
-use crate::settings::{HistoryConfig, ReportConfig, ScanConfig, VerifyConfig};
+use crate::settings::load::{BaseCommit, Loaded};
+use crate::settings::{HistoryConfig, ReportConfig, ScanConfig, StagedConfig, VerifyConfig};
 use clap::CommandFactory;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -21,27 +22,19 @@ use std::path::PathBuf;
 mod audit;
 mod import;
 mod keys;
-mod prepare;
 mod progress;
 mod project_cmds;
 
 use keys::{run_check_key, run_revoke};
-use prepare::{prepare, BaseCommit};
 use project_cmds::{config_init, run_baseline};
 
 pub fn run(cli: Cli) -> Exit {
     match cli.command {
-        Command::Scan(args) => with_verify(&args.verify, |verify| {
-            let mut config = ScanConfig::from_args(&args);
-            config.report.fail_on_live = verify.options.is_some() && args.verify.fail_on == FailOn::Live;
-            run_scan(&config, verify)
-        }),
+        Command::Scan(args) => with_verify(&args.verify, |verify| run_scan(&ScanConfig::from_args(&args), verify)),
         Command::History(args) => with_verify(&args.verify, |verify| {
-            let mut config = HistoryConfig::from_args(&args);
-            config.report.fail_on_live = verify.options.is_some() && args.verify.fail_on == FailOn::Live;
-            run_history(&config, verify)
+            run_history(&HistoryConfig::from_args(&args), verify)
         }),
-        Command::Staged(args) => run_staged(&args),
+        Command::Staged(args) => run_staged(&StagedConfig::from_args(&args)),
         Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
         Command::Rules(RulesCommand::Check { files }) => check(&files),
         Command::Hook(HookCommand::Install { repo }) => hook_result(hook::install(&repo)),
@@ -128,6 +121,24 @@ fn open_output(path: Option<&PathBuf>) -> Result<Box<dyn Write>, Exit> {
     }
 }
 
+/// Resolves a scan's settings and opens its output, saying what stops it.
+fn prepare(
+    rule_files: &[PathBuf],
+    report: &ReportConfig,
+    root: &std::path::Path,
+    from: Option<&BaseCommit>,
+) -> Result<(Loaded, Box<dyn Write>), Exit> {
+    let loaded = Loaded::load(rule_files, report, root, from).map_err(|e| {
+        error(e);
+        Exit::Error
+    })?;
+    for note in &loaded.notes {
+        eprintln!("wayscan: note: {note}");
+    }
+    let out = open_output(report.output.as_ref())?;
+    Ok((loaded, out))
+}
+
 /// Sizes the run's one rayon pool: `-j N`, else one thread per core (rayon's
 /// default). Every scan of the run shares it, and an audit's repositories divide it
 /// rather than each building a pool of their own.
@@ -147,7 +158,7 @@ fn left_for_exit<T>(value: T) {
 
 pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
     let root = config.roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let prepared = match prepare(&config.rule_files, &config.report, &root, None) {
+    let (prepared, out) = match prepare(&config.rule_files, &config.report, &root, None) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
@@ -169,7 +180,7 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
         &verifications,
         &prepared.rules,
         &config.report,
-        prepared.out,
+        out,
     );
     left_for_exit((outcome, verifications, prepared.rules));
     exit
@@ -187,7 +198,7 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
         },
         _ => None,
     };
-    let prepared = match prepare(&config.rule_files, &config.report, &config.repo, base.as_ref()) {
+    let (prepared, out) = match prepare(&config.rule_files, &config.report, &config.repo, base.as_ref()) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
@@ -212,34 +223,31 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
         &verifications,
         &prepared.rules,
         &config.report,
-        prepared.out,
+        out,
     );
     left_for_exit((outcome, verifications, prepared.rules));
     exit
 }
 
-pub fn run_staged(args: &StagedArgs) -> Exit {
-    let report = ReportConfig {
-        hook: args.hook,
-        ..ReportConfig::from_args(&args.output)
-    };
-    let prepared = match prepare(&args.rules, &report, &args.repo, None) {
+pub fn run_staged(config: &StagedConfig) -> Exit {
+    let report = &config.report;
+    let (prepared, out) = match prepare(&config.rule_files, report, &config.repo, None) {
         Ok(prepared) => prepared,
         Err(exit) => return exit,
     };
-    let matcher = prepared.matcher(&report);
-    let limit = prepared.max_file_size(args.max_file_size);
-    let mut outcome = pipeline::scan_staged(&matcher, &args.repo, limit);
+    let matcher = prepared.matcher(report);
+    let limit = prepared.max_file_size(config.max_file_size);
+    let mut outcome = pipeline::scan_staged(&matcher, &config.repo, limit);
     prepared.drop_accepted(&mut outcome);
-    let roots = vec![args.repo.display().to_string()];
+    let roots = vec![config.repo.display().to_string()];
     finish(
         ScanKind::Staged,
         roots,
         &outcome,
         &Verifications::default(),
         &prepared.rules,
-        &report,
-        prepared.out,
+        report,
+        out,
     )
 }
 

@@ -44,9 +44,12 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
         ..crate::settings::ReportConfig::quiet_defaults()
     };
     let root = paths.first().cloned().unwrap_or_else(|| std::path::PathBuf::from("."));
-    let prepared = match super::prepare::prepare(&rule_files, &settings, &root, None) {
+    let prepared = match crate::settings::load::Loaded::load(&rule_files, &settings, &root, None) {
         Ok(prepared) => prepared,
-        Err(exit) => return exit,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
     };
     // A prune needs the file; a create keeps the reasons of one already there.
     let previous = match Baseline::load(&file) {

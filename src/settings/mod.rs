@@ -3,9 +3,10 @@
 //! engine sees text only) and the project's `.wayscan.toml` (`project`). Tests build
 //! a [`ScanConfig`] directly, without a command line.
 
+pub mod load;
 pub mod project;
 
-use crate::cli::{ColorChoice, FailOn, Format, HistoryArgs, OutputArgs, ScanArgs, VerifyArgs};
+use crate::cli::{ColorChoice, FailOn, Format, HistoryArgs, OutputArgs, ScanArgs, StagedArgs, VerifyArgs};
 use crate::engine::rules::{RuleError, RuleSet};
 use crate::git::history::Selection;
 use crate::sources::tree::WalkOptions;
@@ -160,6 +161,37 @@ impl ScanConfig {
             max_file_size: args.max_file_size,
             report: ReportConfig {
                 hook: args.hook,
+                fail_on_live: fails_on_live(&args.verify),
+                ..ReportConfig::from_args(&args.output)
+            },
+        }
+    }
+}
+
+/// `--fail-on live`: only live keys fail the run. It needs `--verify`
+/// ([`VerifyConfig::from_args`] refuses it without), so both are asked here.
+pub fn fails_on_live(args: &VerifyArgs) -> bool {
+    args.verify && args.fail_on == FailOn::Live
+}
+
+/// A resolved `wayscan staged`.
+#[derive(Debug, Clone)]
+pub struct StagedConfig {
+    pub repo: PathBuf,
+    pub rule_files: Vec<PathBuf>,
+    /// `--max-file-size` as given (the project's or the default applies otherwise).
+    pub max_file_size: Option<u64>,
+    pub report: ReportConfig,
+}
+
+impl StagedConfig {
+    pub fn from_args(args: &StagedArgs) -> StagedConfig {
+        StagedConfig {
+            repo: args.repo.clone(),
+            rule_files: args.rules.clone(),
+            max_file_size: args.max_file_size,
+            report: ReportConfig {
+                hook: args.hook,
                 ..ReportConfig::from_args(&args.output)
             },
         }
@@ -207,7 +239,10 @@ impl HistoryConfig {
             max_file_size: args.max_file_size,
             config_from_head: args.config_from_head,
             progress: !args.output.quiet && std::io::stderr().is_terminal(),
-            report: ReportConfig::from_args(&args.output),
+            report: ReportConfig {
+                fail_on_live: fails_on_live(&args.verify),
+                ..ReportConfig::from_args(&args.output)
+            },
         }
     }
 }

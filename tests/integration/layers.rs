@@ -13,9 +13,9 @@ const LAYERS: &[&str] = &[
     // leaves: plain data and values, no crate imports at all
     "model", "units", "dirs", "progress", "exit", "hook", "testkeys",
     // the command line: clap definitions over the leaves only
-    "cli", // the engine: pure, bytes in and detections out
+    "cli",    // the engine: pure, bytes in and detections out
     "engine", // where content comes from, and what is judged after detection
-    "git", "sources", "exposure", "policy", "verify", "audit", "report", // the scan loops
+    "git", "sources", "exposure", "policy", "verify", "audit", "report",   // the scan loops
     "pipeline", // everything a command needs, resolved once
     "settings", "import", // one entry per command
     "commands",
