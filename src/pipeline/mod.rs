@@ -5,13 +5,13 @@
 
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
-use crate::engine::text as content;
+use crate::engine::rules::Rule;
 use crate::exposure;
-use crate::git::staged;
 use crate::model::{Detection, Finding, Outcome, Stats, Unit};
-use crate::model::{Problem, Skip, SkipReason};
-use crate::sources::tree::{self, DisplayPaths, Event, WalkOptions};
-use std::path::PathBuf;
+use crate::model::{Problem, Skip};
+use crate::sources::tree::{self, DisplayPaths, WalkOptions};
+use crate::sources::{self, Provenance, Sink};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -54,75 +54,135 @@ struct Collected {
     seen: exposure::Seen,
 }
 
+/// What a reached file a file rule names becomes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileRules {
+    /// Judged after the walk, against the committed ignore rules (`exposure::check`).
+    Walked,
+    /// A finding at once: a staged file is about to be tracked.
+    Staged,
+}
+
+/// The pipeline's end of a source: content through the engine, detections placed
+/// where the source says they are, files the file rules name noted, skips and
+/// problems kept. Called from the source's threads.
+struct Collector<'a> {
+    matcher: &'a Matcher<'a>,
+    file_rules: Vec<&'a Rule>,
+    files: FileRules,
+    scanned: AtomicU64,
+    bytes: AtomicU64,
+    collected: Mutex<Collected>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(matcher: &'a Matcher<'a>, files: FileRules) -> Collector<'a> {
+        Collector {
+            matcher,
+            file_rules: matcher.rules().rules.iter().filter(|r| !r.is_content()).collect(),
+            files,
+            scanned: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            collected: Mutex::new(Collected::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Collected> {
+        self.collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The outcome so far (file rules of a walk not yet applied), and what the walk
+    /// saw for them.
+    fn into_parts(self) -> (Outcome, exposure::Seen) {
+        let Collected {
+            findings,
+            suppressed,
+            skipped,
+            problems,
+            seen,
+        } = self
+            .collected
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut outcome = Outcome {
+            findings,
+            skipped,
+            problems,
+            stats: Stats {
+                files: self.scanned.into_inner(),
+                bytes: self.bytes.into_inner(),
+                ..Stats::default()
+            },
+            ..Outcome::default()
+        };
+        outcome.add_inline(suppressed);
+        (outcome, seen)
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn found(&self, path: &Path, shown: &str) {
+        match self.files {
+            FileRules::Walked => {
+                let dot_ignore = shown == ".ignore" || shown.ends_with("/.ignore");
+                if dot_ignore || self.file_rules.iter().any(|r| r.matches_path(shown)) {
+                    let mut collected = self.lock();
+                    collected.seen.dot_ignore |= dot_ignore;
+                    collected.seen.files.push(path.to_path_buf());
+                }
+            }
+            FileRules::Staged => {
+                if let Some(rule) = self.file_rules.iter().find(|r| r.matches_path(shown)) {
+                    self.lock().findings.push(exposure::staged(rule, shown));
+                }
+            }
+        }
+    }
+
+    fn content(&self, bytes: &[u8], at: Provenance<'_>) {
+        self.scanned.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let mut found = scan_bytes(self.matcher, at.shown, at.repo_path, bytes);
+        if let Some(lines) = at.lines {
+            let counted = |f: &Finding| (f.start.line..=f.end.line).any(|l| lines.contains(&(l as u32)));
+            found.findings.retain(counted);
+            found.suppressed.retain(counted);
+        }
+        if !found.findings.is_empty() || !found.suppressed.is_empty() {
+            let mut collected = self.lock();
+            collected.findings.extend(found.findings);
+            collected.suppressed.extend(found.suppressed);
+        }
+    }
+
+    fn skip(&self, skip: Skip) {
+        self.lock().skipped.push(skip);
+    }
+
+    fn problem(&self, problem: Problem) {
+        self.lock().problems.push(problem);
+    }
+}
+
 /// Scans the working tree under `roots`.
 pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions) -> Outcome {
     let started = Instant::now();
-    let files = AtomicU64::new(0);
-    let bytes = AtomicU64::new(0);
-    let collected = Mutex::new(Collected::default());
-    let lock = || collected.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-
-    let file_rules: Vec<_> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
+    let collector = Collector::new(matcher, FileRules::Walked);
     // One naming of paths for the walk and the file rules: it looks up each
     // root's git work tree once.
     let display = DisplayPaths::new(roots);
-    tree::walk(roots, &display, options, &|event| match event {
-        Event::Found { path, shown } => {
-            let dot_ignore = shown == ".ignore" || shown.ends_with("/.ignore");
-            if dot_ignore || file_rules.iter().any(|r| r.matches_path(shown)) {
-                let mut collected = lock();
-                collected.seen.dot_ignore |= dot_ignore;
-                collected.seen.files.push(path.to_path_buf());
-            }
-        }
-        Event::Content {
-            path,
-            id,
-            bytes: content,
-        } => {
-            files.fetch_add(1, Ordering::Relaxed);
-            bytes.fetch_add(content.len() as u64, Ordering::Relaxed);
-            let found = scan_bytes(matcher, path, id, content);
-            if !found.findings.is_empty() || !found.suppressed.is_empty() {
-                let mut collected = lock();
-                collected.findings.extend(found.findings);
-                collected.suppressed.extend(found.suppressed);
-            }
-        }
-        Event::Skipped(skip) => lock().skipped.push(skip),
-        Event::Problem(problem) => lock().problems.push(problem),
-    });
-
-    let Collected {
-        mut findings,
-        suppressed,
-        skipped,
-        mut problems,
-        mut seen,
-    } = collected.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-
+    tree::walk(roots, &display, options, &collector);
+    let file_rules = collector.file_rules.clone();
+    let (mut outcome, mut seen) = collector.into_parts();
     seen.unfiltered = options.no_ignore;
-    let mut gitignore_fixes = Vec::new();
-    for file in exposure::check(&file_rules, roots, &display, &seen, &mut problems) {
+    for file in exposure::check(&file_rules, roots, &display, &seen, &mut outcome.problems) {
         if let Some(fix) = file.fix {
-            gitignore_fixes.push((file.finding.fingerprint.clone(), file.tracked, fix));
+            outcome
+                .gitignore_fixes
+                .push((file.finding.fingerprint.clone(), file.tracked, fix));
         }
-        findings.push(file.finding);
+        outcome.findings.push(file.finding);
     }
-
-    let mut outcome = Outcome {
-        findings,
-        skipped,
-        problems,
-        suppressed: Vec::new(),
-        stats: Stats {
-            files: files.into_inner(),
-            bytes: bytes.into_inner(),
-            ..Stats::default()
-        },
-        gitignore_fixes,
-    };
-    outcome.add_inline(suppressed);
     outcome.finish(Unit::File, started.elapsed());
     outcome
 }
@@ -130,62 +190,13 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
 /// Scans what is about to be committed: the staged content of each changed file,
 /// reporting only findings on lines the change adds, and every staged file a file
 /// rule names (a staged `.env` is about to be tracked).
-pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &std::path::Path, max_size: u64) -> Outcome {
+pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &Path, max_size: u64) -> Outcome {
     let started = Instant::now();
-    let fatal = |message: String| Outcome::fatal(repo_path, message);
-    let staged = match staged::Staged::open(repo_path) {
-        Ok(staged) => staged,
-        Err(message) => return fatal(message),
-    };
-    let mut outcome = Outcome::default();
-    let mut inline = Vec::new();
-    let (mut scanned, mut bytes) = (0, 0);
-    for file in &staged.files {
-        if let Some(rule) = matcher
-            .rules()
-            .rules
-            .iter()
-            .find(|r| !r.is_content() && r.matches_path(&file.path))
-        {
-            outcome.findings.push(exposure::staged(rule, &file.path));
-        }
-        let blob = match staged.content(file) {
-            Ok(blob) => blob,
-            Err(message) => {
-                outcome.problems.push(Problem {
-                    path: file.path.clone(),
-                    message,
-                    fatal: false,
-                });
-                continue;
-            }
-        };
-        let skip = |reason| Skip {
-            path: file.path.clone(),
-            reason,
-        };
-        if blob.len() as u64 > max_size {
-            outcome.skipped.push(skip(SkipReason::TooLarge));
-            continue;
-        }
-        let Some(text) = content::text(&blob) else {
-            outcome.skipped.push(skip(SkipReason::Binary));
-            continue;
-        };
-        scanned += 1;
-        bytes += text.len() as u64;
-        let found = scan_bytes(matcher, &file.path, &file.path, &text);
-        let added = |f: &Finding| {
-            file.added_lines
-                .as_ref()
-                .is_none_or(|lines| (f.start.line..=f.end.line).any(|l| lines.contains(&(l as u32))))
-        };
-        outcome.findings.extend(found.findings.into_iter().filter(added));
-        inline.extend(found.suppressed.into_iter().filter(added));
+    let collector = Collector::new(matcher, FileRules::Staged);
+    if let Err(message) = sources::staged::read(repo_path, max_size, &collector) {
+        return Outcome::fatal(repo_path, message);
     }
-    outcome.add_inline(inline);
-    outcome.stats.files = scanned;
-    outcome.stats.bytes = bytes;
+    let (mut outcome, _) = collector.into_parts();
     outcome.finish(Unit::File, started.elapsed());
     outcome
 }

@@ -1,8 +1,43 @@
-//! Where content comes from, outside git's own plumbing: the working tree walk
-//! (`tree`: files, their display and repository-relative paths, what is skipped and
-//! why) and the repository lists an audit works through (`repos`). Everything that
-//! touches the file system for scanning lives here or in `git`; the rest of the
-//! pipeline sees bytes.
+//! Where content comes from, outside git's own plumbing. A source pushes what it
+//! reads into a [`Sink`]: each file's bytes (already decided to be text, and within
+//! the size limit) with its [`Provenance`], each file reached (for the file rules,
+//! which judge a path), and each skip and problem, so nothing is dropped silently.
+//! The pipeline is the sink; the sources know nothing of rules or findings.
+//!
+//! `tree` walks a working tree, `staged` reads the change about to be committed,
+//! `repos` finds the repositories an audit works through. (The history's blobs are
+//! read by the pipeline from `git`'s object store in passes of their own: a blob is
+//! scanned once, before its paths are known.)
+
+use crate::model::{Problem, Skip};
+use std::collections::BTreeSet;
+use std::path::Path;
 
 pub mod repos;
+pub mod staged;
 pub mod tree;
+
+/// Where a piece of content was read.
+#[derive(Debug, Clone, Copy)]
+pub struct Provenance<'a> {
+    /// The path as reports show it (relative to the scan root).
+    pub shown: &'a str,
+    /// The path that names it: relative to the top of the git work tree, or to the
+    /// scan root outside git (see [`tree::DisplayPaths::identity`]).
+    pub repo_path: &'a str,
+    /// The only lines findings count on (a staged change: the lines it adds);
+    /// `None` for every line.
+    pub lines: Option<&'a BTreeSet<u32>>,
+}
+
+/// What a source pushes to. Called from the source's worker threads.
+pub trait Sink: Sync {
+    /// A file was reached, before it is read: `path` as walked, `shown` as reported.
+    fn found(&self, path: &Path, shown: &str);
+    /// A file's content to scan (UTF-16 already transcoded).
+    fn content(&self, bytes: &[u8], at: Provenance<'_>);
+    /// Something not scanned, and why.
+    fn skip(&self, skip: Skip);
+    /// Something that could not be read.
+    fn problem(&self, problem: Problem);
+}

@@ -2,6 +2,7 @@
 //! `.gitignore` at every level, `.git/info/exclude` and `.ignore`, never enters `.git`,
 //! and hands each file's bytes to the caller once.
 
+use super::{Provenance, Sink};
 use crate::engine::text as content;
 use crate::model::{Problem, Skip, SkipReason};
 use ignore::{WalkBuilder, WalkState};
@@ -25,37 +26,18 @@ pub struct WalkOptions {
     pub threads: usize,
 }
 
-/// What the walk reports to its caller, from many threads at once.
-pub enum Event<'a> {
-    /// A regular file the walk reached, before it is read: its path as walked (the
-    /// root as given, joined with the rest) and its display path.
-    Found {
-        path: &'a Path,
-        shown: &'a str,
-    },
-    /// A file to scan: its display path, the path that names it (see
-    /// [`DisplayPaths::identity`]) and its bytes (UTF-16 already transcoded).
-    Content {
-        path: &'a str,
-        id: &'a str,
-        bytes: &'a [u8],
-    },
-    Skipped(Skip),
-    Problem(Problem),
-}
-
-/// Walks `roots`, calling `visit` for every file from the walk's worker threads;
+/// Walks `roots`, pushing every file into `sink` from the walk's worker threads;
 /// `display` (made for the same roots) names each file.
-pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, visit: &(dyn Fn(Event<'_>) + Sync)) {
+pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, sink: &dyn Sink) {
     let mut existing = Vec::new();
     for root in roots {
         match std::fs::metadata(root) {
             Ok(_) => existing.push(root.clone()),
-            Err(e) => visit(Event::Problem(Problem {
+            Err(e) => sink.problem(Problem {
                 path: root.display().to_string(),
                 message: format!("cannot scan: {}", io_message(&e)),
                 fatal: true,
-            })),
+            }),
         }
     }
     let Some((first, rest)) = existing.split_first() else {
@@ -77,8 +59,8 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, vi
         let mut buffer = Vec::new();
         Box::new(move |entry| {
             match entry {
-                Ok(entry) => visit_entry(&entry, display, options, &mut buffer, visit),
-                Err(err) => visit(Event::Problem(walk_problem(&err, display))),
+                Ok(entry) => visit_entry(&entry, display, options, &mut buffer, sink),
+                Err(err) => sink.problem(walk_problem(&err, display)),
             }
             WalkState::Continue
         })
@@ -90,7 +72,7 @@ fn visit_entry(
     display: &DisplayPaths,
     options: &WalkOptions,
     buffer: &mut Vec<u8>,
-    visit: &(dyn Fn(Event<'_>) + Sync),
+    sink: &dyn Sink,
 ) {
     let Some(file_type) = entry.file_type() else { return }; // stdin: never walked
     if file_type.is_dir() {
@@ -98,10 +80,10 @@ fn visit_entry(
     }
     let path = display.show(entry.path());
     let skip = |reason| {
-        visit(Event::Skipped(Skip {
+        sink.skip(Skip {
             path: path.clone(),
             reason,
-        }))
+        })
     };
     if file_type.is_symlink() {
         return skip(SkipReason::Symlink);
@@ -109,16 +91,13 @@ fn visit_entry(
     if !file_type.is_file() {
         return skip(SkipReason::Special);
     }
-    visit(Event::Found {
-        path: entry.path(),
-        shown: &path,
-    });
+    sink.found(entry.path(), &path);
     let problem = |e: std::io::Error| {
-        visit(Event::Problem(Problem {
+        sink.problem(Problem {
             path: path.clone(),
             message: format!("cannot read: {}", io_message(&e)),
             fatal: false,
-        }))
+        })
     };
     let size = match entry.metadata() {
         Ok(m) => m.len(),
@@ -141,11 +120,14 @@ fn visit_entry(
         Loaded::Mapped(map) => map,
     };
     match content::text(bytes) {
-        Some(text) => visit(Event::Content {
-            path: &path,
-            id: &display.identity(entry.path()),
-            bytes: &text,
-        }),
+        Some(text) => sink.content(
+            &text,
+            Provenance {
+                shown: &path,
+                repo_path: &display.identity(entry.path()),
+                lines: None,
+            },
+        ),
         None => skip(SkipReason::Binary),
     }
 }

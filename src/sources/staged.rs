@@ -1,0 +1,52 @@
+//! The change about to be committed as a source: the staged content of each added,
+//! modified, renamed or copied file, with the lines the change adds, read from the
+//! index git is committing (see [`git::staged`](crate::git::staged)).
+
+use super::{Provenance, Sink};
+use crate::engine::text;
+use crate::git::staged::Staged;
+use crate::model::{Problem, Skip, SkipReason};
+use std::path::Path;
+
+/// Pushes the staged change of the repository around `dir` into `sink`; files over
+/// `max_size` bytes and binary ones are skipped. The error says why the change
+/// cannot be read at all.
+pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), String> {
+    let staged = Staged::open(dir)?;
+    for file in &staged.files {
+        sink.found(Path::new(&file.path), &file.path);
+        let blob = match staged.content(file) {
+            Ok(blob) => blob,
+            Err(message) => {
+                sink.problem(Problem {
+                    path: file.path.clone(),
+                    message,
+                    fatal: false,
+                });
+                continue;
+            }
+        };
+        let skip = |reason| {
+            sink.skip(Skip {
+                path: file.path.clone(),
+                reason,
+            })
+        };
+        if blob.len() as u64 > max_size {
+            skip(SkipReason::TooLarge);
+            continue;
+        }
+        match text::text(&blob) {
+            Some(text) => sink.content(
+                &text,
+                Provenance {
+                    shown: &file.path,
+                    repo_path: &file.path,
+                    lines: file.added_lines.as_ref(),
+                },
+            ),
+            None => skip(SkipReason::Binary),
+        }
+    }
+    Ok(())
+}
