@@ -119,7 +119,7 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
         }
         let baseline_file = in_repo(&args.baseline_out);
         let mut baseline = if baseline_file.exists() {
-            Baseline::load(&baseline_file)?
+            Baseline::load(&baseline_file).map_err(|e| e.to_string())?
         } else {
             Baseline::of(&[], None)
         };
@@ -137,7 +137,7 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
             });
         }
         baseline.entries.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
-        baseline.save(&baseline_file)?;
+        baseline.save(&baseline_file).map_err(|e| e.to_string())?;
         println!(
             "wayscan: {} of {} {} entries mapped; {} added to {}",
             mapped,

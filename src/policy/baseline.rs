@@ -34,22 +34,43 @@ pub struct Baseline {
     pub entries: Vec<Entry>,
 }
 
+/// A baseline that cannot be read, understood or written; each names the file
+/// (or `commit:path`).
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("baseline {origin}: {source}")]
+    Read { origin: String, source: std::io::Error },
+    #[error("baseline {origin}: {source}")]
+    Parse { origin: String, source: serde_json::Error },
+    #[error("baseline {origin}: schema {found:?}, expected {SCHEMA:?}")]
+    Schema { origin: String, found: String },
+    #[error("baseline {origin}: {source}")]
+    Write { origin: String, source: std::io::Error },
+}
+
 impl Baseline {
     /// Reads a baseline file; errors name the file.
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("baseline {}: {e}", path.display()))?;
-        Baseline::parse(&text, &path.display().to_string())
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let origin = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Baseline::parse(&text, &origin),
+            Err(source) => Err(BaselineError::Read { origin, source }),
+        }
     }
 
     /// Reads a baseline from `text`; `origin` names it in errors (a file, or
     /// `commit:path` when read from a commit).
-    pub fn parse(text: &str, origin: &str) -> Result<Baseline, String> {
-        let baseline: Baseline = serde_json::from_str(text).map_err(|e| format!("baseline {origin}: {e}"))?;
+    pub fn parse(text: &str, origin: &str) -> Result<Baseline, BaselineError> {
+        let origin = || origin.to_string();
+        let baseline: Baseline = serde_json::from_str(text).map_err(|source| BaselineError::Parse {
+            origin: origin(),
+            source,
+        })?;
         if baseline.schema != SCHEMA {
-            return Err(format!(
-                "baseline {origin}: schema {:?}, expected {SCHEMA:?}",
-                baseline.schema
-            ));
+            return Err(BaselineError::Schema {
+                origin: origin(),
+                found: baseline.schema,
+            });
         }
         Ok(baseline)
     }
@@ -78,9 +99,16 @@ impl Baseline {
     }
 
     /// Writes it sorted by fingerprint, so it diffs well in review.
-    pub fn save(&self, path: &Path) -> Result<(), String> {
-        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())? + "\n";
-        std::fs::write(path, text).map_err(|e| format!("baseline {}: {e}", path.display()))
+    pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
+        let origin = || path.display().to_string();
+        let text = serde_json::to_string_pretty(self).map_err(|source| BaselineError::Parse {
+            origin: origin(),
+            source,
+        })?;
+        std::fs::write(path, text + "\n").map_err(|source| BaselineError::Write {
+            origin: origin(),
+            source,
+        })
     }
 
     /// Whether `finding` is accepted.

@@ -8,7 +8,7 @@ use crate::engine::matcher::Matcher;
 use crate::engine::rules::{RuleError, RuleSet};
 use crate::git::repo::RangeEnds;
 use crate::model::{Outcome, Suppression};
-use crate::policy::baseline::Baseline;
+use crate::policy::baseline::{Baseline, BaselineError};
 use std::path::{Path, PathBuf};
 
 /// Why the settings of a command could not be resolved. Each names the file (or
@@ -22,8 +22,8 @@ pub enum SettingsError {
     #[error(transparent)]
     Rules(#[from] RuleError),
     /// The baseline cannot be read or is invalid.
-    #[error("{0}")]
-    Baseline(String),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
     /// A range's base commit cannot be found.
     #[error("{0}")]
     BaseCommit(String),
@@ -61,13 +61,13 @@ impl Loaded {
         }
         let baseline = match (&report.baseline, from) {
             (None, _) => None,
-            (Some(path), None) => Some(Baseline::load(path).map_err(SettingsError::Baseline)?),
+            (Some(path), None) => Some(Baseline::load(path)?),
             (Some(path), Some(base)) => {
                 let relative = path.to_string_lossy();
                 match base.read(&relative) {
                     Some(text) => {
                         let origin = format!("{}:{relative}", base.short());
-                        Some(Baseline::parse(&text, &origin).map_err(SettingsError::Baseline)?)
+                        Some(Baseline::parse(&text, &origin)?)
                     }
                     None => {
                         notes.push(format!(
