@@ -4,7 +4,8 @@
 //! gets a dense number, so the history's graph is kept in plain arrays instead of maps
 //! keyed by 20-byte ids. A pass hands each wanted object to a visitor once: packs are
 //! decoded in pack order by [`packs`](crate::git::packs); what they could not
-//! deliver (loose objects, a damaged pack) is read one by one through libgit2.
+//! deliver (loose objects, a damaged pack) is read one by one through gitoxide's
+//! object database (`gix-odb`), each object checked against its id.
 
 use crate::git::objects::RawId;
 use crate::git::packs::{self, Kind, Pack};
@@ -38,17 +39,18 @@ pub type IdMap<V> = HashMap<RawId, V, BuildHasherDefault<IdHasher>>;
 
 /// The objects of one repository, numbered.
 pub struct ObjectStore {
-    git_dir: PathBuf,
+    /// The repository's own object directory (gix-odb follows its alternates).
+    objects_dir: PathBuf,
     packs: Vec<Pack>,
     ids: Vec<RawId>,
     numbers: IdMap<u32>,
 }
 
 impl ObjectStore {
-    /// Lists the objects of the repository at `git_dir` (its common directory for a
-    /// worktree). A pack that cannot be opened is a problem; its objects are then not
+    /// Lists the objects of the repository whose common directory is `common_dir` (the
+    /// main repository's, for a linked worktree). A pack that cannot be opened is a problem; its objects are then not
     /// in the table, and show as missing where trees name them.
-    pub fn open(git_dir: &Path, common_dir: &Path) -> (ObjectStore, Vec<Problem>) {
+    pub fn open(common_dir: &Path) -> (ObjectStore, Vec<Problem>) {
         let mut problems = Vec::new();
         let dirs = object_dirs(&common_dir.join("objects"), &mut problems);
         let mut packs = Vec::new();
@@ -63,7 +65,7 @@ impl ObjectStore {
             }
         }
         let mut store = ObjectStore {
-            git_dir: git_dir.to_path_buf(),
+            objects_dir: common_dir.join("objects"),
             packs,
             ids: Vec::new(),
             numbers: IdMap::default(),
@@ -147,32 +149,30 @@ impl ObjectStore {
             };
         }
         let failures = Mutex::new(Vec::new());
-        // Each worker takes its own visitor and its own repository handle.
+        // One object database for the pass; each worker takes its own cached handle
+        // on it, and its own visitor.
+        let database = gix_odb::Store::at_opts(
+            self.objects_dir.clone(),
+            gix_hash::Kind::Sha1,
+            &mut std::iter::empty(),
+            gix_odb::store::init::Options::default(),
+        )
+        .map(std::sync::Arc::new)
+        .map_err(|e| format!("cannot open the object database: {e}"));
         let visitors = Mutex::new(visit);
         let init = || {
             let visit = visitors.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            (git2::Repository::open(&self.git_dir).ok(), visit)
+            (database.as_ref().map(|db| db.to_cache_arc()), visit, Vec::new())
         };
-        let read_one = |(repo, visit): &mut (Option<git2::Repository>, V), number: u32| {
-            let read = |repo: &git2::Repository| {
-                let odb = repo.odb()?;
-                let object = odb.read(git2::Oid::from_bytes(self.id(number))?)?;
-                Ok::<_, git2::Error>((object.kind(), object.data().to_vec()))
-            };
-            let result = match repo {
-                Some(repo) => read(repo).map_err(|e| e.message().to_string()),
-                None => Err("cannot open the repository".to_string()),
+        let read_one = |(odb, visit, buffer): &mut (Result<_, &String>, V, Vec<u8>), number: u32| {
+            let result = match odb {
+                Ok(odb) => read_checked(odb, self.id(number), buffer),
+                Err(message) => Err((*message).clone()),
             };
             match result {
-                Ok((kind, data)) => {
-                    let kind = match kind {
-                        git2::ObjectType::Commit => Kind::Commit,
-                        git2::ObjectType::Tree => Kind::Tree,
-                        git2::ObjectType::Blob => Kind::Blob,
-                        _ => Kind::Tag,
-                    };
+                Ok(kind) => {
                     if claim(number) {
-                        visit(number, kind, &data);
+                        visit(number, kind, buffer);
                     }
                 }
                 Err(message) => failures
@@ -189,6 +189,28 @@ impl ObjectStore {
             failed: failures.into_inner().unwrap_or_else(|p| p.into_inner()),
         }
     }
+}
+
+/// Reads object `id` into `buffer` and returns its kind, if its bytes hash to its
+/// id: a damaged pack would otherwise hand back wrong bytes without an error.
+fn read_checked(odb: &impl gix_object::Find, id: &RawId, buffer: &mut Vec<u8>) -> Result<Kind, String> {
+    let oid = gix_hash::oid::try_from_bytes(id).map_err(|e| e.to_string())?;
+    let data = match odb.try_find(oid, buffer) {
+        Ok(Some(data)) => data,
+        Ok(None) => return Err(format!("object {oid} is not in the repository")),
+        Err(e) => return Err(format!("object {oid}: {e}")),
+    };
+    let kind = data.kind;
+    match gix_object::compute_hash(gix_hash::Kind::Sha1, kind, data.data) {
+        Ok(actual) if actual.as_slice() == id.as_slice() => {}
+        _ => return Err(format!("object {oid} is damaged: its bytes do not match its id")),
+    }
+    Ok(match kind {
+        gix_object::Kind::Commit => Kind::Commit,
+        gix_object::Kind::Tree => Kind::Tree,
+        gix_object::Kind::Blob => Kind::Blob,
+        gix_object::Kind::Tag => Kind::Tag,
+    })
 }
 
 /// What a pass could not read.
@@ -244,29 +266,15 @@ fn object_dirs(objects: &Path, problems: &mut Vec<Problem>) -> Vec<std::path::Pa
     dirs.into_iter().map(|(dir, _)| dir).collect()
 }
 
-/// The ids of the loose objects under `objects` (`ab/cdef…`).
+/// The ids of the loose objects under `objects` (`ab/cdef…`), as gix-odb's loose
+/// store lists them.
 fn loose_ids(objects: &Path) -> Vec<RawId> {
-    let mut ids = Vec::new();
-    let Ok(dirs) = std::fs::read_dir(objects) else {
-        return ids;
-    };
-    for dir in dirs.filter_map(Result::ok) {
-        let prefix = dir.file_name();
-        let prefix = prefix.as_encoded_bytes();
-        if prefix.len() != 2 {
-            continue;
-        }
-        let Ok(files) = std::fs::read_dir(dir.path()) else {
-            continue;
-        };
-        for file in files.filter_map(Result::ok) {
-            let mut hex = prefix.to_vec();
-            hex.extend_from_slice(file.file_name().as_encoded_bytes());
-            if let Some(id) = crate::git::objects::parse_hex(&hex) {
-                ids.push(id);
-            }
-        }
-    }
+    let store = gix_odb::loose::Store::at(objects, gix_hash::Kind::Sha1);
+    let mut ids: Vec<RawId> = store
+        .iter()
+        .filter_map(Result::ok)
+        .filter_map(|id| id.as_slice().try_into().ok())
+        .collect();
     ids.sort_unstable();
     ids
 }

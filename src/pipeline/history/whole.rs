@@ -40,7 +40,7 @@ pub(super) fn scan_whole(
         Ok(tips) => tips,
         Err(message) => return Outcome::fatal(repo.git_dir(), message),
     };
-    let (store, opened) = ObjectStore::open(repo.git_dir(), repo.common_dir());
+    let (store, opened) = ObjectStore::open(repo.common_dir());
     problems.extend(opened);
     progress.stage("objects read", store.len() as u64);
     let ctx = Context {
