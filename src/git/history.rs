@@ -88,12 +88,10 @@ impl HistoryRepo {
         is_partial_clone(&self.repo)
     }
 
-    /// Hands blob `id`'s content to `read`.
-    pub fn read_blob<R>(&self, id: ObjectId, read: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
-        self.repo
-            .find_blob(id)
-            .map(|blob| read(blob.content()))
-            .map_err(|e| format!("blob {id}: {}", e.message()))
+    /// The object database, for reading blobs from many threads (each with its own
+    /// [`Reader`](crate::git::odb::Reader)).
+    pub fn objects(&self) -> Result<crate::git::odb::Objects, String> {
+        crate::git::odb::Objects::open(&self.repo.commondir().join("objects"))
     }
 }
 

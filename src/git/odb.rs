@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Object ids are SHA-1 digests, already uniformly spread: their first 8 bytes are a
 /// hash. SipHash over all 20, for each of a hundred million tree entries, is not.
@@ -149,30 +149,23 @@ impl ObjectStore {
             };
         }
         let failures = Mutex::new(Vec::new());
-        // One object database for the pass; each worker takes its own cached handle
-        // on it, and its own visitor.
-        let database = gix_odb::Store::at_opts(
-            self.objects_dir.clone(),
-            gix_hash::Kind::Sha1,
-            &mut std::iter::empty(),
-            gix_odb::store::init::Options::default(),
-        )
-        .map(std::sync::Arc::new)
-        .map_err(|e| format!("cannot open the object database: {e}"));
+        // One object database for the pass; each worker takes its own reader on it,
+        // and its own visitor.
+        let database = Objects::open(&self.objects_dir);
         let visitors = Mutex::new(visit);
         let init = || {
             let visit = visitors.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            (database.as_ref().map(|db| db.to_cache_arc()), visit, Vec::new())
+            (database.as_ref().map(Objects::reader), visit)
         };
-        let read_one = |(odb, visit, buffer): &mut (Result<_, &String>, V, Vec<u8>), number: u32| {
-            let result = match odb {
-                Ok(odb) => read_checked(odb, self.id(number), buffer),
+        let read_one = |(reader, visit): &mut (Result<Reader, &String>, V), number: u32| {
+            let result = match reader {
+                Ok(reader) => reader.read(self.id(number)),
                 Err(message) => Err((*message).clone()),
             };
             match result {
-                Ok(kind) => {
+                Ok((kind, data)) => {
                     if claim(number) {
-                        visit(number, kind, buffer);
+                        visit(number, kind, data);
                     }
                 }
                 Err(message) => failures
@@ -191,26 +184,61 @@ impl ObjectStore {
     }
 }
 
-/// Reads object `id` into `buffer` and returns its kind, if its bytes hash to its
-/// id: a damaged pack would otherwise hand back wrong bytes without an error.
-fn read_checked(odb: &impl gix_object::Find, id: &RawId, buffer: &mut Vec<u8>) -> Result<Kind, String> {
-    let oid = gix_hash::oid::try_from_bytes(id).map_err(|e| e.to_string())?;
-    let data = match odb.try_find(oid, buffer) {
-        Ok(Some(data)) => data,
-        Ok(None) => return Err(format!("object {oid} is not in the repository")),
-        Err(e) => return Err(format!("object {oid}: {e}")),
-    };
-    let kind = data.kind;
-    match gix_object::compute_hash(gix_hash::Kind::Sha1, kind, data.data) {
-        Ok(actual) if actual.as_slice() == id.as_slice() => {}
-        _ => return Err(format!("object {oid} is damaged: its bytes do not match its id")),
+/// Objects read one at a time, from any thread: one gitoxide object database
+/// (loose objects, packs, alternates), and a reader with its own cache per thread.
+pub struct Objects(Arc<gix_odb::Store>);
+
+impl Objects {
+    /// The object database at `objects_dir` (`.git/objects`).
+    pub fn open(objects_dir: &Path) -> Result<Objects, String> {
+        gix_odb::Store::at_opts(
+            objects_dir.to_path_buf(),
+            gix_hash::Kind::Sha1,
+            &mut std::iter::empty(),
+            gix_odb::store::init::Options::default(),
+        )
+        .map(|store| Objects(Arc::new(store)))
+        .map_err(|e| format!("cannot open the object database {}: {e}", objects_dir.display()))
     }
-    Ok(match kind {
-        gix_object::Kind::Commit => Kind::Commit,
-        gix_object::Kind::Tree => Kind::Tree,
-        gix_object::Kind::Blob => Kind::Blob,
-        gix_object::Kind::Tag => Kind::Tag,
-    })
+
+    /// A reader for one thread.
+    pub fn reader(&self) -> Reader {
+        Reader {
+            handle: self.0.to_cache_arc(),
+            buffer: Vec::new(),
+        }
+    }
+}
+
+/// Reads objects for one thread.
+pub struct Reader {
+    handle: gix_odb::Cache<gix_odb::store::Handle<Arc<gix_odb::Store>>>,
+    buffer: Vec<u8>,
+}
+
+impl Reader {
+    /// Object `id`'s kind and content, if its bytes hash to its id: a damaged pack
+    /// would otherwise hand back wrong bytes without an error.
+    pub fn read(&mut self, id: &RawId) -> Result<(Kind, &[u8]), String> {
+        use gix_object::Find;
+        let oid = gix_hash::oid::try_from_bytes(id).map_err(|e| e.to_string())?;
+        let data = match self.handle.try_find(oid, &mut self.buffer) {
+            Ok(Some(data)) => data,
+            Ok(None) => return Err(format!("object {oid} is not in the repository")),
+            Err(e) => return Err(format!("object {oid}: {e}")),
+        };
+        match gix_object::compute_hash(gix_hash::Kind::Sha1, data.kind, data.data) {
+            Ok(actual) if actual.as_slice() == id.as_slice() => {}
+            _ => return Err(format!("object {oid} is damaged: its bytes do not match its id")),
+        }
+        let kind = match data.kind {
+            gix_object::Kind::Commit => Kind::Commit,
+            gix_object::Kind::Tree => Kind::Tree,
+            gix_object::Kind::Blob => Kind::Blob,
+            gix_object::Kind::Tag => Kind::Tag,
+        };
+        Ok((kind, data.data))
+    }
 }
 
 /// What a pass could not read.

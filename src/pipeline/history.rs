@@ -144,7 +144,7 @@ fn scan_range(
     let (sender, receiver) = std::sync::mpsc::sync_channel::<history::Introduced>(4096);
     let (enumerated, results) = std::thread::scope(|scope| {
         let own = repo.reopen();
-        let git_dir = repo.git_dir();
+        let objects = repo.objects();
         let producer = scope.spawn(|| {
             let sender = sender;
             own?.enumerate_range(range, &wanted, &mut |intro| {
@@ -157,10 +157,15 @@ fn scan_range(
                 .into_iter()
                 .par_bridge()
                 .map_init(
-                    || history::HistoryRepo::open(git_dir),
-                    |own, intro| {
-                        let result = match own {
-                            Ok(own) => own.read_blob(intro.blob, |content| scan_content(matcher, content, max_size)),
+                    || objects.as_ref().map(|objects| objects.reader()),
+                    |reader, intro| {
+                        let result = match reader {
+                            Ok(reader) => match intro.blob.as_bytes().try_into() {
+                                Ok(id) => reader
+                                    .read(&id)
+                                    .map(|(_, content)| scan_content(matcher, content, max_size)),
+                                Err(_) => Err(format!("blob {}: not a SHA-1 id", intro.blob)),
+                            },
                             Err(message) => Err(message.clone()),
                         };
                         progress.advance(1);
