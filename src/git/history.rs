@@ -9,7 +9,7 @@
 
 use crate::model::CommitInfo;
 use crate::model::Problem;
-use git2::{ObjectType, Oid, Repository, Sort, Tree, TreeWalkMode, TreeWalkResult};
+use git2::{Oid, Repository, Sort, Tree};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -256,8 +256,10 @@ fn tips(repo: &Repository, selection: &Selection, problems: &mut Vec<Problem>) -
     Ok(tips)
 }
 
-/// Calls `visit` with each blob `commit` wrote that none of its parents has at the
-/// same path.
+/// Hands `visit` every blob `commit` introduced: a path whose blob no parent has at
+/// that path (for a root commit, every blob). Each parent's tree is compared with
+/// the commit's by a tree diff, which skips every subtree they share by its id, so
+/// a commit costs what it changed, not the size of its tree.
 fn introduced_by(
     repo: &Repository,
     commit: &git2::Commit<'_>,
@@ -265,31 +267,54 @@ fn introduced_by(
     visit: &mut dyn FnMut(&[u8], Oid),
     problems: &mut Vec<Problem>,
 ) {
-    let parents: Vec<Tree<'_>> = commit.parents().filter_map(|p| p.tree().ok()).collect();
-    let in_a_parent = |path: &str, id: Oid| {
-        parents
-            .iter()
-            .any(|p| p.get_path(std::path::Path::new(path)).is_ok_and(|e| e.id() == id))
+    let parents: Vec<Option<Tree<'_>>> = if commit.parent_count() == 0 {
+        vec![None]
+    } else {
+        commit.parents().map(|p| p.tree().ok()).collect()
     };
-    let result = tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-        let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
-        match entry.kind() {
-            // A subtree every parent shares holds nothing new.
-            Some(ObjectType::Tree) if !parents.is_empty() && in_a_parent(&path, entry.id()) => TreeWalkResult::Skip,
-            Some(ObjectType::Blob) if entry.filemode() != 0o120000 => {
-                if !in_a_parent(&path, entry.id()) {
-                    visit(path.as_bytes(), entry.id());
-                }
-                TreeWalkResult::Ok
+    // (path, blob) changed against each parent; introduced means changed against all.
+    let mut changed: Option<Vec<(Vec<u8>, Oid)>> = None;
+    for parent in &parents {
+        let mut options = git2::DiffOptions::new();
+        options.ignore_submodules(true).include_typechange(true);
+        let diff = match repo.diff_tree_to_tree(parent.as_ref(), Some(tree), Some(&mut options)) {
+            Ok(diff) => diff,
+            Err(e) => {
+                problems.push(problem(
+                    repo,
+                    format!("commit {}: cannot compare it with its parent: {}", commit.id(), e.message()),
+                ));
+                return;
             }
-            _ => TreeWalkResult::Ok,
-        }
-    });
-    if let Err(e) = result {
-        problems.push(problem(
-            repo,
-            format!("commit {}: cannot read its tree: {}", commit.id(), e.message()),
-        ));
+        };
+        let mut here: Vec<(Vec<u8>, Oid)> = diff
+            .deltas()
+            .filter(|d| {
+                matches!(
+                    d.status(),
+                    git2::Delta::Added
+                        | git2::Delta::Modified
+                        | git2::Delta::Renamed
+                        | git2::Delta::Copied
+                        | git2::Delta::Typechange
+                )
+            })
+            .filter_map(|d| {
+                let new = d.new_file();
+                // Symbolic links hold a path and submodules a commit: no content here.
+                let mode = u32::from(new.mode());
+                let blob = mode & 0o170000 == 0o100000;
+                (blob && !new.id().is_zero()).then(|| (new.path_bytes().unwrap_or_default().to_vec(), new.id()))
+            })
+            .collect();
+        here.sort();
+        changed = Some(match changed {
+            None => here,
+            Some(before) => before.into_iter().filter(|c| here.binary_search(c).is_ok()).collect(),
+        });
+    }
+    for (path, id) in changed.unwrap_or_default() {
+        visit(&path, id);
     }
 }
 
