@@ -7,6 +7,7 @@
 //! as introduced where no parent has it at that path; for a merge, that is what the
 //! merge itself wrote (a conflict's resolution).
 
+use super::GitError;
 use crate::model::CommitInfo;
 use crate::model::Problem;
 use git2::{Oid, Repository, Sort, Tree};
@@ -25,21 +26,22 @@ pub struct HistoryRepo {
 impl HistoryRepo {
     /// The repository around `dir`, with libgit2 set up for the reads a history scan
     /// leaves to it.
-    pub fn discover(dir: &Path) -> Result<HistoryRepo, String> {
-        let repo = Repository::discover(dir).map_err(|e| format!("not a git repository: {}", e.message()))?;
+    pub fn discover(dir: &Path) -> Result<HistoryRepo, GitError> {
+        let repo = Repository::discover(dir)
+            .map_err(|e| GitError::NotARepository(format!("not a git repository: {}", e.message())))?;
         tune_libgit2();
         Ok(HistoryRepo { repo })
     }
 
     /// The repository whose `.git` directory is `git_dir`.
-    pub fn open(git_dir: &Path) -> Result<HistoryRepo, String> {
+    pub fn open(git_dir: &Path) -> Result<HistoryRepo, GitError> {
         Repository::open(git_dir)
             .map(|repo| HistoryRepo { repo })
-            .map_err(|e| format!("cannot open the repository: {}", e.message()))
+            .map_err(|e| GitError::NotARepository(format!("cannot open the repository: {}", e.message())))
     }
 
     /// A handle of its own on the same repository.
-    pub fn reopen(&self) -> Result<HistoryRepo, String> {
+    pub fn reopen(&self) -> Result<HistoryRepo, GitError> {
         HistoryRepo::open(self.repo.path())
     }
 
@@ -56,8 +58,8 @@ impl HistoryRepo {
 
     /// The commits a whole-history scan starts from: `selection.branch`, or every
     /// ref (tags and remote-tracking refs too; `refs/stash` when asked).
-    pub fn tips(&self, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Vec<ObjectId>, String> {
-        tips(&self.repo, selection, problems)
+    pub fn tips(&self, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Vec<ObjectId>, GitError> {
+        tips(&self.repo, selection, problems).map_err(GitError::BadRevision)
     }
 
     /// Lists the blobs the commits of `range` introduced, handing each to `on_blob`
@@ -68,8 +70,8 @@ impl HistoryRepo {
         range: &str,
         wanted_path: &dyn Fn(&str) -> bool,
         on_blob: &mut dyn FnMut(Introduced),
-    ) -> Result<History, String> {
-        enumerate_range(&self.repo, range, wanted_path, on_blob)
+    ) -> Result<History, GitError> {
+        enumerate_range(&self.repo, range, wanted_path, on_blob).map_err(GitError::BadRevision)
     }
 
     /// Author, email and date of commit `id`; the id alone when it cannot be read.
@@ -90,7 +92,7 @@ impl HistoryRepo {
 
     /// The object database, for reading blobs from many threads (each with its own
     /// [`Reader`](crate::git::odb::Reader)).
-    pub fn objects(&self) -> Result<crate::git::odb::Objects, String> {
+    pub fn objects(&self) -> Result<crate::git::odb::Objects, GitError> {
         crate::git::odb::Objects::open(&self.repo.commondir().join("objects"))
     }
 }
@@ -282,7 +284,11 @@ fn introduced_by(
             Err(e) => {
                 problems.push(problem(
                     repo,
-                    format!("commit {}: cannot compare it with its parent: {}", commit.id(), e.message()),
+                    format!(
+                        "commit {}: cannot compare it with its parent: {}",
+                        commit.id(),
+                        e.message()
+                    ),
                 ));
                 return;
             }

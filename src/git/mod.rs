@@ -13,3 +13,18 @@ pub mod odb;
 pub mod packs;
 pub mod repo;
 pub mod staged;
+
+/// What git could not give. Each message names the repository, range, ref, index
+/// or object at fault; the kind lets a caller tell "not here" from "damaged".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GitError {
+    /// No repository there, or one that cannot be opened.
+    #[error("{0}")]
+    NotARepository(String),
+    /// A range, branch or commit that names nothing in the repository.
+    #[error("{0}")]
+    BadRevision(String),
+    /// The index, the refs or an object cannot be read: missing or damaged.
+    #[error("{0}")]
+    Unreadable(String),
+}

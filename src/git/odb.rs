@@ -9,6 +9,7 @@
 
 use crate::git::objects::RawId;
 use crate::git::packs::{self, Kind, Pack};
+use crate::git::GitError;
 use crate::model::Problem;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -157,10 +158,10 @@ impl ObjectStore {
             let visit = visitors.lock().unwrap_or_else(|p| p.into_inner()).clone();
             (database.as_ref().map(Objects::reader), visit)
         };
-        let read_one = |(reader, visit): &mut (Result<Reader, &String>, V), number: u32| {
+        let read_one = |(reader, visit): &mut (Result<Reader, &GitError>, V), number: u32| {
             let result = match reader {
-                Ok(reader) => reader.read(self.id(number)),
-                Err(message) => Err((*message).clone()),
+                Ok(reader) => reader.read(self.id(number)).map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
             };
             match result {
                 Ok((kind, data)) => {
@@ -190,7 +191,7 @@ pub struct Objects(Arc<gix_odb::Store>);
 
 impl Objects {
     /// The object database at `objects_dir` (`.git/objects`).
-    pub fn open(objects_dir: &Path) -> Result<Objects, String> {
+    pub fn open(objects_dir: &Path) -> Result<Objects, GitError> {
         gix_odb::Store::at_opts(
             objects_dir.to_path_buf(),
             gix_hash::Kind::Sha1,
@@ -198,7 +199,12 @@ impl Objects {
             gix_odb::store::init::Options::default(),
         )
         .map(|store| Objects(Arc::new(store)))
-        .map_err(|e| format!("cannot open the object database {}: {e}", objects_dir.display()))
+        .map_err(|e| {
+            GitError::Unreadable(format!(
+                "cannot open the object database {}: {e}",
+                objects_dir.display()
+            ))
+        })
     }
 
     /// A reader for one thread.
@@ -219,17 +225,22 @@ pub struct Reader {
 impl Reader {
     /// Object `id`'s kind and content, if its bytes hash to its id: a damaged pack
     /// would otherwise hand back wrong bytes without an error.
-    pub fn read(&mut self, id: &RawId) -> Result<(Kind, &[u8]), String> {
+    pub fn read(&mut self, id: &RawId) -> Result<(Kind, &[u8]), GitError> {
         use gix_object::Find;
-        let oid = gix_hash::oid::try_from_bytes(id).map_err(|e| e.to_string())?;
+        let unreadable = GitError::Unreadable;
+        let oid = gix_hash::oid::try_from_bytes(id).map_err(|e| unreadable(e.to_string()))?;
         let data = match self.handle.try_find(oid, &mut self.buffer) {
             Ok(Some(data)) => data,
-            Ok(None) => return Err(format!("object {oid} is not in the repository")),
-            Err(e) => return Err(format!("object {oid}: {e}")),
+            Ok(None) => return Err(unreadable(format!("object {oid} is not in the repository"))),
+            Err(e) => return Err(unreadable(format!("object {oid}: {e}"))),
         };
         match gix_object::compute_hash(gix_hash::Kind::Sha1, data.kind, data.data) {
             Ok(actual) if actual.as_slice() == id.as_slice() => {}
-            _ => return Err(format!("object {oid} is damaged: its bytes do not match its id")),
+            _ => {
+                return Err(unreadable(format!(
+                    "object {oid} is damaged: its bytes do not match its id"
+                )))
+            }
         }
         let kind = match data.kind {
             gix_object::Kind::Commit => Kind::Commit,

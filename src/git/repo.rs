@@ -1,6 +1,7 @@
 //! The git repository around a scanned directory: where its work tree is and which
 //! paths its index tracks. Read with git2; no git binary is needed.
 
+use super::GitError;
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 
@@ -49,23 +50,24 @@ impl Repo {
 
     /// The content of `path` in `commit` (a full or abbreviated id), for a
     /// `.gitleaksignore` entry that names the commit.
-    pub fn read_at(&self, commit: &str, path: &str) -> Result<Vec<u8>, String> {
+    pub fn read_at(&self, commit: &str, path: &str) -> Result<Vec<u8>, GitError> {
+        let unreadable = |e: git2::Error| GitError::Unreadable(e.message().to_string());
         let commit_id = self
             .repo
             .revparse_single(commit)
             .and_then(|o| o.peel_to_commit())
-            .map_err(|_| format!("commit {commit} is not in the repository"))?;
-        let tree = commit_id.tree().map_err(|e| e.message().to_string())?;
-        let entry = tree
-            .get_path(Path::new(path))
-            .map_err(|_| format!("{path} is not in commit {}", &commit_id.id().to_string()[..12]))?;
-        let blob = self.repo.find_blob(entry.id()).map_err(|e| e.message().to_string())?;
+            .map_err(|_| GitError::BadRevision(format!("commit {commit} is not in the repository")))?;
+        let tree = commit_id.tree().map_err(unreadable)?;
+        let entry = tree.get_path(Path::new(path)).map_err(|_| {
+            GitError::BadRevision(format!("{path} is not in commit {}", &commit_id.id().to_string()[..12]))
+        })?;
+        let blob = self.repo.find_blob(entry.id()).map_err(unreadable)?;
         Ok(blob.content().to_vec())
     }
 
     /// Paths in the index (relative to the work tree, `/`-separated) that `keep`
     /// accepts.
-    pub fn tracked(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, String> {
+    pub fn tracked(&self, keep: impl Fn(&str) -> bool) -> Result<Vec<String>, GitError> {
         let index = open_index(&self.repo)?;
         let mut paths: Vec<String> = index
             .iter()
@@ -85,7 +87,7 @@ impl Repo {
 /// something else, and libgit2's `Repository::index` ignores the variable. A relative
 /// value is relative to the top of the work tree, where git runs its hooks and its
 /// commands after setup.
-pub fn open_index(repo: &git2::Repository) -> Result<git2::Index, String> {
+pub fn open_index(repo: &git2::Repository) -> Result<git2::Index, GitError> {
     match std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
         Some(file) => {
             let file = PathBuf::from(file);
@@ -96,22 +98,22 @@ pub fn open_index(repo: &git2::Repository) -> Result<git2::Index, String> {
             // git reads a missing file as an empty index; here that would scan
             // nothing and pass, so it is an error instead.
             if !path.is_file() {
-                return Err(format!(
+                return Err(GitError::Unreadable(format!(
                     "cannot read the git index {} (named by GIT_INDEX_FILE): no such file",
                     path.display()
-                ));
+                )));
             }
             git2::Index::open(&path).map_err(|e| {
-                format!(
+                GitError::Unreadable(format!(
                     "cannot read the git index {} (named by GIT_INDEX_FILE): {}",
                     path.display(),
                     e.message()
-                )
+                ))
             })
         }
         None => repo
             .index()
-            .map_err(|e| format!("cannot read the git index: {}", e.message())),
+            .map_err(|e| GitError::Unreadable(format!("cannot read the git index: {}", e.message()))),
     }
 }
 
@@ -134,9 +136,9 @@ pub struct RangeEnds {
 impl RangeEnds {
     /// The ends of `range` (`A..B`, `A...B`, `A..` for `A..HEAD`) in the repository
     /// holding `repo`.
-    pub fn of(repo: &Path, range: &str) -> Result<RangeEnds, String> {
-        let repository =
-            git2::Repository::discover(repo).map_err(|e| format!("not a git repository: {}", e.message()))?;
+    pub fn of(repo: &Path, range: &str) -> Result<RangeEnds, GitError> {
+        let repository = git2::Repository::discover(repo)
+            .map_err(|e| GitError::NotARepository(format!("not a git repository: {}", e.message())))?;
         let (left, right) = range.split_once("..").unwrap_or((range, ""));
         let right = right.trim_start_matches('.');
         let commit = |rev: &str| {
@@ -144,7 +146,7 @@ impl RangeEnds {
                 .revparse_single(rev)
                 .and_then(|o| o.peel_to_commit())
                 .map(|c| c.id())
-                .map_err(|e| format!("bad range {range:?}: {}", e.message()))
+                .map_err(|e| GitError::BadRevision(format!("bad range {range:?}: {}", e.message())))
         };
         let base = commit(left)?;
         let head = commit(if right.is_empty() { "HEAD" } else { right })?;
@@ -181,16 +183,19 @@ impl RangeEnds {
 /// A digest of every ref of the repository and what it points at: the same value
 /// means the same history. A ref whose object is gone is an error: the repository
 /// is damaged, and an earlier result must not stand for it.
-pub fn state_of(git_dir: &Path) -> Result<String, String> {
-    let repo = git2::Repository::open(git_dir).map_err(|e| e.message().to_string())?;
-    let odb = repo.odb().map_err(|e| e.message().to_string())?;
+pub fn state_of(git_dir: &Path) -> Result<String, GitError> {
+    let unreadable = |e: git2::Error| GitError::Unreadable(e.message().to_string());
+    let repo = git2::Repository::open(git_dir).map_err(|e| GitError::NotARepository(e.message().to_string()))?;
+    let odb = repo.odb().map_err(unreadable)?;
     let mut refs: Vec<(String, String)> = Vec::new();
-    for reference in repo.references().map_err(|e| e.message().to_string())?.flatten() {
+    for reference in repo.references().map_err(unreadable)?.flatten() {
         let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
         let target = reference.resolve().ok().and_then(|r| r.target());
         if let Some(target) = target {
             if !odb.exists(target) {
-                return Err(format!("{name} points at {target}, which is not in the repository"));
+                return Err(GitError::Unreadable(format!(
+                    "{name} points at {target}, which is not in the repository"
+                )));
             }
         }
         refs.push((name, target.map(|t| t.to_string()).unwrap_or_default()));

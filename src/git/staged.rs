@@ -3,6 +3,7 @@
 //! the lines the staged change adds. Works before the first commit. The index is the
 //! one git is committing: `GIT_INDEX_FILE` when git names a temporary one.
 
+use super::GitError;
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -16,18 +17,19 @@ pub struct Staged {
 
 impl Staged {
     /// The staged change of the repository whose work tree holds `dir`.
-    pub fn open(dir: &Path) -> Result<Staged, String> {
-        let repo = Repository::discover(dir).map_err(|e| format!("not a git repository: {}", e.message()))?;
-        let files = staged_files(&repo)?;
+    pub fn open(dir: &Path) -> Result<Staged, GitError> {
+        let repo = Repository::discover(dir)
+            .map_err(|e| GitError::NotARepository(format!("not a git repository: {}", e.message())))?;
+        let files = staged_files(&repo).map_err(GitError::Unreadable)?;
         Ok(Staged { repo, files })
     }
 
     /// The staged content of `file`.
-    pub fn content(&self, file: &StagedFile) -> Result<Vec<u8>, String> {
+    pub fn content(&self, file: &StagedFile) -> Result<Vec<u8>, GitError> {
         self.repo
             .find_blob(file.blob)
             .map(|blob| blob.content().to_vec())
-            .map_err(|e| format!("cannot read the staged content: {}", e.message()))
+            .map_err(|e| GitError::Unreadable(format!("cannot read the staged content: {}", e.message())))
     }
 }
 
@@ -54,7 +56,7 @@ fn staged_files(repo: &Repository) -> Result<Vec<StagedFile>, String> {
         Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => None,
         Err(e) => return Err(format!("cannot read HEAD: {}", e.message())),
     };
-    let index = super::repo::open_index(repo)?;
+    let index = super::repo::open_index(repo).map_err(|e| e.to_string())?;
     let mut options = DiffOptions::new();
     options
         .context_lines(0)

@@ -89,11 +89,11 @@ pub struct Outcome {
 
 impl Outcome {
     /// An outcome that only says why nothing could be scanned.
-    pub fn fatal(path: &std::path::Path, message: String) -> Outcome {
+    pub fn fatal(path: &std::path::Path, message: impl std::fmt::Display) -> Outcome {
         Outcome {
             problems: vec![Problem {
                 path: path.display().to_string(),
-                message,
+                message: message.to_string(),
                 fatal: true,
             }],
             ..Outcome::default()

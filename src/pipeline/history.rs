@@ -13,7 +13,7 @@ use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
 use crate::engine::text as content;
 use crate::exposure;
-use crate::git::history;
+use crate::git::{history, GitError};
 use crate::model::CommitInfo;
 use crate::model::{Detection, Finding};
 use crate::model::{Problem, Skip, SkipReason};
@@ -163,10 +163,11 @@ fn scan_range(
                             Ok(reader) => match intro.blob.as_bytes().try_into() {
                                 Ok(id) => reader
                                     .read(&id)
-                                    .map(|(_, content)| scan_content(matcher, content, max_size)),
+                                    .map(|(_, content)| scan_content(matcher, content, max_size))
+                                    .map_err(|e| e.to_string()),
                                 Err(_) => Err(format!("blob {}: not a SHA-1 id", intro.blob)),
                             },
-                            Err(message) => Err(message.clone()),
+                            Err(e) => Err(e.to_string()),
                         };
                         progress.advance(1);
                         (intro, result)
@@ -178,7 +179,7 @@ fn scan_range(
         let results = scan_all();
         let enumerated = producer
             .join()
-            .unwrap_or_else(|_| Err("history enumeration failed".into()));
+            .unwrap_or_else(|_| Err(GitError::Unreadable("history enumeration failed".into())));
         (enumerated, results)
     });
     progress.done();

@@ -7,6 +7,7 @@ use super::{read_rule_files, ReportConfig};
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{RuleError, RuleSet};
 use crate::git::repo::RangeEnds;
+use crate::git::GitError;
 use crate::model::{Outcome, Suppression};
 use crate::policy::baseline::{Baseline, BaselineError};
 use std::path::{Path, PathBuf};
@@ -25,8 +26,8 @@ pub enum SettingsError {
     #[error(transparent)]
     Baseline(#[from] BaselineError),
     /// A range's base commit cannot be found.
-    #[error("{0}")]
-    BaseCommit(String),
+    #[error(transparent)]
+    BaseCommit(#[from] GitError),
 }
 
 /// The rules, project configuration and baseline of one command, and what the

@@ -5,13 +5,14 @@
 use super::{Provenance, Sink};
 use crate::engine::text;
 use crate::git::staged::Staged;
+use crate::git::GitError;
 use crate::model::{Problem, Skip, SkipReason};
 use std::path::Path;
 
 /// Pushes the staged change of the repository around `dir` into `sink`; files over
 /// `max_size` bytes and binary ones are skipped. The error says why the change
 /// cannot be read at all.
-pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), String> {
+pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), GitError> {
     let staged = Staged::open(dir)?;
     for file in &staged.files {
         sink.found(Path::new(&file.path), &file.path);
@@ -20,7 +21,7 @@ pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), String> {
             Err(message) => {
                 sink.problem(Problem {
                     path: file.path.clone(),
-                    message,
+                    message: message.to_string(),
                     fatal: false,
                 });
                 continue;
