@@ -1,6 +1,8 @@
 //! The working tree: a parallel walk (the `ignore` crate, as ripgrep uses) that honours
 //! `.gitignore` at every level, `.git/info/exclude` and `.ignore`, never enters `.git`,
-//! and hands each file's bytes to the caller once.
+//! and hands each file's bytes to the caller once. Ignore rules keep untracked files
+//! out, never tracked ones: every file git tracks is in every clone, so the files the
+//! index lists that the walk left out are read after it.
 
 use super::{Provenance, Sink};
 use crate::engine::text as content;
@@ -55,16 +57,108 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
         .threads(options.threads)
         .filter_entry(|entry| entry.file_name() != ".git");
 
+    // Each walker thread notes the files it reached, so the tracked files the ignore
+    // rules hid can be found after the walk (not needed when nothing is ignored).
+    let reached = std::sync::Mutex::new(Vec::new());
+    let note_reached = !options.no_ignore && display.git_roots().next().is_some();
     builder.build_parallel().run(|| {
         let mut buffer = Vec::new();
+        let mut noted = Noted {
+            paths: Vec::new(),
+            into: &reached,
+        };
         Box::new(move |entry| {
             match entry {
-                Ok(entry) => visit_entry(&entry, display, options, &mut buffer, sink),
+                Ok(entry) => {
+                    if note_reached && !entry.file_type().is_some_and(|t| t.is_dir()) {
+                        noted.paths.push(entry.path().to_path_buf());
+                    }
+                    visit_entry(&entry, display, options, &mut buffer, sink)
+                }
                 Err(err) => sink.problem(walk_problem(&err, display)),
             }
             WalkState::Continue
         })
     });
+    if note_reached {
+        let mut reached = reached.into_inner().unwrap_or_else(|p| p.into_inner());
+        reached.sort_unstable();
+        read_ignored_tracked(&existing, display, options, &reached, sink);
+    }
+}
+
+/// A walker thread's reached files, handed over when the thread is done.
+struct Noted<'a> {
+    paths: Vec<PathBuf>,
+    into: &'a std::sync::Mutex<Vec<PathBuf>>,
+}
+
+impl Drop for Noted<'_> {
+    fn drop(&mut self) {
+        let mut into = self.into.lock().unwrap_or_else(|p| p.into_inner());
+        into.append(&mut self.paths);
+    }
+}
+
+/// Reads the files git tracks under each directory root that the walk did not reach
+/// (`reached`, sorted): an ignore rule hid them, but every clone has them.
+fn read_ignored_tracked(
+    roots: &[PathBuf],
+    display: &DisplayPaths,
+    options: &WalkOptions,
+    reached: &[PathBuf],
+    sink: &dyn Sink,
+) {
+    let mut buffer = Vec::new();
+    for (root, abs_root, top) in display.git_roots() {
+        if !abs_root.is_dir() || !roots.contains(root) {
+            continue;
+        }
+        let Some(under) = abs_root.strip_prefix(top).ok().map(Path::to_path_buf) else {
+            continue;
+        };
+        let repo = match crate::git::repo::Repo::discover(abs_root) {
+            crate::git::repo::Discovery::Found(repo) => repo,
+            _ => continue,
+        };
+        let tracked = match repo.tracked(|_| true) {
+            Ok(tracked) => tracked,
+            Err(e) => {
+                sink.problem(Problem {
+                    path: display.show(root),
+                    message: format!("cannot list the tracked files, so files ignore rules hide were not read: {e}"),
+                    fatal: false,
+                });
+                continue;
+            }
+        };
+        for rel in tracked {
+            let Ok(inside) = Path::new(&rel).strip_prefix(&under) else {
+                continue;
+            };
+            let path = root.join(inside);
+            if reached.binary_search(&path).is_ok() {
+                continue;
+            }
+            // A tracked file deleted from the work tree has nothing to read; a
+            // submodule is a directory, scanned as its own repository.
+            let Ok(metadata) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if metadata.is_dir() {
+                continue;
+            }
+            visit_file(
+                &path,
+                metadata.file_type(),
+                || Ok(metadata.len()),
+                display,
+                options,
+                &mut buffer,
+                sink,
+            );
+        }
+    }
 }
 
 fn visit_entry(
@@ -75,10 +169,30 @@ fn visit_entry(
     sink: &dyn Sink,
 ) {
     let Some(file_type) = entry.file_type() else { return }; // stdin: never walked
+    let size = || {
+        entry.metadata().map(|m| m.len()).map_err(|e| {
+            e.into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("no metadata"))
+        })
+    };
+    visit_file(entry.path(), file_type, size, display, options, buffer, sink);
+}
+
+/// Reads one file the walk (or the index) named and pushes it into `sink`: its
+/// content, or why it was skipped or could not be read.
+fn visit_file(
+    file: &Path,
+    file_type: std::fs::FileType,
+    size: impl FnOnce() -> std::io::Result<u64>,
+    display: &DisplayPaths,
+    options: &WalkOptions,
+    buffer: &mut Vec<u8>,
+    sink: &dyn Sink,
+) {
     if file_type.is_dir() {
         return;
     }
-    let path = display.show(entry.path());
+    let path = display.show(file);
     let skip = |reason| {
         sink.skip(Skip {
             path: path.clone(),
@@ -91,7 +205,7 @@ fn visit_entry(
     if !file_type.is_file() {
         return skip(SkipReason::Special);
     }
-    sink.found(entry.path(), &path);
+    sink.found(file, &path);
     let problem = |e: std::io::Error| {
         sink.problem(Problem {
             path: path.clone(),
@@ -99,19 +213,14 @@ fn visit_entry(
             fatal: false,
         })
     };
-    let size = match entry.metadata() {
-        Ok(m) => m.len(),
-        Err(e) => {
-            return problem(
-                e.into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("no metadata")),
-            )
-        }
+    let size = match size() {
+        Ok(size) => size,
+        Err(e) => return problem(e),
     };
     if size > options.max_file_size {
         return skip(SkipReason::TooLarge);
     }
-    let loaded = match load(entry.path(), size, buffer) {
+    let loaded = match load(file, size, buffer) {
         Ok(loaded) => loaded,
         Err(e) => return problem(e),
     };
@@ -124,7 +233,7 @@ fn visit_entry(
             &text,
             Provenance {
                 shown: &path,
-                repo_path: &display.identity(entry.path()),
+                repo_path: &display.identity(file),
                 lines: None,
             },
         ),
@@ -262,6 +371,15 @@ impl DisplayPaths {
             }
         }
         self.show(path)
+    }
+
+    /// Each root inside a git work tree: (the root as given, the root made absolute,
+    /// the top of its work tree).
+    pub fn git_roots(&self) -> impl Iterator<Item = (&PathBuf, &PathBuf, &PathBuf)> {
+        self.roots
+            .iter()
+            .zip(&self.bases)
+            .filter_map(|((root, _), base)| base.as_ref().map(|(abs, top)| (root, abs, top)))
     }
 
     pub fn show(&self, path: &Path) -> String {

@@ -24,5 +24,6 @@ mod revoke;
 mod rules_cmd;
 mod sandbox;
 mod suppressed;
+mod tracked;
 mod tree;
 mod verify;
