@@ -301,9 +301,15 @@ pub enum HookCommand {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` reads standard input, and a pipe
+    /// (`/dev/stdin`, `<(command)`) is read to its end.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
+
+    /// What reports call standard input (`-` or `/dev/stdin`), e.g. the path the
+    /// piped content came from; default `stdin`.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_name: Option<String>,
 
     /// Also scan files that ignore rules leave out.
     #[arg(long)]

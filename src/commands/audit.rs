@@ -68,6 +68,7 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
             follow_links: false,
             max_file_size: args.max_file_size,
             threads: args.threads,
+            stdin_name: None,
         },
         cache: args.cache.clone().unwrap_or_else(default_cache),
         out: args.output_dir.clone(),

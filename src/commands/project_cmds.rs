@@ -66,6 +66,7 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
         follow_links: false,
         max_file_size: prepared.max_file_size(None),
         threads: 0,
+        stdin_name: None,
     };
     let mut outcome = pipeline::scan_tree(&matcher, &paths, &walk);
     // What the configuration excludes or allowlists is never reported: nothing to accept.

@@ -26,14 +26,38 @@ pub struct WalkOptions {
     pub max_file_size: u64,
     /// Worker threads; 0 picks one per core.
     pub threads: usize,
+    /// What reports call standard input (`-`, `/dev/stdin`); `stdin` when `None`.
+    pub stdin_name: Option<String>,
 }
 
 /// Walks `roots`, pushing every file into `sink` from the walk's worker threads;
 /// `display` (made for the same roots) names each file.
 pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, sink: &dyn Sink) {
     let mut existing = Vec::new();
+    let stdin_name = options.stdin_name.as_deref().unwrap_or("stdin");
     for root in roots {
+        if root.as_os_str() == "-" {
+            read_stream(std::io::stdin().lock(), stdin_name, options, sink);
+            continue;
+        }
         match std::fs::metadata(root) {
+            // A pipe or a character device named on the command line (`/dev/stdin`,
+            // `<(command)`): read as a stream, once. The walk would skip it as special.
+            Ok(m) if !m.is_dir() && !m.is_file() => {
+                let shown = if root == Path::new("/dev/stdin") {
+                    stdin_name.to_string()
+                } else {
+                    display.show(root)
+                };
+                match File::open(root) {
+                    Ok(file) => read_stream(file, &shown, options, sink),
+                    Err(e) => sink.problem(Problem {
+                        path: shown,
+                        message: format!("cannot read: {}", io_message(&e)),
+                        fatal: true,
+                    }),
+                }
+            }
             Ok(_) => existing.push(root.clone()),
             Err(e) => sink.problem(Problem {
                 path: root.display().to_string(),
@@ -84,6 +108,40 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
         let mut reached = reached.into_inner().unwrap_or_else(|p| p.into_inner());
         reached.sort_unstable();
         read_ignored_tracked(&existing, display, options, &reached, sink);
+    }
+}
+
+/// Reads a stream (standard input, a pipe) to its end, up to the size limit, and
+/// pushes its content into `sink` under the name `shown`.
+fn read_stream(stream: impl Read, shown: &str, options: &WalkOptions, sink: &dyn Sink) {
+    let mut bytes = Vec::new();
+    let limit = options.max_file_size.saturating_add(1);
+    if let Err(e) = stream.take(limit).read_to_end(&mut bytes) {
+        return sink.problem(Problem {
+            path: shown.to_string(),
+            message: format!("cannot read: {}", io_message(&e)),
+            fatal: true,
+        });
+    }
+    let skip = |reason| {
+        sink.skip(Skip {
+            path: shown.to_string(),
+            reason,
+        })
+    };
+    if bytes.len() as u64 > options.max_file_size {
+        return skip(SkipReason::TooLarge);
+    }
+    match content::text(&bytes) {
+        Some(text) => sink.content(
+            &text,
+            Provenance {
+                shown,
+                repo_path: shown,
+                lines: None,
+            },
+        ),
+        None => skip(SkipReason::Binary),
     }
 }
 

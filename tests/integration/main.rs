@@ -23,6 +23,7 @@ mod reports;
 mod revoke;
 mod rules_cmd;
 mod sandbox;
+mod stdin;
 mod suppressed;
 mod tracked;
 mod tree;

@@ -150,6 +150,33 @@ impl Sandbox {
         }
     }
 
+    /// Runs `program ARGS` with `input` on its standard input (a pipe).
+    pub fn run_with_stdin(&self, program: &str, args: &[&str], input: &[u8]) -> Run {
+        use std::io::Write;
+        let mut child = command(program)
+            .args(args)
+            .current_dir(self.path())
+            .env("PATH", path_with_wayscan())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the command runs");
+        let mut stdin = child.stdin.take().expect("a pipe");
+        let input = input.to_vec();
+        // Written from a thread: a large input would fill the pipe before the reader reads.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("the command finishes");
+        writer.join().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// `wayscan scan --verify` against `api_url`, writing a JSON report to
     /// `report.json` (what `wayscan revoke --report` reads), with the verification
     /// cache under `cache`.
