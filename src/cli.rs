@@ -527,6 +527,12 @@ pub struct OutputArgs {
     /// `wayscan:allow`, for repositories coming from gitleaks).
     #[arg(long)]
     pub no_gitleaks_allow: bool,
+
+    /// Exit as if everything was read when some input could not be (an unreadable
+    /// file, a corrupt blob, an unreadable ref). By default that exits with code 2:
+    /// a scan that did not read everything is not clean.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

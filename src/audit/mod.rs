@@ -124,7 +124,7 @@ impl RepoRecord {
     /// The record of an audited repository: `outcome` holds its history and work
     /// tree findings, already merged.
     pub fn of(repo: &Repo, state: String, outcome: &Outcome, verifications: &Verifications) -> RepoRecord {
-        let fatal = outcome.problems.iter().find(|p| p.fatal);
+        let fatal = outcome.problems.iter().find(|p| p.is_fatal());
         RepoRecord {
             id: repo.id.clone(),
             name: repo.name.clone(),
@@ -135,7 +135,7 @@ impl RepoRecord {
             scanned: outcome.stats.files,
             bytes: outcome.stats.bytes,
             skipped: outcome.skipped.len() as u64,
-            warnings: outcome.problems.iter().filter(|p| !p.fatal).count() as u64,
+            warnings: outcome.problems.iter().filter(|p| !p.is_fatal()).count() as u64,
             suppressed: outcome.suppressed.len() as u64,
             findings: outcome
                 .findings

@@ -263,7 +263,8 @@ fn finish(
     mut out: Box<dyn Write>,
 ) -> Exit {
     for p in &outcome.problems {
-        let level = if p.fatal { "error" } else { "warning" };
+        let failing = p.is_fatal() || (p.left_input_unread() && !config.allow_partial);
+        let level = if failing { "error" } else { "warning" };
         eprintln!("wayscan: {level}: {}: {}", clean(&p.path), clean(&p.message));
     }
     if config.verbose {
@@ -307,7 +308,25 @@ fn finish(
     } else {
         outcome.findings.len()
     };
-    let exit = Exit::of_scan(outcome.has_fatal_problem(), counted, config.findings_exit_code);
+    // Input that could not be read makes the run fail, as a fatal problem does: a
+    // scan that did not read everything must not pass as clean.
+    let unread = outcome
+        .problems
+        .iter()
+        .filter(|p| p.left_input_unread() && !p.is_fatal())
+        .count();
+    if unread > 0 && !config.allow_partial {
+        error(format_args!(
+            "{} left input unread: the scan is incomplete (exit code 2; --allow-partial accepts it)",
+            if unread == 1 {
+                "1 problem".to_string()
+            } else {
+                format!("{unread} problems")
+            }
+        ));
+    }
+    let failed = outcome.has_fatal_problem() || (unread > 0 && !config.allow_partial);
+    let exit = Exit::of_scan(failed, counted, config.findings_exit_code);
     if config.hook {
         match exit {
             Exit::Error => eprint!("{}", hook::FAILED_MESSAGE),

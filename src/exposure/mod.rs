@@ -130,7 +130,7 @@ pub fn check(
                 problems.push(Problem {
                     path: show(&tree.base.join(file), &abs_root, root, display),
                     message,
-                    fatal: false,
+                    kind: crate::model::ProblemKind::Warning,
                 });
             }
         }
@@ -153,7 +153,7 @@ fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Prob
                     problems.push(Problem {
                         path: root.display().to_string(),
                         message: format!("{message}; tracked files cannot be told apart"),
-                        fatal: false,
+                        kind: crate::model::ProblemKind::Warning,
                     });
                     BTreeSet::new()
                 }
@@ -170,7 +170,7 @@ fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Prob
             problems.push(Problem {
                 path: root.display().to_string(),
                 message: format!("cannot open the git repository ({message}); judging files as outside git"),
-                fatal: false,
+                kind: crate::model::ProblemKind::Warning,
             });
             outside(start)
         }

@@ -351,7 +351,7 @@ fn problem(repo: &Repository, message: String) -> Problem {
     Problem {
         path: repo.path().display().to_string(),
         message,
-        fatal: false,
+        kind: crate::model::ProblemKind::Unread,
     }
 }
 

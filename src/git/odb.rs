@@ -61,7 +61,7 @@ impl ObjectStore {
                 Err(message) => problems.push(Problem {
                     path: idx.display().to_string(),
                     message,
-                    fatal: false,
+                    kind: crate::model::ProblemKind::Unread,
                 }),
             }
         }
@@ -136,7 +136,7 @@ impl ObjectStore {
             problems.push(Problem {
                 path: pack.path().display().to_string(),
                 message,
-                fatal: false,
+                kind: crate::model::ProblemKind::Warning,
             });
         }
         // Loose objects, and what a damaged pack did not deliver.
@@ -280,7 +280,7 @@ fn object_dirs(objects: &Path, problems: &mut Vec<Problem>) -> Vec<std::path::Pa
             problems.push(Problem {
                 path: dir.display().to_string(),
                 message: format!("alternates nested more than {DEPTH} deep are not read"),
-                fatal: false,
+                kind: crate::model::ProblemKind::Unread,
             });
             continue;
         }
@@ -295,7 +295,7 @@ fn object_dirs(objects: &Path, problems: &mut Vec<Problem>) -> Vec<std::path::Pa
                 problems.push(Problem {
                     path: dir.join("info").join("alternates").display().to_string(),
                     message: format!("alternate object directory {} is missing", alternate.display()),
-                    fatal: false,
+                    kind: crate::model::ProblemKind::Unread,
                 });
             } else if !dirs.iter().any(|(d, _)| *d == alternate) {
                 dirs.push((alternate, depth + 1));

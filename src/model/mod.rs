@@ -15,7 +15,7 @@ mod verdict;
 pub use finding::{Detection, Encoding, Finding, FoundSecret, Severity};
 pub use outcome::{count_skips, GitignoreFix, Outcome, Stats, Suppressed, Suppression, Unit};
 pub use place::{CommitInfo, Position};
-pub use problem::{Problem, Skip, SkipReason};
+pub use problem::{Problem, ProblemKind, Skip, SkipReason};
 pub use secret::{digest, fingerprint, hex, redact, Secret};
 pub use time::rfc3339;
 pub use verdict::{Status, Verification, Verifications};

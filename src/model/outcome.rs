@@ -94,7 +94,7 @@ impl Outcome {
             problems: vec![Problem {
                 path: path.display().to_string(),
                 message: message.to_string(),
-                fatal: true,
+                kind: crate::model::ProblemKind::Fatal,
             }],
             ..Outcome::default()
         }
@@ -102,7 +102,7 @@ impl Outcome {
 
     /// Whether something the user asked for could not be scanned at all.
     pub fn has_fatal_problem(&self) -> bool {
-        self.problems.iter().any(|p| p.fatal)
+        self.problems.iter().any(Problem::is_fatal)
     }
 
     /// How many findings `by` kept from the report.

@@ -45,12 +45,37 @@ pub struct Skip {
     pub reason: SkipReason,
 }
 
-/// Something that could not be read. `fatal` marks a problem with what the user asked
-/// for (a path that does not exist), which makes the scan exit with code 2.
+/// Something that went wrong, named, and what it cost the scan.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Problem {
     pub path: String,
     pub message: String,
     #[serde(skip)]
-    pub fatal: bool,
+    pub kind: ProblemKind,
+}
+
+/// What a problem cost the scan, which decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProblemKind {
+    /// What the user asked for could not be scanned at all (a path that does not
+    /// exist, not a repository): exit code 2.
+    Fatal,
+    /// Some input was not read (an unreadable file, a corrupt blob, a damaged pack
+    /// entry that could not be re-read, an unreadable ref): a clean result would be
+    /// a lie, so exit code 2 unless `--allow-partial`.
+    Unread,
+    /// Everything was read, but something deserves a look (a damaged pack whose
+    /// objects were read one by one, an unreadable verification cache).
+    Warning,
+}
+
+impl Problem {
+    pub fn is_fatal(&self) -> bool {
+        self.kind == ProblemKind::Fatal
+    }
+
+    /// Whether some input was not read because of it.
+    pub fn left_input_unread(&self) -> bool {
+        self.kind != ProblemKind::Warning
+    }
 }

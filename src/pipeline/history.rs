@@ -211,7 +211,7 @@ fn scan_range(
             Err(message) => outcome.problems.push(Problem {
                 path: intro.path,
                 message,
-                fatal: false,
+                kind: crate::model::ProblemKind::Unread,
             }),
         }
     }

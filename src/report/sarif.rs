@@ -224,7 +224,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     .problems
                     .iter()
                     .map(|p| Notification {
-                        level: if p.fatal { "error" } else { "warning" },
+                        level: if p.is_fatal() { "error" } else { "warning" },
                         message: Message {
                             text: format!("{}: {}", p.path, p.message),
                         },

@@ -38,6 +38,8 @@ pub struct ReportConfig {
     /// The project configuration file (`--config`); `.wayscan.toml` when `None`.
     pub config: Option<PathBuf>,
     pub no_config: bool,
+    /// Input that could not be read does not fail the run (`--allow-partial`).
+    pub allow_partial: bool,
 }
 
 /// What `--verify` and its options ask for.
@@ -112,6 +114,7 @@ impl ReportConfig {
             baseline: None,
             config: None,
             no_config: false,
+            allow_partial: false,
         }
     }
 
@@ -142,6 +145,7 @@ impl ReportConfig {
             baseline: args.baseline.clone(),
             config: args.config.clone(),
             no_config: args.no_config,
+            allow_partial: args.allow_partial,
         }
     }
 }

@@ -22,7 +22,7 @@ pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), GitError> 
                 sink.problem(Problem {
                     path: file.path.clone(),
                     message: message.to_string(),
-                    fatal: false,
+                    kind: crate::model::ProblemKind::Unread,
                 });
                 continue;
             }

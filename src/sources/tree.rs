@@ -6,7 +6,7 @@
 
 use super::{Provenance, Sink};
 use crate::engine::text as content;
-use crate::model::{Problem, Skip, SkipReason};
+use crate::model::{Problem, ProblemKind, Skip, SkipReason};
 use ignore::{WalkBuilder, WalkState};
 use memmap2::Mmap;
 use std::fs::File;
@@ -54,7 +54,7 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
                     Err(e) => sink.problem(Problem {
                         path: shown,
                         message: format!("cannot read: {}", io_message(&e)),
-                        fatal: true,
+                        kind: crate::model::ProblemKind::Fatal,
                     }),
                 }
             }
@@ -62,7 +62,7 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
             Err(e) => sink.problem(Problem {
                 path: root.display().to_string(),
                 message: format!("cannot scan: {}", io_message(&e)),
-                fatal: true,
+                kind: crate::model::ProblemKind::Fatal,
             }),
         }
     }
@@ -120,7 +120,7 @@ fn read_stream(stream: impl Read, shown: &str, options: &WalkOptions, sink: &dyn
         return sink.problem(Problem {
             path: shown.to_string(),
             message: format!("cannot read: {}", io_message(&e)),
-            fatal: true,
+            kind: crate::model::ProblemKind::Fatal,
         });
     }
     let skip = |reason| {
@@ -185,7 +185,7 @@ fn read_ignored_tracked(
                 sink.problem(Problem {
                     path: display.show(root),
                     message: format!("cannot list the tracked files, so files ignore rules hide were not read: {e}"),
-                    fatal: false,
+                    kind: crate::model::ProblemKind::Unread,
                 });
                 continue;
             }
@@ -268,7 +268,7 @@ fn visit_file(
         sink.problem(Problem {
             path: path.clone(),
             message: format!("cannot read: {}", io_message(&e)),
-            fatal: false,
+            kind: io_kind(&e),
         })
     };
     let size = match size() {
@@ -378,10 +378,30 @@ fn walk_problem(err: &ignore::Error, display: &DisplayPaths) -> Problem {
             other => other.to_string(),
         }
     }
+    // A directory that cannot be read leaves files unread; a symbolic link loop
+    // (its target is walked anyway) or a bad line in an ignore file does not.
+    fn kind_of(err: &ignore::Error) -> ProblemKind {
+        match err {
+            ignore::Error::Io(e) => io_kind(e),
+            ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => kind_of(err),
+            ignore::Error::Partial(errs) => errs.iter().map(kind_of).min().unwrap_or(ProblemKind::Warning),
+            _ => ProblemKind::Warning,
+        }
+    }
     Problem {
         path: path_of(err).map(|p| display.show(p)).unwrap_or_else(|| "?".into()),
         message: message_of(err),
-        fatal: false,
+        kind: kind_of(err),
+    }
+}
+
+/// What a read error cost: a file that is gone (a dangling link, a file deleted
+/// while the walk ran) had nothing to read; any other error left content unread.
+fn io_kind(e: &std::io::Error) -> ProblemKind {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        ProblemKind::Warning
+    } else {
+        ProblemKind::Unread
     }
 }
 

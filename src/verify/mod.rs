@@ -77,7 +77,7 @@ pub fn verify(findings: &[Finding], rules: &RuleSet, options: &Options) -> (Veri
             problems.push(Problem {
                 path: file.display().to_string(),
                 message: format!("{message}; verifying without it"),
-                fatal: false,
+                kind: crate::model::ProblemKind::Warning,
             });
             cache::Cache::default()
         }),
@@ -107,7 +107,7 @@ pub fn verify(findings: &[Finding], rules: &RuleSet, options: &Options) -> (Veri
             problems.push(Problem {
                 path: file.display().to_string(),
                 message,
-                fatal: false,
+                kind: crate::model::ProblemKind::Warning,
             });
         }
     }

@@ -40,16 +40,22 @@ fn an_unreadable_file_is_reported_and_the_rest_is_scanned() {
     if std::fs::read(&locked).is_ok() {
         eprintln!("skipping the permission case: this user reads mode-000 files (root)");
     } else {
+        // A file that could not be read makes the scan incomplete: exit 2, whatever
+        // else was found; --allow-partial lets the findings decide.
         let (run, report) = s.scan_json(&[]);
-        assert_eq!(run.code, 1, "findings decide the exit code, not the warning");
+        assert_eq!(run.code, 2, "unread input is not a clean scan: {}", run.stderr);
         assert!(
             run.stderr
-                .contains("wayscan: warning: locked.txt: cannot read: Permission denied"),
+                .contains("wayscan: error: locked.txt: cannot read: Permission denied"),
             "{}",
             run.stderr
         );
+        assert!(run.stderr.contains("the scan is incomplete"), "{}", run.stderr);
         assert_eq!(paths(&report), vec!["open.txt"]);
         assert_eq!(report["summary"]["errors"], 1);
+        let (run, _) = s.scan_json(&["--allow-partial"]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(run.stderr.contains("wayscan: warning: locked.txt"), "{}", run.stderr);
     }
     // A dangling link that --follow must read fails for every user, root included.
     std::os::unix::fs::symlink(s.join("gone.txt"), s.join("dangling.txt")).unwrap();

@@ -318,15 +318,16 @@ fn a_missing_or_corrupt_object_is_reported_and_the_rest_is_scanned() {
     make_writable(&bad);
     std::fs::write(&bad, b"not zlib at all").unwrap();
     let (run, report) = s.json_of("history", &[]);
-    assert_eq!(run.code, 1, "the key is still found: {}", run.stderr);
+    // The key is still found, and the blobs that could not be read make the scan
+    // incomplete: exit 2 (--allow-partial: the findings decide).
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(credited(&report), vec![("keep.txt".into(), id, KEY_RULE.into())]);
-    assert!(
-        run.stderr.contains("wayscan: warning: lost.txt: blob"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("wayscan: warning: bad.txt: blob"), "{}", run.stderr);
+    assert!(run.stderr.contains("wayscan: error: lost.txt: blob"), "{}", run.stderr);
+    assert!(run.stderr.contains("wayscan: error: bad.txt: blob"), "{}", run.stderr);
     assert_eq!(report["summary"]["errors"], 2);
+    let (run, _) = s.json_of("history", &["--allow-partial"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("wayscan: warning: bad.txt: blob"), "{}", run.stderr);
 }
 
 /// A key in a commit no ref reaches any more (a branch deleted, its reflog expired:

@@ -137,7 +137,9 @@ fn a_damaged_pack_is_reported_and_its_other_objects_are_still_scanned() {
     std::fs::write(&pack, bytes).unwrap();
 
     let (run, report) = s.json_of("history", &[]);
-    assert_eq!(run.code, 1, "the key is still found: {}", run.stderr);
+    // The key is still found; the damaged blob could not be read, so the scan is
+    // incomplete (exit 2). The pack's own note is a warning: its other objects were read.
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(credited(&report), vec![("keep.txt".into(), id, KEY_RULE.into())]);
     assert!(
         run.stderr
@@ -145,8 +147,11 @@ fn a_damaged_pack_is_reported_and_its_other_objects_are_still_scanned() {
         "{}",
         run.stderr
     );
+    assert!(run.stderr.contains("wayscan: warning: /"), "{}", run.stderr);
     assert_eq!(report["summary"]["errors"], 2, "{}", run.stderr);
-    assert!(run.stderr.contains("wayscan: warning: big.txt: blob"), "{}", run.stderr);
+    assert!(run.stderr.contains("wayscan: error: big.txt: blob"), "{}", run.stderr);
+    let (run, _) = s.json_of("history", &["--allow-partial"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
 }
 
 #[test]

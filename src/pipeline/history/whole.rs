@@ -79,7 +79,7 @@ impl Context<'_> {
         Problem {
             path: self.repo.git_dir().display().to_string(),
             message,
-            fatal: false,
+            kind: crate::model::ProblemKind::Unread,
         }
     }
 
@@ -417,7 +417,7 @@ fn report(
             Some((key, name)) => Problem {
                 path: place(*key, name).1,
                 message: format!("blob {}: {message}", &ctx.hex(number)[..12]),
-                fatal: false,
+                kind: crate::model::ProblemKind::Unread,
             },
             // An unreadable object no ref leads to is still damage worth knowing of.
             None => ctx.problem(format!("object {}: {message}", ctx.hex(number))),
@@ -441,7 +441,7 @@ fn report(
                     if is_tree { "tree" } else { "blob" },
                     &hex(&id)[..12]
                 ),
-                fatal: false,
+                kind: crate::model::ProblemKind::Unread,
             });
         }
     }
@@ -483,7 +483,7 @@ fn report(
         problems.push(Problem {
             path: ctx.repo.git_dir().display().to_string(),
             message: "nothing in the history could be read".into(),
-            fatal: true,
+            kind: crate::model::ProblemKind::Fatal,
         });
     }
     outcome.problems = problems;
