@@ -142,6 +142,9 @@ pub struct History {
     /// Paths (with the commit that first added each) that `wanted_path` accepted,
     /// whatever their content: the `.env` files ever committed.
     pub files: Vec<Introduced>,
+    /// Blobs introduced again at another path after `on_blob` had them (a file
+    /// copied or moved): each is a place of that blob's findings too.
+    pub again: Vec<Introduced>,
     pub problems: Vec<Problem>,
 }
 
@@ -195,7 +198,7 @@ fn enumerate_range(
                 continue;
             }
         };
-        let files = &mut history.files;
+        let (files, again) = (&mut history.files, &mut history.again);
         let mut visit = |path: &[u8], blob: Oid| {
             let text = String::from_utf8_lossy(path);
             if wanted_path(&text) && seen_files.insert(path.to_vec()) {
@@ -205,12 +208,15 @@ fn enumerate_range(
                     commit: index,
                 });
             }
+            let intro = Introduced {
+                blob,
+                path: text.into_owned(),
+                commit: index,
+            };
             if seen_blobs.insert(blob) {
-                on_blob(Introduced {
-                    blob,
-                    path: text.into_owned(),
-                    commit: index,
-                });
+                on_blob(intro);
+            } else {
+                again.push(intro);
             }
         };
         introduced_by(repo, &commit, &tree, &mut visit, &mut history.problems);

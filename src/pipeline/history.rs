@@ -20,7 +20,7 @@ use crate::model::{Problem, Skip, SkipReason};
 use crate::progress::Progress;
 use crate::sources::tree::WalkOptions;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 /// Scans every blob of a repository's history (or of a range) once, crediting each
@@ -61,14 +61,24 @@ enum BlobResult {
     Skipped(SkipReason),
 }
 
+/// Which places of a blob its report needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlacesWanted {
+    None,
+    /// The first: a skip or a failure is reported once.
+    First,
+    /// Every path it appears at: its findings are findings at each.
+    Every,
+}
+
 impl BlobResult {
-    /// Whether reporting it needs the blob's path.
-    fn needs_path(&self) -> bool {
+    fn places_wanted(&self) -> PlacesWanted {
         match self {
             BlobResult::Scanned {
                 findings, suppressed, ..
-            } => !findings.is_empty() || !suppressed.is_empty(),
-            BlobResult::Skipped(_) => true,
+            } if !findings.is_empty() || !suppressed.is_empty() => PlacesWanted::Every,
+            BlobResult::Scanned { .. } => PlacesWanted::None,
+            BlobResult::Skipped(_) => PlacesWanted::First,
         }
     }
 }
@@ -192,6 +202,12 @@ fn scan_range(
         ..Outcome::default()
     };
     let (mut earliest, mut allowed) = (Earliest::default(), Earliest::default());
+    // A blob is scanned once, at the first path the range introduced it at; the
+    // other paths it was introduced at are places of its findings too.
+    let mut later_paths: HashMap<history::ObjectId, Vec<&history::Introduced>> = HashMap::new();
+    for intro in &history.again {
+        later_paths.entry(intro.blob).or_default().push(intro);
+    }
     for (intro, result) in results {
         match result {
             Ok(BlobResult::Scanned {
@@ -201,6 +217,10 @@ fn scan_range(
             }) => {
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
+                for again in later_paths.get(&intro.blob).into_iter().flatten() {
+                    earliest.keep_at(again.commit, &again.path, findings.clone(), matcher.rules());
+                    allowed.keep_at(again.commit, &again.path, suppressed.clone(), matcher.rules());
+                }
                 earliest.keep_at(intro.commit, &intro.path, findings, matcher.rules());
                 allowed.keep_at(intro.commit, &intro.path, suppressed, matcher.rules());
             }

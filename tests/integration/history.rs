@@ -453,3 +453,44 @@ fn a_shared_clone_reads_the_objects_of_its_alternates() {
         );
     }
 }
+
+/// A key copied from an excluded file into another is a finding at the copy: every
+/// path a blob appears at is a place of its findings, each at the first commit that
+/// has it there (issue 15), in whole-history and range scans alike.
+#[test]
+fn a_blob_is_found_at_every_path_it_appears_at() {
+    let s = Sandbox::git_repo();
+    s.write("README.md", "hello\n");
+    let base = s.commit("init");
+    let key = fake_key("storage", 81);
+    s.write("fixtures/creds.txt", format!("{key}\n"));
+    let fixture = s.commit("a fixture");
+    s.write("src/settings.py", format!("{key}\n"));
+    let copy = s.commit("the same key, copied");
+    let mut both = vec![
+        ("fixtures/creds.txt".to_string(), fixture.clone(), KEY_RULE.to_string()),
+        ("src/settings.py".to_string(), copy.clone(), KEY_RULE.to_string()),
+    ];
+    both.sort();
+
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut found = credited(&report);
+    found.sort();
+    assert_eq!(found, both);
+    let range = format!("{base}..HEAD");
+    let (run, report) = s.json_of("history", &["--range", &range]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut found = credited(&report);
+    found.sort();
+    assert_eq!(found, both);
+
+    // Excluding the fixture leaves the copy reported.
+    s.write(".wayscan.toml", "exclude = [\"fixtures/**\"]\n");
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        credited(&report),
+        [("src/settings.py".to_string(), copy, KEY_RULE.to_string())]
+    );
+}

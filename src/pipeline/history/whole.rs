@@ -8,7 +8,7 @@
 //!
 //! Paths, authors and dates are then worked out only for what is reported.
 
-use super::{scan_content, BlobResult, Earliest};
+use super::{scan_content, BlobResult, Earliest, PlacesWanted};
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
 use crate::exposure;
@@ -21,7 +21,7 @@ use crate::model::Outcome;
 use crate::model::{hex, Finding};
 use crate::model::{Problem, Skip, SkipReason};
 use crate::progress::Progress;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 
@@ -238,6 +238,10 @@ fn order(
     }
 }
 
+/// Where a blob appears: the key of the tree that lists it (earliest commit, then
+/// the tree) and its name there.
+type Place = (u64, Box<[u8]>);
+
 /// What the second pass learns from the trees the history reaches.
 struct Found {
     /// Every blob a reached tree lists.
@@ -245,6 +249,8 @@ struct Found {
     /// For the blobs whose report needs a path: the first place (key: earliest
     /// commit, then lowest tree) and name.
     places: HashMap<u32, (u64, Box<[u8]>)>,
+    /// For the blobs with findings: every place (key, name) they appear at.
+    every_place: HashMap<u32, Vec<Place>>,
     /// Subtree names, from the parent the lineage chose for each.
     dirs: HashMap<u32, Box<[u8]>>,
     /// (tree, name) of files a file rule may want (by name).
@@ -262,12 +268,14 @@ fn second_pass(
     file_rules: &[&Rule],
     problems: &mut Vec<Problem>,
 ) -> Found {
-    let mut needs_path = vec![false; ctx.store.len()];
+    // Which places each blob's report needs: none, the first (a skip, a failure),
+    // or every path it appears at (its findings are findings at each).
+    let mut needs_path = vec![PlacesWanted::None; ctx.store.len()];
     for (number, result) in &objects.blobs {
-        needs_path[*number as usize] = result.needs_path();
+        needs_path[*number as usize] = result.places_wanted();
     }
     for (number, _) in &objects.failed {
-        needs_path[*number as usize] = true;
+        needs_path[*number as usize] = PlacesWanted::First;
     }
     let is_reached_tree = |n: u32| objects.kinds[n as usize] == kind_code(Kind::Tree) && lineage.position(n).is_some();
     let trees = (0..ctx.store.len() as u32).filter(|&n| is_reached_tree(n)).count() as u64;
@@ -296,7 +304,7 @@ fn second_pass(
                 match (entry.kind, store.number(entry.id)) {
                     (EntryKind::File, Some(blob)) => {
                         reached[blob as usize].store(true, Ordering::Relaxed);
-                        if needs_path[blob as usize] {
+                        if needs_path[blob as usize] != PlacesWanted::None {
                             places.push((blob, key, entry.name.into()));
                         }
                         if file_rules.iter().any(|r| r.may_match_name(entry.name)) {
@@ -327,8 +335,14 @@ fn second_pass(
     }
 
     // The smallest key wins; between names in one tree, the first as git sorts them.
+    // Blobs with findings keep every place too: each path is a place of the leak.
     let mut first_places: HashMap<u32, (u64, Box<[u8]>)> = HashMap::new();
+    let mut every_place: HashMap<u32, Vec<Place>> = HashMap::new();
     for (blob, key, name) in places.into_items() {
+        let (blob, key, name): (u32, u64, Box<[u8]>) = (blob, key, name);
+        if needs_path[blob as usize] == PlacesWanted::Every {
+            every_place.entry(blob).or_default().push((key, name.clone()));
+        }
         match first_places.get(&blob) {
             Some((earlier, earlier_name)) if (*earlier, earlier_name) <= (key, &name) => {}
             _ => {
@@ -350,6 +364,7 @@ fn second_pass(
     Found {
         reached: reached.into_iter().map(AtomicBool::into_inner).collect(),
         places: first_places,
+        every_place,
         dirs: dir_names,
         files: files.into_items().collect(),
         missing,
@@ -397,9 +412,22 @@ fn report(
             } => {
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
-                if let Some((position, path)) = at {
-                    earliest.keep_at(position, &path, findings, rules);
-                    allowed.keep_at(position, &path, suppressed, rules);
+                // Each path the blob appears at, at the first commit that has it there:
+                // a key copied from an allowlisted file into another is a finding there.
+                let mut first_at: BTreeMap<String, usize> = BTreeMap::new();
+                for (key, name) in found.every_place.get(&blob).into_iter().flatten() {
+                    let (position, path) = place(*key, name);
+                    let slot = first_at.entry(path).or_insert(position);
+                    *slot = (*slot).min(position);
+                }
+                if first_at.is_empty() {
+                    if let Some((position, path)) = at {
+                        first_at.insert(path, position);
+                    }
+                }
+                for (path, position) in first_at {
+                    earliest.keep_at(position, &path, findings.clone(), rules);
+                    allowed.keep_at(position, &path, suppressed.clone(), rules);
                 }
             }
             BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
