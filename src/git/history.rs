@@ -145,6 +145,8 @@ pub struct History {
     /// Blobs introduced again at another path after `on_blob` had them (a file
     /// copied or moved): each is a place of that blob's findings too.
     pub again: Vec<Introduced>,
+    /// (index into `commits`, message) of every commit visited.
+    pub messages: Vec<(usize, Vec<u8>)>,
     pub problems: Vec<Problem>,
 }
 
@@ -188,6 +190,7 @@ fn enumerate_range(
         };
         let index = history.commits.len();
         history.commits.push(id);
+        history.messages.push((index, commit.message_bytes().to_vec()));
         let tree = match commit.tree() {
             Ok(tree) => tree,
             Err(e) => {

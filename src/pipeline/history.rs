@@ -235,6 +235,16 @@ fn scan_range(
             }),
         }
     }
+    // Each commit's message is content too, reported at `commit <id> message`.
+    for (index, message) in &history.messages {
+        let detected = detect::detect(matcher, message);
+        if detected.found.is_empty() && detected.allowed.is_empty() {
+            continue;
+        }
+        let path = format!("commit {} message", history.commits[*index]);
+        earliest.keep_at(*index, &path, detected.found, matcher.rules());
+        allowed.keep_at(*index, &path, detected.allowed, matcher.rules());
+    }
     let info = |index: usize| repo.commit_info(history.commits[index]);
     for file in &history.files {
         if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&file.path)) {

@@ -494,3 +494,42 @@ fn a_blob_is_found_at_every_path_it_appears_at() {
         [("src/settings.py".to_string(), copy, KEY_RULE.to_string())]
     );
 }
+
+/// Commit and annotated-tag messages are content: a key pasted into one is found,
+/// at `commit <id> message` (credited to that commit) or `tag <id> message`.
+#[test]
+fn keys_in_commit_and_tag_messages_are_found() {
+    let s = Sandbox::git_repo();
+    s.write("README.md", "hello\n");
+    let base = s.commit("init");
+    s.write("app.py", "print('hi')\n");
+    let key = fake_key("llm", 82);
+    s.git(&["add", "-A"]);
+    s.git(&[
+        "commit",
+        "-q",
+        "-m",
+        &format!("deploy\n\nused WAYSCLOUD_API_KEY={key} to test"),
+    ]);
+    let commit = s.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let at = format!("commit {commit} message");
+
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(credited(&report), [(at.clone(), commit.clone(), KEY_RULE.to_string())]);
+    // The line is the message's own: the key is on its third line.
+    assert_eq!(report["findings"][0]["line"], 3);
+    let range = format!("{base}..HEAD");
+    let (run, report) = s.json_of("history", &["--range", &range]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(credited(&report), [(at, commit, KEY_RULE.to_string())]);
+
+    let tag_key = fake_key("dns", 83);
+    s.git(&["tag", "-a", "v1", "-m", &format!("release\n\ntoken {tag_key}")]);
+    let tag = s.git(&["rev-parse", "v1"]).trim().to_string();
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let found: Vec<String> = pairs(&report, "path", "rule_id").into_iter().map(|(p, _)| p).collect();
+    assert!(found.contains(&format!("tag {tag} message")), "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
+}

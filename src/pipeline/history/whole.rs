@@ -9,6 +9,7 @@
 //! Paths, authors and dates are then worked out only for what is reported.
 
 use super::{scan_content, BlobResult, Earliest, PlacesWanted};
+use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
 use crate::exposure;
@@ -18,7 +19,7 @@ use crate::git::objects::{commit_header, EntryKind, RawId, TreeEntries};
 use crate::git::odb::ObjectStore;
 use crate::git::packs::Kind;
 use crate::model::Outcome;
-use crate::model::{hex, Finding};
+use crate::model::{hex, Detection, Finding};
 use crate::model::{Problem, Skip, SkipReason};
 use crate::progress::Progress;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -96,6 +97,9 @@ struct Objects {
     /// (parent tree, subtree) for every directory entry of every tree.
     links: Vec<Vec<(u32, u32)>>,
     blobs: Vec<(u32, BlobResult)>,
+    /// Commits and annotated tags whose message holds a detection: (number, kind,
+    /// detections, inline-allowed ones).
+    messages: Vec<(u32, Kind, Vec<Detection>, Vec<Detection>)>,
     /// Objects that could not be read, with the reason.
     failed: Vec<(u32, String)>,
 }
@@ -114,7 +118,8 @@ fn kind_code(kind: Kind) -> u8 {
 /// Pass 1: every object once. Blobs are scanned, commits and tree links kept.
 fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems: &mut Vec<Problem>) -> Objects {
     let kinds: Vec<AtomicU8> = (0..ctx.store.len()).map(|_| AtomicU8::new(UNREAD)).collect();
-    let (commits, malformed, links, blobs) = (
+    let (commits, malformed, links, blobs, messages) = (
+        Chunks::default(),
         Chunks::default(),
         Chunks::default(),
         Chunks::default(),
@@ -124,14 +129,22 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
     let read = {
         let (store, kinds, progress) = (ctx.store, &kinds, ctx.progress);
         let (scanned_bytes, found) = (&scanned_bytes, &found);
-        let (mut commits, mut malformed, mut links, mut blobs) = (
+        let (mut commits, mut malformed, mut links, mut blobs, mut messages) = (
             Batch::new(&commits),
             Batch::new(&malformed),
             Batch::new(&links),
             Batch::new(&blobs),
+            Batch::new(&messages),
         );
         store.read_all(ctx.threads, &|_| true, move |number, kind, data| {
             kinds[number as usize].store(kind_code(kind), Ordering::Relaxed);
+            // A commit's or an annotated tag's message is content too.
+            if matches!(kind, Kind::Commit | Kind::Tag) {
+                let detected = detect::detect(matcher, message_of(data));
+                if !detected.found.is_empty() || !detected.allowed.is_empty() {
+                    messages.push((number, kind, detected.found, detected.allowed));
+                }
+            }
             match kind {
                 Kind::Commit => match commit_header(data) {
                     Some(header) => commits.push((
@@ -179,8 +192,15 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
         commits: commits.into_items().collect(),
         links: links.into_inner(),
         blobs: blobs.into_items().collect(),
+        messages: messages.into_items().collect(),
         failed: read.failed,
     }
+}
+
+/// The message of a commit or tag object: what follows the blank line that ends its
+/// header (nothing when there is none).
+fn message_of(data: &[u8]) -> &[u8] {
+    memchr::memmem::find(data, b"\n\n").map_or(&[], |at| &data[at + 2..])
 }
 
 /// The history's order and the earliest commit of every tree.
@@ -487,6 +507,30 @@ fn report(
             *slot = (*slot).min(position);
         }
     }
+    // Messages: a commit's at that commit, an annotated tag's (no commit) as it is.
+    let positions: HashMap<u32, usize> = if objects.messages.is_empty() {
+        HashMap::new()
+    } else {
+        order.commits.iter().enumerate().map(|(at, &c)| (c, at)).collect()
+    };
+    let mut tag_findings = Vec::new();
+    for (number, kind, found, suppressed) in objects.messages {
+        let what = if kind == Kind::Tag { "tag" } else { "commit" };
+        let path = format!("{what} {} message", ctx.hex(number));
+        match (kind, positions.get(&number)) {
+            (Kind::Tag, _) => {
+                let place = |d: Vec<Detection>| d.into_iter().map(|d| Finding::new(d, path.clone(), &path));
+                tag_findings.extend(place(found));
+                outcome.add_inline(place(suppressed));
+            }
+            (_, Some(&position)) => {
+                earliest.keep_at(position, &path, found, rules);
+                allowed.keep_at(position, &path, suppressed, rules);
+            }
+            // A commit no ref reaches, and --unreachable was not given.
+            (_, None) => {}
+        }
+    }
     let info = |position: usize| ctx.repo.commit_info_raw(ctx.store.id(order.commits[position]));
     for (path, position) in first_commit {
         if let Some(rule) = file_rules.iter().find(|r| r.matches_path(&path)) {
@@ -505,6 +549,7 @@ fn report(
         }
     }
     outcome.findings.extend(unreached);
+    outcome.findings.extend(tag_findings);
     outcome.add_inline(allowed.into_findings(&info));
     // Exit 2 only when the history holds something and none of it could be read.
     if outcome.stats.files == 0 && outcome.skipped.is_empty() && !problems.is_empty() {
