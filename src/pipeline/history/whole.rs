@@ -266,8 +266,8 @@ type Place = (u64, Box<[u8]>);
 struct Found {
     /// Every blob a reached tree lists.
     reached: Vec<bool>,
-    /// For the blobs whose report needs a path: the first place (key: earliest
-    /// commit, then lowest tree) and name.
+    /// For the blobs reported once (a skip, a failure): the first place (key:
+    /// earliest commit, then lowest tree) and name.
     places: HashMap<u32, (u64, Box<[u8]>)>,
     /// For the blobs with findings: every place (key, name) they appear at.
     every_place: HashMap<u32, Vec<Place>>,
@@ -354,14 +354,16 @@ fn second_pass(
         problems.push(ctx.problem(format!("tree {}: {message}", ctx.hex(number))));
     }
 
-    // The smallest key wins; between names in one tree, the first as git sorts them.
-    // Blobs with findings keep every place too: each path is a place of the leak.
+    // Blobs with findings keep every place: each path is a place of the leak. For
+    // the others the smallest key wins; between names in one tree, the first as git
+    // sorts them.
     let mut first_places: HashMap<u32, (u64, Box<[u8]>)> = HashMap::new();
     let mut every_place: HashMap<u32, Vec<Place>> = HashMap::new();
     for (blob, key, name) in places.into_items() {
         let (blob, key, name): (u32, u64, Box<[u8]>) = (blob, key, name);
         if needs_path[blob as usize] == PlacesWanted::Every {
-            every_place.entry(blob).or_default().push((key, name.clone()));
+            every_place.entry(blob).or_default().push((key, name));
+            continue;
         }
         match first_places.get(&blob) {
             Some((earlier, earlier_name)) if (*earlier, earlier_name) <= (key, &name) => {}
@@ -423,7 +425,6 @@ fn report(
             }
             continue;
         }
-        let at = found.places.get(&blob).map(|(key, name)| place(*key, name));
         match result {
             BlobResult::Scanned {
                 bytes,
@@ -440,11 +441,6 @@ fn report(
                     let slot = first_at.entry(path).or_insert(position);
                     *slot = (*slot).min(position);
                 }
-                if first_at.is_empty() {
-                    if let Some((position, path)) = at {
-                        first_at.insert(path, position);
-                    }
-                }
                 for (path, position) in first_at {
                     earliest.keep_at(position, &path, findings.clone(), rules);
                     allowed.keep_at(position, &path, suppressed.clone(), rules);
@@ -453,7 +449,11 @@ fn report(
             BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
                 path: format!(
                     "{} (blob {})",
-                    at.map(|(_, path)| path).unwrap_or_default(),
+                    found
+                        .places
+                        .get(&blob)
+                        .map(|(key, name)| place(*key, name).1)
+                        .unwrap_or_default(),
                     &ctx.hex(blob)[..12]
                 ),
                 reason,
