@@ -27,8 +27,7 @@ impl HistoryRepo {
     /// The repository around `dir`, with libgit2 set up for the reads a history scan
     /// leaves to it.
     pub fn discover(dir: &Path) -> Result<HistoryRepo, GitError> {
-        let repo = Repository::discover(dir)
-            .map_err(|e| GitError::NotARepository(format!("not a git repository: {}", e.message())))?;
+        let repo = super::discover(dir)?;
         tune_libgit2();
         Ok(HistoryRepo { repo })
     }

@@ -28,3 +28,10 @@ pub enum GitError {
     #[error("{0}")]
     Unreadable(String),
 }
+
+/// The repository around `dir`, as every git reader here finds it (libgit2's
+/// discovery: up the directories, `GIT_DIR` honoured).
+fn discover(dir: &std::path::Path) -> Result<git2::Repository, GitError> {
+    git2::Repository::discover(dir)
+        .map_err(|e| GitError::NotARepository(format!("not a git repository: {}", e.message())))
+}

@@ -137,8 +137,7 @@ impl RangeEnds {
     /// The ends of `range` (`A..B`, `A...B`, `A..` for `A..HEAD`) in the repository
     /// holding `repo`.
     pub fn of(repo: &Path, range: &str) -> Result<RangeEnds, GitError> {
-        let repository = git2::Repository::discover(repo)
-            .map_err(|e| GitError::NotARepository(format!("not a git repository: {}", e.message())))?;
+        let repository = super::discover(repo)?;
         let (left, right) = range.split_once("..").unwrap_or((range, ""));
         let right = right.trim_start_matches('.');
         let commit = |rev: &str| {

@@ -18,8 +18,7 @@ pub struct Staged {
 impl Staged {
     /// The staged change of the repository whose work tree holds `dir`.
     pub fn open(dir: &Path) -> Result<Staged, GitError> {
-        let repo = Repository::discover(dir)
-            .map_err(|e| GitError::NotARepository(format!("not a git repository: {}", e.message())))?;
+        let repo = super::discover(dir)?;
         let files = staged_files(&repo).map_err(GitError::Unreadable)?;
         Ok(Staged { repo, files })
     }
