@@ -9,6 +9,8 @@ pub enum Exit {
     Findings(u8),
     /// The run could not do its job: bad arguments, rules, output or roots.
     Error,
+    /// Ctrl-C or SIGTERM stopped the run before it read everything.
+    Interrupted,
 }
 
 impl Exit {
@@ -17,6 +19,7 @@ impl Exit {
             Exit::Clean => 0,
             Exit::Findings(code) => i32::from(code),
             Exit::Error => 2,
+            Exit::Interrupted => crate::interrupt::EXIT_CODE,
         }
     }
 

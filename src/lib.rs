@@ -2,9 +2,11 @@
 //!
 //! Data flows one way, and a module imports only from the layers before it
 //! (`tests/integration/layers.rs` holds the rule): `model` (plain data) <- `engine`
-//! (rules, matcher, decoders: bytes in, matches out) <- `git` (the only module naming
-//! a git library), `sources` (the tree walk, repository lists) <- `scan` (the scan
-//! loops) <- `settings` <- `app` (one entry per command) -> `report` -> `exit` code.
+//! (rules, matcher, decoders: bytes in, detections out; no I/O) <- `git` (the only
+//! module naming a git library) <- `sources` (tree walk, staged index, repository
+//! lists: bytes plus provenance) <- `exposure`, `policy`, `verify`, `audit`,
+//! `report` <- `pipeline` (the one loop) <- `settings` (resolved once per command)
+//! <- `commands` (one file per command) -> `exit` code.
 
 pub mod audit;
 pub mod cli;
@@ -16,6 +18,7 @@ pub mod exposure;
 pub mod git;
 pub mod hook;
 pub mod import;
+pub mod interrupt;
 pub mod model;
 pub mod pipeline;
 pub mod policy;

@@ -114,6 +114,10 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
     } else {
         index.totals.findings as usize
     };
+    if crate::interrupt::requested() {
+        error("interrupted: the audit stopped before it scanned every repository");
+        return Exit::Interrupted;
+    }
     let failed = !source_errors.is_empty() || index.totals.failed > 0;
     Exit::of_scan(failed, counted, 1)
 }
@@ -143,6 +147,9 @@ fn run_all(audit: &Audit<'_>, repos: &[Repo], parallel: usize, show: bool, quiet
                 );
                 line.enable_steady_tick(std::time::Duration::from_millis(200));
                 loop {
+                    if crate::interrupt::requested() {
+                        break;
+                    }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(repo) = repos.get(i) else { break };
                     let say = |what: &str| line.set_message(format!("{}: {what}", clean(&repo.name)));
@@ -217,6 +224,14 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
         say("verifying");
     }
     let verifications = super::verify_findings(&mut outcome, audit.rules, audit.verify);
+    // A record is what the next audit reuses unscanned: an interrupted scan leaves a
+    // failed one, scanned again next time.
+    if crate::interrupt::requested() {
+        return (
+            RepoRecord::failed(repo, "interrupted before its scan ended".to_string()),
+            false,
+        );
+    }
     let record = RepoRecord::of(repo, state, &outcome, &verifications);
     say("writing");
     if let Err(message) = write_repo(audit, repo, &outcome, &verifications, &record, &record_file) {

@@ -29,6 +29,7 @@ use keys::{run_check_key, run_revoke};
 use project_cmds::{config_init, run_baseline};
 
 pub fn run(cli: Cli) -> Exit {
+    on_interrupt();
     match cli.command {
         Command::Scan(args) => with_verify(&args.verify, |verify| run_scan(&ScanConfig::from_args(&args), verify)),
         Command::History(args) => with_verify(&args.verify, |verify| {
@@ -100,6 +101,18 @@ fn hook_result(result: Result<hook::Done, hook::HookError>) -> Exit {
             Exit::Error
         }
     }
+}
+
+/// Ctrl-C and SIGTERM ask the scan to stop (it then reports what it found and
+/// exits 130); a second one ends the process at once. Without a handler (another
+/// one installed, an exotic platform) the signal kills the process as usual.
+fn on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        if crate::interrupt::request() {
+            std::process::exit(crate::interrupt::EXIT_CODE);
+        }
+        eprintln!("wayscan: interrupted: stopping (press Ctrl-C again to quit at once)");
+    });
 }
 
 fn error(message: impl std::fmt::Display) {
@@ -176,7 +189,7 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
     let exit = finish(
         ScanKind::Tree,
         roots,
-        &outcome,
+        &mut outcome,
         &verifications,
         &prepared.rules,
         &config.report,
@@ -219,7 +232,7 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     let exit = finish(
         ScanKind::History,
         roots,
-        &outcome,
+        &mut outcome,
         &verifications,
         &prepared.rules,
         &config.report,
@@ -243,7 +256,7 @@ pub fn run_staged(config: &StagedConfig) -> Exit {
     finish(
         ScanKind::Staged,
         roots,
-        &outcome,
+        &mut outcome,
         &Verifications::default(),
         &prepared.rules,
         report,
@@ -256,12 +269,17 @@ pub fn run_staged(config: &StagedConfig) -> Exit {
 fn finish(
     kind: ScanKind,
     roots: Vec<String>,
-    outcome: &crate::model::Outcome,
+    outcome: &mut crate::model::Outcome,
     verifications: &Verifications,
     rules: &RuleSet,
     config: &ReportConfig,
     mut out: Box<dyn Write>,
 ) -> Exit {
+    // The report says so too: an interrupted scan must not read as a clean one.
+    if crate::interrupt::requested() {
+        outcome.problems.push(interrupted_problem(&roots));
+    }
+    let outcome = &*outcome;
     for p in &outcome.problems {
         let failing = p.is_fatal() || (p.left_input_unread() && !config.allow_partial);
         let level = if failing { "error" } else { "warning" };
@@ -326,16 +344,27 @@ fn finish(
         ));
     }
     let failed = outcome.has_fatal_problem() || (unread > 0 && !config.allow_partial);
-    let exit = Exit::of_scan(failed, counted, config.findings_exit_code);
+    let exit = match Exit::of_scan(failed, counted, config.findings_exit_code) {
+        _ if crate::interrupt::requested() => Exit::Interrupted,
+        exit => exit,
+    };
     if config.hook {
         match exit {
-            Exit::Error => eprint!("{}", hook::FAILED_MESSAGE),
+            Exit::Error | Exit::Interrupted => eprint!("{}", hook::FAILED_MESSAGE),
             // `--exit-code 0` lets the commit through: nothing was blocked.
             Exit::Findings(code) if code != 0 => eprint!("{}", hook::blocked_message(outcome.findings.len())),
             _ => {}
         }
     }
     exit
+}
+
+fn interrupted_problem(roots: &[String]) -> crate::model::Problem {
+    crate::model::Problem {
+        path: roots.join(", "),
+        message: "interrupted: the scan stopped before it read everything".to_string(),
+        kind: crate::model::ProblemKind::Fatal,
+    }
 }
 
 /// Applies `--fix-gitignore`: appends the lines, says what changed, and drops the

@@ -169,6 +169,9 @@ fn enumerate_range(
     let mut seen_blobs = HashSet::new();
     let mut seen_files: HashSet<Vec<u8>> = HashSet::new();
     for id in walk {
+        if crate::interrupt::requested() {
+            break;
+        }
         let id = match id {
             Ok(id) => id,
             Err(e) => {

@@ -122,6 +122,10 @@ impl ObjectStore {
                     visit(number, kind, data);
                 }
             });
+            // An interrupted traversal is not a damaged pack: nothing is re-read.
+            if crate::interrupt::requested() {
+                break;
+            }
             let message = match result {
                 Ok(0) => continue,
                 Ok(1) => "an object is damaged (its bytes do not match the pack index); \
@@ -143,7 +147,7 @@ impl ObjectStore {
         let rest: Vec<u32> = (0..self.ids.len() as u32)
             .filter(|&n| wanted(n) && !claimed[n as usize].load(Ordering::Relaxed))
             .collect();
-        if rest.is_empty() {
+        if rest.is_empty() || crate::interrupt::requested() {
             return Read {
                 problems,
                 failed: Vec::new(),
@@ -159,6 +163,9 @@ impl ObjectStore {
             (database.as_ref().map(Objects::reader), visit)
         };
         let read_one = |(reader, visit): &mut (Result<Reader, &GitError>, V), number: u32| {
+            if crate::interrupt::requested() {
+                return;
+            }
             let result = match reader {
                 Ok(reader) => reader.read(self.id(number)).map_err(|e| e.to_string()),
                 Err(e) => Err(e.to_string()),

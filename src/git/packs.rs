@@ -100,7 +100,9 @@ impl Pack {
             let result = match self.traverse_items(threads, subset, damaged, visit.clone()) {
                 // A delta whose base is not selected (git deltifies only against objects
                 // of the same kind, but a pack may be made by anything): decode everything.
-                Err(_) if partial => self.traverse_items(threads, self.items(select, true), damaged, visit),
+                Err(_) if partial && !crate::interrupt::requested() => {
+                    self.traverse_items(threads, self.items(select, true), damaged, visit)
+                }
                 result => result,
             };
             done.store(true, Ordering::Relaxed);
@@ -135,7 +137,8 @@ impl Pack {
     where
         V: FnMut(Kind, u32, &[u8]) + Send + Clone,
     {
-        let stop = AtomicBool::new(false);
+        // Ctrl-C stops the traversal between objects (src/interrupt.rs).
+        let stop = crate::interrupt::flag();
         let mut progress = gix_utils::progress::Discard;
         let tree = gix_pack::cache::delta::Tree::from_offsets_in_pack(
             &self.pack_path,
@@ -143,7 +146,7 @@ impl Pack {
             &|item: &Item| item.offset,
             &|id| Ok(self.index.lookup(id).map(|i| self.index.pack_offset_at_index(i))),
             &mut progress,
-            &stop,
+            stop,
             gix_hash::Kind::Sha1,
         )
         .map_err(|e| format!("{}: {e}", self.pack_path.display()))?;
@@ -166,7 +169,7 @@ impl Pack {
                 object_progress: Box::new(gix_utils::progress::Discard),
                 size_progress: &mut size_progress,
                 thread_limit: Some(threads.max(1)),
-                should_interrupt: &stop,
+                should_interrupt: stop,
                 object_hash: gix_hash::Kind::Sha1,
                 alloc_limit_bytes: None,
             },

@@ -166,6 +166,9 @@ fn scan_range(
             receiver
                 .into_iter()
                 .par_bridge()
+                // Interrupted: the rest of the queue drains unread (the report says
+                // the scan is incomplete).
+                .filter(|_| !crate::interrupt::requested())
                 .map_init(
                     || objects.as_ref().map(|objects| objects.reader()),
                     |reader, intro| {

@@ -15,6 +15,9 @@ use std::path::Path;
 pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), GitError> {
     let staged = Staged::open(dir)?;
     for file in &staged.files {
+        if crate::interrupt::requested() {
+            break;
+        }
         sink.found(Path::new(&file.path), &file.path);
         let blob = match staged.content(file) {
             Ok(blob) => blob,

@@ -92,6 +92,9 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
             into: &reached,
         };
         Box::new(move |entry| {
+            if crate::interrupt::requested() {
+                return WalkState::Quit;
+            }
             match entry {
                 Ok(entry) => {
                     if note_reached && !entry.file_type().is_some_and(|t| t.is_dir()) {
@@ -191,6 +194,9 @@ fn read_ignored_tracked(
             }
         };
         for rel in tracked {
+            if crate::interrupt::requested() {
+                return;
+            }
             let Ok(inside) = Path::new(&rel).strip_prefix(&under) else {
                 continue;
             };

@@ -158,6 +158,10 @@ fn ask_all(keys: &[(&String, &Request)], options: &Options) -> Vec<(String, Veri
     std::thread::scope(|scope| {
         for _ in 0..options.concurrency.max(1).min(keys.len()) {
             scope.spawn(|| loop {
+                // Interrupted: the keys not yet asked stay unverified.
+                if crate::interrupt::requested() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((hash, pending)) = keys.get(i) else { break };
                 let answer = api::check(&agent, pending, &options.limits, &wait);

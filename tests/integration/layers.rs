@@ -9,15 +9,21 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+#[rustfmt::skip]
 const LAYERS: &[&str] = &[
     // leaves: plain data and values, no crate imports at all
-    "model", "units", "dirs", "progress", "exit", "hook", "testkeys",
+    "model", "units", "dirs", "progress", "interrupt", "exit", "hook", "testkeys",
     // the command line: clap definitions over the leaves only
-    "cli",    // the engine: pure, bytes in and detections out
-    "engine", // where content comes from, and what is judged after detection
-    "git", "sources", "exposure", "policy", "verify", "audit", "report",   // the scan loops
-    "pipeline", // everything a command needs, resolved once
-    "settings", "import", // one entry per command
+    "cli",
+    // the engine: pure, bytes in and detections out
+    "engine",
+    // where content comes from, and what is judged after detection
+    "git", "sources", "exposure", "policy", "verify", "audit", "report",
+    // the scan loops
+    "pipeline",
+    // everything a command needs, resolved once
+    "settings", "import",
+    // one entry per command
     "commands",
 ];
 

@@ -16,6 +16,7 @@ mod hostile;
 mod http_credentials;
 mod identity;
 mod import;
+mod interrupt;
 mod layers;
 mod packs;
 mod project_config;
