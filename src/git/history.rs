@@ -55,10 +55,38 @@ impl HistoryRepo {
         self.repo.commondir()
     }
 
-    /// The commits a whole-history scan starts from: `selection.branch`, or every
-    /// ref (tags and remote-tracking refs too; `refs/stash` when asked).
-    pub fn tips(&self, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Vec<ObjectId>, GitError> {
+    /// What a whole-history scan starts from: `selection.branch`, or every ref
+    /// (tags and remote-tracking refs too; `refs/stash` when asked).
+    pub fn tips(&self, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Tips, GitError> {
         tips(&self.repo, selection, problems).map_err(GitError::BadRevision)
+    }
+
+    /// Every file of the trees and every blob that refs point at directly, as
+    /// (`ref:path` or `ref`, blob id). Read through libgit2: a few trees at most.
+    pub fn tagged_files(&self, tagged: &[Tagged], problems: &mut Vec<Problem>) -> Vec<(String, ObjectId)> {
+        let mut files = Vec::new();
+        for Tagged { name, id, tree } in tagged {
+            if !tree {
+                files.push((name.clone(), *id));
+                continue;
+            }
+            let walked = self.repo.find_tree(*id).and_then(|tree| {
+                tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                    if entry.kind() == Some(git2::ObjectType::Blob) {
+                        let path = format!("{dir}{}", String::from_utf8_lossy(entry.name_bytes()));
+                        files.push((format!("{name}:{path}"), entry.id()));
+                    }
+                    git2::TreeWalkResult::Ok
+                })
+            });
+            if let Err(e) = walked {
+                problems.push(problem(
+                    &self.repo,
+                    format!("ref {name}: its tree {id}: {}", e.message()),
+                ));
+            }
+        }
+        files
     }
 
     /// Lists the blobs the commits of `range` introduced, handing each to `on_blob`
@@ -121,6 +149,24 @@ pub struct Selection {
     pub stash: bool,
     /// Also report what is found in blobs no ref reaches (whole-history scans).
     pub unreachable: bool,
+}
+
+/// Where a whole-history scan starts.
+#[derive(Debug, Default)]
+pub struct Tips {
+    /// The commits refs point at, through annotated tags.
+    pub commits: Vec<Oid>,
+    /// Refs that point at a tree or a blob (`git tag v1-tree HEAD^{tree}`): no
+    /// commit leads to what they hold, yet every clone carries it.
+    pub tagged: Vec<Tagged>,
+}
+
+/// A ref that points at a tree or a blob.
+#[derive(Debug, Clone)]
+pub struct Tagged {
+    pub name: String,
+    pub id: Oid,
+    pub tree: bool,
 }
 
 /// A blob and where it first appeared.
@@ -229,20 +275,47 @@ fn enumerate_range(
     Ok(history)
 }
 
-/// The commits a whole-history scan starts from: `selection.branch`, or every ref
-/// (tags and remote-tracking refs too; `refs/stash` when asked).
-fn tips(repo: &Repository, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Vec<Oid>, String> {
+/// What a whole-history scan starts from: `selection.branch`, or every ref (tags and
+/// remote-tracking refs too; `refs/stash` when asked).
+///
+/// Refs are peeled by object headers, never by parsing the commit: libgit2 refuses
+/// a commit with a date it cannot parse, and a branch ending in one would otherwise
+/// be skipped with all it holds. The whole-history passes read commits themselves.
+fn tips(repo: &Repository, selection: &Selection, problems: &mut Vec<Problem>) -> Result<Tips, String> {
+    let odb = repo
+        .odb()
+        .map_err(|e| format!("cannot open the object database: {}", e.message()))?;
+    let mut tips = Tips::default();
+    let add = |tips: &mut Tips, name: &str, id: Oid| -> Result<(), String> {
+        match peel(&odb, id)? {
+            (id, git2::ObjectType::Commit) => tips.commits.push(id),
+            (id, kind @ (git2::ObjectType::Tree | git2::ObjectType::Blob)) => tips.tagged.push(Tagged {
+                name: name.to_string(),
+                id,
+                tree: kind == git2::ObjectType::Tree,
+            }),
+            (id, kind) => return Err(format!("{id} is a {kind}")),
+        }
+        Ok(())
+    };
     if let Some(branch) = &selection.branch {
-        let commit = repo
-            .revparse_single(branch)
-            .and_then(|o| o.peel_to_commit())
+        let id = repo
+            .resolve_reference_from_short_name(branch)
+            .ok()
+            .and_then(|r| r.resolve().ok())
+            .and_then(|r| r.target())
+            .map_or_else(|| repo.revparse_single(branch).map(|o| o.id()), Ok)
             .map_err(|e| format!("unknown branch or ref {branch:?}: {}", e.message()))?;
-        return Ok(vec![commit.id()]);
+        add(&mut tips, branch, id).map_err(|e| format!("branch or ref {branch:?}: {e}"))?;
+        if !tips.commits.is_empty() {
+            tips.tagged.clear();
+            return Ok(tips);
+        }
+        return Err(format!("{branch:?} does not lead to a commit"));
     }
     let refs = repo
         .references()
         .map_err(|e| format!("cannot list refs: {}", e.message()))?;
-    let mut tips = Vec::new();
     for reference in refs {
         let reference = match reference {
             Ok(r) => r,
@@ -251,22 +324,49 @@ fn tips(repo: &Repository, selection: &Selection, problems: &mut Vec<Problem>) -
                 continue;
             }
         };
-        let name = reference.name().unwrap_or("").to_string();
+        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
         if name == "refs/stash" && !selection.stash {
             continue;
         }
-        match reference.peel_to_commit() {
-            Ok(commit) => tips.push(commit.id()),
-            // Tags of trees or blobs, and symbolic refs to nothing: not history.
-            Err(e) if e.code() == git2::ErrorCode::InvalidSpec || e.class() == git2::ErrorClass::Object => {}
-            Err(e) => problems.push(problem(repo, format!("ref {name}: {}", e.message()))),
+        let target = match reference.resolve() {
+            Ok(direct) => direct.target(),
+            // A symbolic ref to nothing (a remote's HEAD after its branch went).
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => {
+                problems.push(problem(repo, format!("ref {name}: {}", e.message())));
+                None
+            }
+        };
+        if let Some(id) = target {
+            if let Err(e) = add(&mut tips, &name, id) {
+                problems.push(problem(repo, format!("ref {name}: {e}")));
+            }
         }
     }
     // A detached HEAD is history too, though no branch names it.
-    if let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) {
-        tips.push(head.id());
+    if let Some(id) = repo.head().ok().and_then(|h| h.resolve().ok()).and_then(|h| h.target()) {
+        let _ = add(&mut tips, "HEAD", id);
     }
     Ok(tips)
+}
+
+/// The object `id` leads to through annotated tags, and its kind, read from object
+/// headers and tag objects only.
+fn peel(odb: &git2::Odb<'_>, mut id: Oid) -> Result<(Oid, git2::ObjectType), String> {
+    // Tags of tags are legal; a cycle is not possible with hashes, a long chain is.
+    for _ in 0..64 {
+        let kind = odb
+            .read_header(id)
+            .map_err(|e| format!("object {id}: {}", e.message()))?
+            .1;
+        if kind != git2::ObjectType::Tag {
+            return Ok((id, kind));
+        }
+        let tag = odb.read(id).map_err(|e| format!("tag {id}: {}", e.message()))?;
+        let target = super::objects::tag_target(tag.data()).ok_or_else(|| format!("tag {id}: malformed"))?;
+        id = Oid::from_bytes(&target).map_err(|e| e.message().to_string())?;
+    }
+    Err(format!("tag {id}: a chain of more than 64 tags"))
 }
 
 /// Hands `visit` every blob `commit` introduced: a path whose blob no parent has at

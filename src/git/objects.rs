@@ -96,6 +96,12 @@ pub struct CommitHeader {
     pub time: i64,
 }
 
+/// The object an annotated tag points at (its `object` line).
+pub fn tag_target(data: &[u8]) -> Option<RawId> {
+    let first = data.split(|&b| b == b'\n').next()?;
+    parse_hex(first.strip_prefix(b"object ")?)
+}
+
 /// Reads the header of a commit object; `None` when it has no valid tree line.
 pub fn commit_header(data: &[u8]) -> Option<CommitHeader> {
     let mut tree = None;

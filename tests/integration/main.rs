@@ -11,6 +11,7 @@ mod fake_api;
 mod family;
 mod framework;
 mod history;
+mod history_refs;
 mod hooks;
 mod hostile;
 mod http_credentials;

@@ -37,8 +37,12 @@ pub(super) fn scan_whole(
     let mut problems = Vec::new();
     // A handle of its own: the pack windows libgit2 maps to read the refs' commits
     // are let go before the passes start.
-    let tips = match repo.reopen().and_then(|own| own.tips(selection, &mut problems)) {
-        Ok(tips) => tips,
+    let (tips, tagged) = match repo.reopen().and_then(|own| {
+        let tips = own.tips(selection, &mut problems)?;
+        let tagged = own.tagged_files(&tips.tagged, &mut problems);
+        Ok((tips.commits, tagged))
+    }) {
+        Ok(found) => found,
         Err(message) => return Outcome::fatal(repo.git_dir(), message),
     };
     let (store, opened) = ObjectStore::open(repo.common_dir());
@@ -52,10 +56,15 @@ pub(super) fn scan_whole(
     };
 
     let objects = first_pass(&ctx, matcher, max_size, &mut problems);
-    let order = order(&ctx, &objects, &tips, selection.unreachable, &mut problems);
+    let mut order = order(&ctx, &objects, &tips, selection.unreachable, &mut problems);
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     let found = second_pass(&ctx, &objects, &order.lineage, &file_rules, &mut problems);
     progress.done();
+    for (place, id) in tagged {
+        if let Some(number) = id.as_bytes().try_into().ok().and_then(|id: RawId| store.number(&id)) {
+            order.tagged.entry(number).or_default().push(place);
+        }
+    }
     report(
         &ctx,
         objects,
@@ -210,6 +219,8 @@ struct Order {
     /// Commits no ref reaches, read because of `--unreachable`.
     unreached: HashSet<u32>,
     lineage: TreeLineage,
+    /// Blobs in trees or blobs refs point at, with their places (`ref:path`).
+    tagged: HashMap<u32, Vec<String>>,
 }
 
 /// The commits in history order and the trees' lineage. With `unreachable`, every
@@ -255,6 +266,7 @@ fn order(
         commits,
         lineage,
         unreached,
+        tagged: HashMap::new(),
     }
 }
 
@@ -416,6 +428,29 @@ fn report(
     // Blobs no ref leads to have no path and no commit: named by their id.
     let mut unreached = Vec::new();
     for (blob, result) in objects.blobs {
+        // In a tree or blob a ref points at: at `ref:path` (or `ref`), no commit.
+        if let (Some(places), false) = (order.tagged.get(&blob), found.reached[blob as usize]) {
+            match result {
+                BlobResult::Scanned {
+                    bytes,
+                    findings,
+                    suppressed,
+                } => {
+                    outcome.stats.files += 1;
+                    outcome.stats.bytes += bytes;
+                    for place in places {
+                        let at = |d: &Detection| Finding::new(d.clone(), place.clone(), place);
+                        unreached.extend(findings.iter().map(at));
+                        outcome.add_inline(suppressed.iter().map(at));
+                    }
+                }
+                BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
+                    path: format!("{} (blob {})", places[0], &ctx.hex(blob)[..12]),
+                    reason,
+                }),
+            }
+            continue;
+        }
         if !found.reached[blob as usize] {
             if let (true, BlobResult::Scanned { bytes, findings, .. }) = (unreachable, result) {
                 outcome.stats.files += 1;
