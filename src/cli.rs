@@ -222,12 +222,26 @@ pub struct AuditArgs {
     #[arg(long)]
     pub no_gitleaks_allow: bool,
 
+    /// Which refs of a URL are fetched: `branches` (branches and tags, as a clone
+    /// has them) or `all`: every ref the server has, pull and merge request heads
+    /// (`refs/pull/*`, `refs/merge-requests/*`), notes and the rest too, where keys
+    /// of closed pull requests live on.
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = AuditRefs::Branches)]
+    pub refs: AuditRefs,
+
     /// No progress bars and no summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
     #[command(flatten)]
     pub verify: VerifyArgs,
+}
+
+/// The refs `wayscan audit` fetches from a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditRefs {
+    Branches,
+    All,
 }
 
 #[derive(Debug, Args)]

@@ -33,6 +33,8 @@ struct Audit<'a> {
     /// A digest of the rules and settings: a record made with others is not reused.
     settings: String,
     fresh: bool,
+    /// `--refs all`: every ref of a URL, pull request heads too.
+    all_refs: bool,
 }
 
 pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
@@ -74,6 +76,7 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
         out: args.output_dir.clone(),
         settings: settings_digest(&rules, args),
         fresh: args.fresh,
+        all_refs: args.refs == crate::cli::AuditRefs::All,
     };
     let parallel = args
         .parallel
@@ -186,7 +189,7 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
         Location::Local { git_dir, work_tree } => (git_dir.clone(), work_tree.clone()),
         Location::Remote { url } => {
             say("fetching");
-            match repos::fetch(repo, url, &audit.cache, audit.walk.max_file_size) {
+            match repos::fetch(repo, url, &audit.cache, audit.walk.max_file_size, audit.all_refs) {
                 Ok(dir) => (dir, None),
                 Err(message) => return (RepoRecord::failed(repo, message), false),
             }
@@ -323,8 +326,8 @@ fn settings_digest(rules: &RuleSet, args: &AuditArgs) -> String {
     }
     hash.update(
         format!(
-            "{} {} {}",
-            args.max_file_size, args.no_gitleaks_allow, args.verify.verify
+            "{} {} {} {:?}",
+            args.max_file_size, args.no_gitleaks_allow, args.verify.verify, args.refs
         )
         .as_bytes(),
     );

@@ -222,8 +222,14 @@ fn slug_of(id: &str) -> String {
 
 /// Clones `url` (or fetches it again) into `cache`, returning the bare repository.
 /// `max_blob` asks the server to leave out blobs the scan would skip as too large.
-pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64) -> Result<PathBuf, String> {
-    let dir = cache.join(format!("{}.git", repo.slug));
+/// `all_refs` fetches every ref the server has (pull request heads, notes), into a
+/// clone of its own: a branches-only audit never scans refs an earlier one fetched.
+pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64, all_refs: bool) -> Result<PathBuf, String> {
+    let (dir, refspec) = if all_refs {
+        (cache.join(format!("{}.all.git", repo.slug)), "+refs/*:refs/*")
+    } else {
+        (cache.join(format!("{}.git", repo.slug)), "+refs/heads/*:refs/heads/*")
+    };
     let run = |command: &mut Command| -> Result<(), String> {
         // Never ask for a password on a terminal: an audit runs unattended.
         let output = command
@@ -245,12 +251,15 @@ pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64) -> Result<Path
             Err(strip_userinfo(&message))
         }
     };
-    if dir.join("HEAD").is_file() {
+    let fetch_into = |dir: &Path| {
         run(Command::new("git")
             .arg("--git-dir")
-            .arg(&dir)
-            .args(["fetch", "--quiet", "--prune", "--tags", "origin"]))
-        .map_err(|e| format!("fetch failed: {e}"))?;
+            .arg(dir)
+            .args(["fetch", "--quiet", "--prune", "--tags", "origin", refspec]))
+        .map_err(|e| format!("fetch failed: {e}"))
+    };
+    if dir.join("HEAD").is_file() {
+        fetch_into(&dir)?;
     } else {
         std::fs::create_dir_all(cache).map_err(|e| format!("cache {}: {e}", cache.display()))?;
         let partial = dir.with_extension("partial");
@@ -261,12 +270,15 @@ pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64) -> Result<Path
             .arg(url)
             .arg(&partial))
         .map_err(|e| format!("clone failed: {e}"))?;
-        // Fetching again must update every branch, as a mirror would.
-        run(Command::new("git").arg("--git-dir").arg(&partial).args([
-            "config",
-            "remote.origin.fetch",
-            "+refs/heads/*:refs/heads/*",
-        ]))?;
+        // Fetching again must update every branch (every ref), as a mirror would.
+        run(Command::new("git")
+            .arg("--git-dir")
+            .arg(&partial)
+            .args(["config", "remote.origin.fetch", refspec]))?;
+        // A clone brings branches and tags only.
+        if all_refs {
+            fetch_into(&partial)?;
+        }
         std::fs::rename(&partial, &dir).map_err(|e| format!("cache {}: {e}", dir.display()))?;
     }
     Ok(dir)

@@ -580,3 +580,43 @@ fn a_partial_clone_leaves_large_blobs_on_the_server_and_says_so() {
         .sum::<u64>();
     assert!(cached < 1_000_000, "{cached} bytes cached");
 }
+
+#[test]
+fn refs_all_fetches_pull_request_heads_where_keys_of_closed_pull_requests_live() {
+    let s = Sandbox::new();
+    let source = repo(&s, "upstream/app", &[&[("README.md", "hello\n".to_string())]]);
+    git_in(
+        s.path(),
+        &["clone", "-q", "--bare", source.to_str().unwrap(), "served.git"],
+    );
+    // A pull request that was closed unmerged: its head lives on as refs/pull/1/head
+    // on the server, in no branch.
+    git_in(&source, &["checkout", "-q", "-b", "contribution"]);
+    std::fs::write(source.join("deploy.sh"), format!("TOKEN={}\n", fake_key("llm", 530))).unwrap();
+    git_in(&source, &["add", "deploy.sh"]);
+    git_in(&source, &["commit", "-q", "-m", "deploy"]);
+    let served = s.join("served.git");
+    git_in(
+        &source,
+        &["push", "-q", served.to_str().unwrap(), "contribution:refs/pull/1/head"],
+    );
+    s.write("list.txt", format!("file://{}\n", served.display()));
+
+    let audit = |args: &[&str]| {
+        let mut all = vec!["audit", "list.txt", "-o", "out", "--cache", "cache", "--fresh"];
+        all.extend_from_slice(args);
+        let run = s.run(&all);
+        let index = read_json(&s.join("out/index.json"));
+        (run, index["repositories"][0]["findings"].as_array().unwrap().len())
+    };
+    let (run, found) = audit(&[]);
+    assert_eq!((run.code, found), (0, 0), "branches and tags only: {}", run.stderr);
+    let (run, found) = audit(&["--refs", "all"]);
+    assert_eq!((run.code, found), (1, 1), "{}", run.stderr);
+    // Fetched again into the same cache: still there, still one finding.
+    let (run, found) = audit(&["--refs", "all"]);
+    assert_eq!((run.code, found), (1, 1), "{}", run.stderr);
+    // The branches-only clone is its own: it never scans what --refs all fetched.
+    let (run, found) = audit(&[]);
+    assert_eq!((run.code, found), (0, 0), "{}", run.stderr);
+}
