@@ -64,6 +64,7 @@ fn detection(rule: &Rule, (start, end): (Position, Position), m: RawMatch<'_>) -
         }),
         properties,
         encoding: m.encoding,
+        member: String::new(),
     }
 }
 
@@ -85,5 +86,6 @@ pub fn file_level(
         secret: None,
         properties,
         encoding: None,
+        member: String::new(),
     }
 }

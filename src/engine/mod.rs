@@ -1,7 +1,8 @@
 //! The engine: bytes in, detections out. Rules as data (`rules`), the prefilter,
 //! regexes and decoders that run them (`matcher`), located and rendered detections
 //! without a path (`detect`), inline allow markers (`inline`), the
-//! text-or-binary decision (`text`) and line/column lookup (`location`).
+//! text decision (`text`), archives, compressed files and the text runs of binaries
+//! (`unpack`) and line/column lookup (`location`).
 //!
 //! Pure by design: nothing here reads files, opens repositories, talks to the
 //! network or draws progress. That keeps every detection reproducible from the bytes
@@ -13,3 +14,4 @@ pub mod location;
 pub mod matcher;
 pub mod rules;
 pub mod text;
+pub mod unpack;

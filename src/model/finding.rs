@@ -85,6 +85,9 @@ pub struct Detection {
     pub properties: BTreeMap<String, String>,
     /// Set when the secret was written in an encoding (base64, escapes).
     pub encoding: Option<Encoding>,
+    /// The archive members that lead to the content, each after a `!`
+    /// (`!lib/app.jar!app.properties`); empty for the content of the file itself.
+    pub member: String,
     pub message: String,
     pub remediation: String,
 }
@@ -124,12 +127,17 @@ impl Finding {
     /// with the fingerprint of rule, secret and repository-relative path.
     pub fn new(detection: Detection, path: String, repo_path: &str) -> Finding {
         let secret = detection.secret.as_ref().map_or("", |s| s.value.expose());
+        // Inside an archive, the member is part of the place and of the identity.
+        let (path, repo_path) = match detection.member.as_str() {
+            "" => (path, repo_path.to_string()),
+            member => (path + member, format!("{repo_path}{member}")),
+        };
         Finding {
-            fingerprint: fingerprint(&detection.rule_id, secret, repo_path),
+            fingerprint: fingerprint(&detection.rule_id, secret, &repo_path),
             rule_id: detection.rule_id,
             severity: detection.severity,
             path,
-            repo_path: repo_path.to_string(),
+            repo_path,
             start: detection.start,
             end: detection.end,
             secret: detection.secret,

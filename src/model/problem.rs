@@ -7,8 +7,6 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipReason {
-    /// A NUL byte in the first 8 KiB (as git decides), and no UTF-16 byte order mark.
-    Binary,
     /// Larger than `--max-file-size`.
     TooLarge,
     /// A symbolic link, not followed (`--follow` follows them).
@@ -18,16 +16,20 @@ pub enum SkipReason {
     /// A blob a partial clone left on the server (`--filter=blob:limit=...`, as
     /// `wayscan audit` clones): larger than the limit it was cloned with.
     NotFetched,
+    /// A member of an archive or compressed file that a limit stopped: nested too
+    /// deep, over the file's budget of expanded bytes, or expanding more than 100:1
+    /// (a zip bomb).
+    ArchiveLimit,
 }
 
 impl SkipReason {
     pub fn as_str(self) -> &'static str {
         match self {
-            SkipReason::Binary => "binary",
             SkipReason::TooLarge => "too-large",
             SkipReason::Symlink => "symlink",
             SkipReason::Special => "special-file",
             SkipReason::NotFetched => "not-fetched",
+            SkipReason::ArchiveLimit => "archive-limit",
         }
     }
 }

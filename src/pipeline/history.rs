@@ -11,7 +11,7 @@ use super::{Outcome, Unit};
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
-use crate::engine::text as content;
+use crate::engine::unpack::{self, Piece};
 use crate::exposure;
 use crate::git::{history, GitError};
 use crate::model::CommitInfo;
@@ -57,8 +57,33 @@ enum BlobResult {
         findings: Vec<Detection>,
         /// Detections an inline marker allows.
         suppressed: Vec<Detection>,
+        /// Archive members not scanned (a limit) or not readable (damage).
+        inside: Vec<Inside>,
     },
     Skipped(SkipReason),
+}
+
+/// An archive member of a blob that was not scanned: (member, why).
+enum Inside {
+    Skipped(String, SkipReason),
+    Damaged(String, String),
+}
+
+/// Adds what was not scanned inside blob `blob` (hex) to the outcome, at `place`.
+fn record_inside(inside: Vec<Inside>, place: &str, blob: &str, skipped: &mut Vec<Skip>, problems: &mut Vec<Problem>) {
+    for what in inside {
+        match what {
+            Inside::Skipped(member, reason) => skipped.push(Skip {
+                path: format!("{place}{member} (blob {})", &blob[..12.min(blob.len())]),
+                reason,
+            }),
+            Inside::Damaged(member, message) => problems.push(Problem {
+                path: format!("{place}{member}"),
+                message: format!("cannot open: {message}"),
+                kind: crate::model::ProblemKind::Warning,
+            }),
+        }
+    }
 }
 
 /// Which places of a blob its report needs.
@@ -77,6 +102,7 @@ impl BlobResult {
             BlobResult::Scanned {
                 findings, suppressed, ..
             } if !findings.is_empty() || !suppressed.is_empty() => PlacesWanted::Every,
+            BlobResult::Scanned { inside, .. } if !inside.is_empty() => PlacesWanted::First,
             BlobResult::Scanned { .. } => PlacesWanted::None,
             BlobResult::Skipped(_) => PlacesWanted::First,
         }
@@ -87,14 +113,27 @@ fn scan_content(matcher: &Matcher<'_>, data: &[u8], max_size: u64) -> BlobResult
     if data.len() as u64 > max_size {
         return BlobResult::Skipped(SkipReason::TooLarge);
     }
-    let Some(text) = content::text(data) else {
-        return BlobResult::Skipped(SkipReason::Binary);
-    };
-    let detected = detect::detect(matcher, &text);
+    let (mut bytes, mut findings, mut suppressed, mut inside) = (0, Vec::new(), Vec::new(), Vec::new());
+    let limits = unpack::Limits::for_file_size(max_size);
+    unpack::unpack(data, &limits, &mut |piece| match piece {
+        Piece::Text { member, bytes: text } => {
+            bytes += text.len() as u64;
+            let detected = detect::detect(matcher, text);
+            let at = |mut d: Detection| {
+                d.member = member.to_string();
+                d
+            };
+            findings.extend(detected.found.into_iter().map(at));
+            suppressed.extend(detected.allowed.into_iter().map(at));
+        }
+        Piece::Skip { member, reason } => inside.push(Inside::Skipped(member.to_string(), reason)),
+        Piece::Damaged { member, message } => inside.push(Inside::Damaged(member.to_string(), message)),
+    });
     BlobResult::Scanned {
-        bytes: text.len() as u64,
-        findings: detected.found,
-        suppressed: detected.allowed,
+        bytes,
+        findings,
+        suppressed,
+        inside,
     }
 }
 
@@ -217,9 +256,12 @@ fn scan_range(
                 bytes,
                 findings,
                 suppressed,
+                inside,
             }) => {
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
+                let blob = intro.blob.to_string();
+                record_inside(inside, &intro.path, &blob, &mut outcome.skipped, &mut outcome.problems);
                 for again in later_paths.get(&intro.blob).into_iter().flatten() {
                     earliest.keep_at(again.commit, &again.path, findings.clone(), matcher.rules());
                     allowed.keep_at(again.commit, &again.path, suppressed.clone(), matcher.rules());

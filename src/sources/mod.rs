@@ -9,7 +9,8 @@
 //! read by the pipeline from `git`'s object store in passes of their own: a blob is
 //! scanned once, before its paths are known.)
 
-use crate::model::{Problem, Skip};
+use crate::engine::unpack::{self, Limits, Piece};
+use crate::model::{Problem, ProblemKind, Skip};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -28,6 +29,34 @@ pub struct Provenance<'a> {
     /// The only lines findings count on (a staged change: the lines it adds);
     /// `None` for every line.
     pub lines: Option<&'a BTreeSet<u32>>,
+}
+
+/// Pushes what a file's `bytes` hold into `sink`: text as it is, each member of an
+/// archive or compressed file at `path!member` (every line of a member counts), the
+/// text runs of other binaries; what a limit stopped as a skip, a damaged archive as
+/// a warning (its bytes were read; what they hold could not be).
+pub fn push_file(bytes: &[u8], at: Provenance<'_>, max_file_size: u64, sink: &dyn Sink) {
+    let limits = Limits::for_file_size(max_file_size);
+    unpack::unpack(bytes, &limits, &mut |piece| match piece {
+        Piece::Text { member: "", bytes } => sink.content(bytes, at),
+        Piece::Text { member, bytes } => sink.content(
+            bytes,
+            Provenance {
+                shown: &format!("{}{member}", at.shown),
+                repo_path: &format!("{}{member}", at.repo_path),
+                lines: None,
+            },
+        ),
+        Piece::Skip { member, reason } => sink.skip(Skip {
+            path: format!("{}{member}", at.shown),
+            reason,
+        }),
+        Piece::Damaged { member, message } => sink.problem(Problem {
+            path: format!("{}{member}", at.shown),
+            message: format!("cannot open: {message}"),
+            kind: ProblemKind::Warning,
+        }),
+    });
 }
 
 /// What a source pushes to. Called from the source's worker threads.

@@ -3,7 +3,6 @@
 //! index git is committing (see [`git::staged`](crate::git::staged)).
 
 use super::{Provenance, Sink};
-use crate::engine::text;
 use crate::git::staged::Staged;
 use crate::git::GitError;
 use crate::model::{Problem, Skip, SkipReason};
@@ -40,17 +39,12 @@ pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), GitError> 
             skip(SkipReason::TooLarge);
             continue;
         }
-        match text::text(&blob) {
-            Some(text) => sink.content(
-                &text,
-                Provenance {
-                    shown: &file.path,
-                    repo_path: &file.path,
-                    lines: file.added_lines.as_ref(),
-                },
-            ),
-            None => skip(SkipReason::Binary),
-        }
+        let at = Provenance {
+            shown: &file.path,
+            repo_path: &file.path,
+            lines: file.added_lines.as_ref(),
+        };
+        super::push_file(&blob, at, max_size, sink);
     }
     Ok(())
 }

@@ -5,7 +5,6 @@
 //! index lists that the walk left out are read after it.
 
 use super::{Provenance, Sink};
-use crate::engine::text as content;
 use crate::model::{Problem, ProblemKind, Skip, SkipReason};
 use ignore::{WalkBuilder, WalkState};
 use memmap2::Mmap;
@@ -135,17 +134,12 @@ fn read_stream(stream: impl Read, shown: &str, options: &WalkOptions, sink: &dyn
     if bytes.len() as u64 > options.max_file_size {
         return skip(SkipReason::TooLarge);
     }
-    match content::text(&bytes) {
-        Some(text) => sink.content(
-            &text,
-            Provenance {
-                shown,
-                repo_path: shown,
-                lines: None,
-            },
-        ),
-        None => skip(SkipReason::Binary),
-    }
+    let at = Provenance {
+        shown,
+        repo_path: shown,
+        lines: None,
+    };
+    super::push_file(&bytes, at, options.max_file_size, sink);
 }
 
 /// A walker thread's reached files, handed over when the thread is done.
@@ -292,17 +286,12 @@ fn visit_file(
         Loaded::Buffer => buffer,
         Loaded::Mapped(map) => map,
     };
-    match content::text(bytes) {
-        Some(text) => sink.content(
-            &text,
-            Provenance {
-                shown: &path,
-                repo_path: &display.identity(file),
-                lines: None,
-            },
-        ),
-        None => skip(SkipReason::Binary),
-    }
+    let at = Provenance {
+        shown: &path,
+        repo_path: &display.identity(file),
+        lines: None,
+    };
+    super::push_file(bytes, at, options.max_file_size, sink);
 }
 
 /// Every file under `dir` (no ignore rules, `.git` never entered), in sorted order,

@@ -6,6 +6,7 @@ mod audit;
 mod authorization;
 mod bad_input;
 mod baseline;
+mod containers;
 mod dotenv;
 mod fake_api;
 mod family;

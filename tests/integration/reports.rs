@@ -186,8 +186,8 @@ fn summary_line_counts_files_bytes_skips_and_findings() {
     let (s, _) = fixture();
     let run = s.run(&["scan", "--format", "json"]);
     let line = run.stderr.lines().last().unwrap();
-    assert!(line.starts_with("wayscan: 7 files ("), "{line}");
-    assert!(line.contains("skipped 1 (binary 1)"), "{line}");
+    assert!(line.starts_with("wayscan: 8 files ("), "{line}");
+    assert!(line.contains("skipped 0;"), "a binary is read for its text: {line}");
     assert!(line.contains("1 suppressed inline"), "{line}");
     assert!(line.ends_with("5 findings"), "{line}");
 }

@@ -1,6 +1,6 @@
 //! `wayscan scan` over working trees: what is walked, what is found, what is not.
 
-use crate::sandbox::{pairs, paths, places, Sandbox};
+use crate::sandbox::{pairs, paths, places, Sandbox, KEY_RULE};
 use base64::Engine;
 use wayscan::testkeys::{fake_key, key_id};
 
@@ -140,7 +140,7 @@ fn several_paths_are_scanned_with_their_names() {
 }
 
 #[test]
-fn binary_and_large_files_are_skipped_and_counted() {
+fn binary_files_are_read_for_their_text_and_large_files_are_skipped_and_counted() {
     let s = Sandbox::new();
     let key = fake_key("storage", 500);
     let mut binary = b"\x89PNG\r\n\x1a\n\0\0".to_vec();
@@ -149,23 +149,22 @@ fn binary_and_large_files_are_skipped_and_counted() {
     s.write("big.txt", format!("{}{key}\n", "a".repeat(2048)));
     s.write("small.txt", format!("{key}\n"));
     let (run, report) = s.scan_json(&["--max-file-size", "1K", "-v"]);
-    assert_eq!(paths(&report), vec!["small.txt"]);
-    assert_eq!(report["summary"]["skipped"]["binary"], 1);
+    // Lines and columns of a binary's text runs point into the file.
+    assert_eq!(
+        places(&report),
+        [
+            ("logo.png".to_string(), 3, 3, KEY_RULE.to_string()),
+            ("small.txt".to_string(), 1, 1, KEY_RULE.to_string())
+        ]
+    );
     assert_eq!(report["summary"]["skipped"]["too-large"], 1);
     assert_eq!(
         report["skipped"],
-        serde_json::json!([
-            {"path": "big.txt", "reason": "too-large"},
-            {"path": "logo.png", "reason": "binary"}
-        ])
+        serde_json::json!([{"path": "big.txt", "reason": "too-large"}])
     );
+    assert!(run.stderr.contains("skipped 1 (too-large 1)"), "{}", run.stderr);
     assert!(
-        run.stderr.contains("skipped 2 (binary 1, too-large 1)"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("wayscan: skipped (binary): logo.png"),
+        run.stderr.contains("wayscan: skipped (too-large): big.txt"),
         "{}",
         run.stderr
     );

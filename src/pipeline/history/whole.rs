@@ -8,7 +8,7 @@
 //!
 //! Paths, authors and dates are then worked out only for what is reported.
 
-use super::{scan_content, BlobResult, Earliest, PlacesWanted};
+use super::{record_inside, scan_content, BlobResult, Earliest, PlacesWanted};
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
@@ -435,9 +435,11 @@ fn report(
                     bytes,
                     findings,
                     suppressed,
+                    inside,
                 } => {
                     outcome.stats.files += 1;
                     outcome.stats.bytes += bytes;
+                    record_inside(inside, &places[0], &ctx.hex(blob), &mut outcome.skipped, &mut problems);
                     for place in places {
                         let at = |d: &Detection| Finding::new(d.clone(), place.clone(), place);
                         unreached.extend(findings.iter().map(at));
@@ -465,9 +467,23 @@ fn report(
                 bytes,
                 findings,
                 suppressed,
+                inside,
             } => {
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
+                if !inside.is_empty() {
+                    // At its first place (or, with findings, the first of its paths).
+                    let first = found
+                        .places
+                        .get(&blob)
+                        .map(|(key, name)| place(*key, name).1)
+                        .or_else(|| {
+                            let places = found.every_place.get(&blob)?;
+                            places.iter().min().map(|(key, name)| place(*key, name).1)
+                        });
+                    let first = first.unwrap_or_default();
+                    record_inside(inside, &first, &ctx.hex(blob), &mut outcome.skipped, &mut problems);
+                }
                 // Each path the blob appears at, at the first commit that has it there:
                 // a key copied from an allowlisted file into another is a finding there.
                 let mut first_at: BTreeMap<String, usize> = BTreeMap::new();
