@@ -26,11 +26,39 @@ pub struct Limits {
     pub max_member: u64,
     /// Every byte expanded from one file, all layers together.
     pub budget: u64,
-    /// Containers opened inside one another at most (the file itself is depth 0).
+    /// Archives opened inside one another at most (a compressed stream around one,
+    /// as in `.tar.gz`, is not a level of its own).
     pub depth: u8,
     /// The largest expansion of a member over [`RATIO_FLOOR`] bytes, as a multiple
     /// of its compressed size.
     pub ratio: u64,
+}
+
+/// Layers of any kind (archives and compressed streams) inside one another at most:
+/// a gzip that inflates to itself (they exist) ends here, not in a stack overflow.
+const MAX_LAYERS: u8 = 8;
+
+/// How deep a piece is: archives and layers of any kind around it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Depth {
+    archives: u8,
+    layers: u8,
+}
+
+impl Depth {
+    fn in_archive(self) -> Depth {
+        Depth {
+            archives: self.archives + 1,
+            layers: self.layers + 1,
+        }
+    }
+
+    fn in_stream(self) -> Depth {
+        Depth {
+            layers: self.layers + 1,
+            ..self
+        }
+    }
 }
 
 /// Below this many expanded bytes, any ratio is fine: a small file of repeated
@@ -73,7 +101,7 @@ pub enum Piece<'a> {
 /// Hands `each` every piece of `bytes`, in order.
 pub fn unpack(bytes: &[u8], limits: &Limits, each: &mut dyn FnMut(Piece<'_>)) {
     let mut opener = Opener { limits, spent: 0, each };
-    opener.open("", bytes, 0);
+    opener.open("", bytes, Depth::default());
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,11 +143,12 @@ enum Stop {
 }
 
 impl Opener<'_, '_> {
-    fn open(&mut self, member: &str, bytes: &[u8], depth: u8) {
+    fn open(&mut self, member: &str, bytes: &[u8], depth: Depth) {
         let Some(format) = format_of(bytes) else {
             return self.leaf(member, bytes);
         };
-        if depth >= self.limits.depth {
+        let archive = matches!(format, Format::Zip | Format::Tar);
+        if depth.layers >= MAX_LAYERS || (archive && depth.archives >= self.limits.depth) {
             return self.skip(member, SkipReason::ArchiveLimit);
         }
         match format {
@@ -150,14 +179,14 @@ impl Opener<'_, '_> {
     }
 
     /// A compressed stream: inflated, then opened as what it holds, at the same name.
-    fn stream(&mut self, member: &str, bytes: &[u8], depth: u8, decoder: impl Read) {
+    fn stream(&mut self, member: &str, bytes: &[u8], depth: Depth, decoder: impl Read) {
         match self.expand(decoder, bytes.len() as u64) {
-            Ok(inflated) => self.open(member, &inflated, depth + 1),
+            Ok(inflated) => self.open(member, &inflated, depth.in_stream()),
             Err(stop) => self.stopped(member, stop),
         }
     }
 
-    fn zip(&mut self, member: &str, bytes: &[u8], depth: u8) {
+    fn zip(&mut self, member: &str, bytes: &[u8], depth: Depth) {
         let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
             Ok(archive) => archive,
             Err(e) => return self.damaged(member, format!("zip: {e}")),
@@ -183,13 +212,13 @@ impl Opener<'_, '_> {
             }
             let compressed = entry.compressed_size();
             match self.expand(entry, compressed) {
-                Ok(data) => self.open(&name, &data, depth + 1),
+                Ok(data) => self.open(&name, &data, depth.in_archive()),
                 Err(stop) => self.stopped(&name, stop),
             }
         }
     }
 
-    fn tar(&mut self, member: &str, bytes: &[u8], depth: u8) {
+    fn tar(&mut self, member: &str, bytes: &[u8], depth: Depth) {
         let mut archive = tar::Archive::new(bytes);
         let entries = match archive.entries() {
             Ok(entries) => entries,
@@ -210,7 +239,7 @@ impl Opener<'_, '_> {
             }
             let size = entry.size();
             match self.expand(entry, size) {
-                Ok(data) => self.open(&name, &data, depth + 1),
+                Ok(data) => self.open(&name, &data, depth.in_archive()),
                 Err(stop) => self.stopped(&name, stop),
             }
         }
@@ -250,12 +279,14 @@ impl Opener<'_, '_> {
 
 /// The text runs of a binary file, at their own offsets: runs of 8 or more printable
 /// ASCII characters are kept, runs of 8 or more UTF-16LE ones are written as ASCII
-/// where they start, and every other byte becomes a space (line feeds stay), so
-/// lines and columns still point into the file.
+/// where they start, and every other byte becomes NUL (line feeds stay), so lines
+/// and columns still point into the file. NUL, not a space: no pattern matches
+/// across it, so two runs never join into one match (`Authorization` and the next
+/// string of a Java class file are not a header).
 pub fn text_runs(bytes: &[u8]) -> Vec<u8> {
     const MIN: usize = 8;
     let printable = |b: u8| (0x20..=0x7e).contains(&b) || b == b'\t';
-    let mut out: Vec<u8> = bytes.iter().map(|&b| if b == b'\n' { b'\n' } else { b' ' }).collect();
+    let mut out: Vec<u8> = bytes.iter().map(|&b| if b == b'\n' { b'\n' } else { 0 }).collect();
     let mut start = 0;
     while start < bytes.len() {
         let end = start + bytes[start..].iter().take_while(|&&b| printable(b)).count();
@@ -365,6 +396,28 @@ mod tests {
     }
 
     #[test]
+    fn compressed_streams_are_not_levels_but_layers_are_bounded() {
+        let limits = Limits::for_file_size(1 << 20);
+        // tar.gz inside tar.gz inside tar.gz: three archives, six layers.
+        let mut nested = b"k=1\n".to_vec();
+        let mut name = String::new();
+        for i in 0..3 {
+            nested = gzip(&tar_of(&[(&format!("l{i}.txt"), &nested)]));
+            name = format!("!l{i}.txt{name}");
+        }
+        assert_eq!(pieces(&nested, &limits), [(name, "k=1\n".to_string())]);
+        // gzip in gzip ...: stops after the layer limit.
+        let mut onion = b"k=1\n".to_vec();
+        for _ in 0..MAX_LAYERS + 1 {
+            onion = gzip(&onion);
+        }
+        assert_eq!(
+            pieces(&onion, &limits),
+            [(String::new(), "skip archive-limit".to_string())]
+        );
+    }
+
+    #[test]
     fn a_gzip_of_zeros_stops_at_the_ratio_and_the_budget() {
         let zeros = gzip(&vec![0u8; 64 << 20]);
         let limits = Limits::for_file_size(1 << 30);
@@ -402,7 +455,7 @@ mod tests {
         let runs = text_runs(&binary);
         assert_eq!(runs.len(), binary.len());
         let text = String::from_utf8(runs).unwrap();
-        assert!(text.starts_with("      wayscloud_key_here\n "), "{text:?}");
+        assert!(text.starts_with("\0\0\0\0\0\0wayscloud_key_here\n\0"), "{text:?}");
         assert!(text.contains("name=WAYSCLOUD"), "{text:?}");
         assert!(!text.contains("ab"), "runs under 8 characters are blanked: {text:?}");
     }

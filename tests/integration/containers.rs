@@ -191,6 +191,12 @@ fn binaries_are_read_for_their_text_runs_and_damaged_archives_are_named() {
         .flat_map(|u| u.to_le_bytes())
         .collect();
     s.write("env.txt", utf16);
+    // A Java class file's constant pool: separate strings, never one header (found
+    // in tomcat-embed-core's Authorization$1.class).
+    s.write(
+        "Authorization$1.class",
+        b"\xca\xfe\xba\xbe\0\0\0\x34\x01\0\x11ser/Authorization\x01\0:org/apache/tomcat/util/http/parser/Authorization$FieldType\x01\0",
+    );
     // A zip cut short.
     let whole = zip_of(&[("a.txt", b"hello\n")]);
     s.write("broken.zip", &whole[..whole.len() - 30]);
