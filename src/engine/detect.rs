@@ -85,7 +85,7 @@ pub fn file_level(
         end: first,
         secret: None,
         properties,
-        encoding: None,
+        encoding: Vec::new(),
         member: String::new(),
     }
 }

@@ -39,7 +39,8 @@ impl Severity {
     }
 }
 
-/// Encodings a rule's secrets are also looked for in, besides plain text.
+/// Encodings a rule's secrets are also looked for in, besides plain text (the first
+/// three, which a rule lists), and the layers a secret can be found under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
@@ -49,6 +50,16 @@ pub enum Encoding {
     Percent,
     /// String escapes: JSON `\u005f`, C/Python `\x5f`.
     Escape,
+    /// HTML/XML numeric character references: `&#95;`, `&#x5f;`.
+    Html,
+    /// Hexadecimal bytes: a `bytea` dump, `bytes.fromhex`.
+    Hex,
+    /// gzip, inside another encoding (a Helm release: base64 of gzip).
+    Gzip,
+    /// UTF-16LE text, inside another encoding (PowerShell's `-EncodedCommand`).
+    Utf16,
+    /// Split into string literals joined by concatenation or line continuation.
+    Joined,
 }
 
 impl Encoding {
@@ -57,8 +68,19 @@ impl Encoding {
             Encoding::Base64 => "base64",
             Encoding::Percent => "percent",
             Encoding::Escape => "escape",
+            Encoding::Html => "html",
+            Encoding::Hex => "hex",
+            Encoding::Gzip => "gzip",
+            Encoding::Utf16 => "utf16",
+            Encoding::Joined => "joined",
         }
     }
+}
+
+/// The encodings a secret was written in, outermost first; empty for plain text.
+/// Shown as `base64>gzip`.
+pub fn encoding_chain(chain: &[Encoding]) -> Option<String> {
+    (!chain.is_empty()).then(|| chain.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(">"))
 }
 
 /// A found secret and its redacted form.
@@ -83,8 +105,8 @@ pub struct Detection {
     pub secret: Option<FoundSecret>,
     /// Non-secret facts the rule extracted (WAYSCloud: `service`, `key_id`).
     pub properties: BTreeMap<String, String>,
-    /// Set when the secret was written in an encoding (base64, escapes).
-    pub encoding: Option<Encoding>,
+    /// The encodings the secret was written in, outermost first (empty: plain).
+    pub encoding: Vec<Encoding>,
     /// The archive members that lead to the content, each after a `!`
     /// (`!lib/app.jar!app.properties`); empty for the content of the file itself.
     pub member: String,
@@ -114,7 +136,7 @@ pub struct Finding {
     /// Non-secret facts the rule extracted (WAYSCloud: `service`, `key_id`).
     pub properties: BTreeMap<String, String>,
     /// Set when the secret was written in an encoding (base64, escapes).
-    pub encoding: Option<Encoding>,
+    pub encoding: Vec<Encoding>,
     pub message: String,
     pub remediation: String,
     /// For history and staged scans: the commit that introduced it (`None` when the

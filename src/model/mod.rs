@@ -12,7 +12,7 @@ mod secret;
 mod time;
 mod verdict;
 
-pub use finding::{Detection, Encoding, Finding, FoundSecret, Severity};
+pub use finding::{encoding_chain, Detection, Encoding, Finding, FoundSecret, Severity};
 pub use outcome::{count_skips, GitignoreFix, Outcome, Stats, Suppressed, Suppression, Unit};
 pub use place::{CommitInfo, Position};
 pub use problem::{Problem, ProblemKind, Skip, SkipReason};

@@ -274,8 +274,8 @@ fn result<'a>(f: &'a Finding, rule_index: usize, verification: Option<&crate::mo
     if let Some(redacted) = f.redacted() {
         properties.insert("redactedSecret".into(), redacted.into());
     }
-    if let Some(encoding) = f.encoding {
-        properties.insert("encoding".into(), encoding.as_str().into());
+    if let Some(chain) = crate::model::encoding_chain(&f.encoding) {
+        properties.insert("encoding".into(), chain);
     }
     // Commit metadata is context, never identity: it stays out of the fingerprint so
     // the same leak seen from another commit is the same alert.

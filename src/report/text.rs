@@ -166,9 +166,8 @@ fn write_finding(
         style.paint("35", &f.rule_id),
         clean(&f.message)
     )?;
-    let encoding = f
-        .encoding
-        .map(|e| format!("  ({}-encoded in the file)", e.as_str()))
+    let encoding = crate::model::encoding_chain(&f.encoding)
+        .map(|chain| format!("  ({chain}-encoded in the file)"))
         .unwrap_or_default();
     if let Some(secret) = f.shown_secret(show_secrets) {
         writeln!(

@@ -7,6 +7,7 @@ mod authorization;
 mod bad_input;
 mod baseline;
 mod containers;
+mod decoders;
 mod dotenv;
 mod fake_api;
 mod family;

@@ -1,7 +1,9 @@
-//! Decoders for secrets hidden in encodings: base64 runs and string/URL escapes.
+//! Decoders for secrets hidden in encodings: base64 runs, string/URL/HTML escapes,
+//! and the layers the matcher opens to search again (base64 of base64, of UTF-16 or
+//! of gzip; hex).
 //!
-//! Both map decoded offsets back to the source, so a finding is reported where the
-//! encoded text is, not where it would be after decoding.
+//! They map decoded offsets back to the source, so a finding is reported where the
+//! encoded text is, not where it would be after decoding (a layer: its whole run).
 
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -86,7 +88,23 @@ fn hex_value(digits: &[u8]) -> Option<u32> {
     digits.iter().try_fold(0u32, |acc, &b| Some(acc * 16 + hex(b)?))
 }
 
-/// Resolves `%XX`, `\xXX`, `\uXXXX` and `\/` in `hay[range]`. Returns `None` when the
+/// An HTML/XML numeric character reference at the start of `text` (`&#95;`,
+/// `&#x5f;`): the character and the reference's length.
+fn char_reference(text: &[u8]) -> Option<(char, usize)> {
+    let rest = text.strip_prefix(b"&#")?;
+    let (digits, radix, skip) = match rest.first() {
+        Some(b'x' | b'X') => (&rest[1..], 16, 3),
+        _ => (rest, 10, 2),
+    };
+    let len = digits.iter().take(8).take_while(|b| b.is_ascii_hexdigit()).count();
+    if len == 0 || digits.get(len) != Some(&b';') {
+        return None;
+    }
+    let value = u32::from_str_radix(std::str::from_utf8(&digits[..len]).ok()?, radix).ok()?;
+    Some((char::from_u32(value)?, skip + len + 1))
+}
+
+/// Resolves `%XX`, `\xXX`, `\uXXXX`, `\/` and `&#NN;`/`&#xHH;` in `hay[range]`. Returns `None` when the
 /// range holds no escape, so callers skip text the plain matcher already covers.
 pub fn unescape(hay: &[u8], range: Range<usize>) -> Option<Unescaped> {
     let text = &hay[range.clone()];
@@ -113,6 +131,7 @@ pub fn unescape(hay: &[u8], range: Range<usize>) -> Option<Unescaped> {
                 Some(b'/') => Some(('/', 2)),
                 _ => None,
             },
+            b'&' => char_reference(&text[i..]),
             _ => None,
         };
         match decoded {
@@ -134,6 +153,167 @@ pub fn unescape(hay: &[u8], range: Range<usize>) -> Option<Unescaped> {
     }
     source.push(range.end);
     changed.then_some(Unescaped { bytes, source })
+}
+
+/// `hay[range]` with string literals that continue one another joined: `"ab" + "cd"`
+/// (Java, JavaScript, C#; `.` in PHP, `&` in VB, `..` in Lua, `||` in SQL), `"ab" "cd"`
+/// (C and Python implicit concatenation), each across lines too, and a backslash
+/// line continuation with the next line's indentation (Java `.properties`, YAML
+/// double-quoted scalars, shell). `None` when nothing was joined. A join needs the
+/// same quote on both sides, so an argument list (`"a", "b"`) is never joined.
+pub fn join_literals(hay: &[u8], range: Range<usize>) -> Option<Unescaped> {
+    let text = &hay[range.clone()];
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut source = Vec::with_capacity(text.len() + 1);
+    let mut changed = false;
+    let mut i = 0;
+    while i < text.len() {
+        if let Some(len) = joiner_at(text, i) {
+            changed = true;
+            i += len;
+            continue;
+        }
+        bytes.push(text[i]);
+        source.push(range.start + i);
+        i += 1;
+    }
+    source.push(range.end);
+    changed.then_some(Unescaped { bytes, source })
+}
+
+/// The length of the joiner that starts at `text[at]`: from a closing quote to the
+/// next literal's opening one (both dropped), or a backslash, line break and
+/// indentation.
+fn joiner_at(text: &[u8], at: usize) -> Option<usize> {
+    let blank = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    match text[at] {
+        b'\\' => {
+            let mut end = at + 1;
+            if text.get(end) == Some(&b'\r') {
+                end += 1;
+            }
+            if text.get(end) != Some(&b'\n') {
+                return None;
+            }
+            end += 1;
+            end += text[end..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+            Some(end - at)
+        }
+        quote @ (b'"' | b'\'') => {
+            let mut end = at + 1;
+            end += text[end..].iter().take_while(|b| blank(b)).count();
+            for operator in [&b"||"[..], b"..", b"+", b".", b"&"] {
+                if text[end..].starts_with(operator) {
+                    end += operator.len();
+                    break;
+                }
+            }
+            end += text[end..].iter().take_while(|b| blank(b)).count();
+            // Something must sit between the literals, and the next one open with the
+            // same quote: `""` alone is an empty string, not a join.
+            (end > at + 1 && text.get(end) == Some(&quote)).then_some(end + 1 - at)
+        }
+        _ => None,
+    }
+}
+
+/// A layer opened: what it holds, the source span it was written at, and the
+/// encodings it went through, outermost first.
+pub struct Opened {
+    pub span: Range<usize>,
+    pub bytes: Vec<u8>,
+    pub chain: Vec<crate::model::Encoding>,
+}
+
+/// The base64 run around `at` (a hit of a layer pattern), decoded; then inflated if
+/// it is gzip, or transcoded if it is UTF-16LE text. At most `limit` bytes come out.
+pub fn open_base64_layer(hay: &[u8], at: usize, limit: usize) -> Option<Opened> {
+    use crate::model::Encoding;
+    // A layer may be long (a Helm release): the run is followed further than a
+    // key's window, up to what `limit` bytes of output take.
+    let floor = at.saturating_sub(MAX_RUN_SIDE);
+    let mut start = at;
+    while start > floor && is_base64_byte(hay[start - 1]) {
+        start -= 1;
+    }
+    let ceil = at.saturating_add(limit / 3 * 4).min(hay.len());
+    let mut end = at;
+    while end < ceil && is_base64_byte(hay[end]) {
+        end += 1;
+    }
+    while end < hay.len() && hay[end] == b'=' {
+        end += 1;
+    }
+    let (decoded, _) = (0..4).find_map(|skip| decode_base64(hay, start..end, skip))?;
+    let span = start..end;
+    if decoded.starts_with(&[0x1f, 0x8b, 8]) {
+        let inflated = inflate_gzip(&decoded, limit);
+        return Some(Opened {
+            span,
+            bytes: inflated,
+            chain: vec![Encoding::Base64, Encoding::Gzip],
+        });
+    }
+    let probe = &decoded[..decoded.len().min(64) & !1];
+    if probe.len() >= 16 && probe.chunks_exact(2).all(|pair| pair[1] == 0 && pair[0] != 0) {
+        let units = decoded.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let text: String = char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect();
+        return Some(Opened {
+            span,
+            bytes: text.into_bytes(),
+            chain: vec![Encoding::Base64, Encoding::Utf16],
+        });
+    }
+    Some(Opened {
+        span,
+        bytes: decoded,
+        chain: vec![Encoding::Base64],
+    })
+}
+
+/// As much of a gzip stream as inflates, up to `limit` bytes: a stream cut short (a
+/// run cut at its limit) still gives its beginning.
+fn inflate_gzip(data: &[u8], limit: usize) -> Vec<u8> {
+    use std::io::Read;
+    let mut decoder = flate2::read::MultiGzDecoder::new(data);
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    while out.len() < limit {
+        match decoder.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&chunk[..n.min(limit - out.len())]),
+        }
+    }
+    out
+}
+
+/// The run of hexadecimal digits around `at` (a keyword's hex), decoded from the
+/// alignment of `at`: two digits per byte.
+pub fn open_hex_layer(hay: &[u8], at: usize, limit: usize) -> Option<Opened> {
+    let floor = at.saturating_sub(MAX_RUN_SIDE);
+    let mut start = at;
+    while start > floor && hay[start - 1].is_ascii_hexdigit() {
+        start -= 1;
+    }
+    // Pairs are counted from the hit: an odd digit before it belongs to something else.
+    start += (at - start) % 2;
+    let ceil = at.saturating_add(limit * 2).min(hay.len());
+    let mut end = at;
+    while end < ceil && hay[end].is_ascii_hexdigit() {
+        end += 1;
+    }
+    end -= (end - start) % 2;
+    let bytes: Vec<u8> = hay[start..end]
+        .chunks_exact(2)
+        .map(|pair| (hex(pair[0]).unwrap_or(0) * 16 + hex(pair[1]).unwrap_or(0)) as u8)
+        .collect();
+    Some(Opened {
+        span: start..end,
+        bytes,
+        chain: vec![crate::model::Encoding::Hex],
+    })
 }
 
 #[cfg(test)]
@@ -185,6 +365,61 @@ mod tests {
         assert_eq!(u.source[4], 4); // the '_' decoded from %5F starts at the '%'
         assert_eq!(u.source[5], 7); // 'b' follows the 3-byte escape
         assert_eq!(*u.source.last().unwrap(), hay.len());
+    }
+
+    #[test]
+    fn html_character_references_decode() {
+        let hay = b"k=wayscloud&#95;a&#x5F;b&#X5f;c &amp; &#;";
+        let u = unescape(hay, 0..hay.len()).unwrap();
+        assert_eq!(u.bytes, b"k=wayscloud_a_b_c &amp; &#;");
+        assert_eq!(u.source[11], 11); // the first '_' starts at its '&'
+    }
+
+    #[test]
+    fn base64_layers_open_gzip_and_utf16() {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"{\"k\": \"v\"}").unwrap();
+        let encoded = general_purpose::STANDARD.encode(gz.finish().unwrap());
+        let hay = format!("release: {encoded}\n");
+        let opened = open_base64_layer(hay.as_bytes(), 9, 1 << 20).unwrap();
+        assert_eq!(opened.bytes, b"{\"k\": \"v\"}");
+        assert_eq!(opened.span, 9..9 + encoded.len());
+        let utf16: Vec<u8> = "Set-Item -Value secretvalue"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let encoded = general_purpose::STANDARD.encode(utf16);
+        let opened = open_base64_layer(encoded.as_bytes(), 5, 1 << 20).unwrap();
+        assert_eq!(opened.bytes, b"Set-Item -Value secretvalue");
+        assert_eq!(opened.chain.len(), 2);
+    }
+
+    #[test]
+    fn hex_layers_decode_from_the_hit_alignment() {
+        let hay = b"x 0a776179 z";
+        let opened = open_hex_layer(hay, 4, 1 << 20).unwrap();
+        assert_eq!(opened.bytes, b"\nway");
+        assert_eq!(opened.span, 2..10);
+        let odd = b"a776179";
+        assert_eq!(open_hex_layer(odd, 1, 1 << 20).unwrap().bytes, b"way");
+    }
+
+    #[test]
+    fn literals_join_across_operators_lines_and_continuations() {
+        let cases: [(&[u8], &[u8]); 6] = [
+            (b"k = \"wayscloud_\" + \"rest\";", b"k = \"wayscloud_rest\";"),
+            (b"k = ('wayscloud_'\n     'rest')", b"k = ('wayscloud_rest')"),
+            (b"$k = \"a\" . \"b\";", b"$k = \"ab\";"),
+            (b"key=wayscloud_\\\n    rest\n", b"key=wayscloud_rest\n"),
+            (b"k: \"wayscloud_\\\r\n  rest\"", b"k: \"wayscloud_rest\""),
+            (b"select 'a' || 'b'", b"select 'ab'"),
+        ];
+        for (text, joined) in cases {
+            let j = join_literals(text, 0..text.len()).unwrap();
+            assert_eq!(String::from_utf8_lossy(&j.bytes), String::from_utf8_lossy(joined));
+        }
+        assert!(join_literals(b"f(\"a\", \"b\") and \"\"", 0..17).is_none());
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! The matcher: one aho-corasick pass over a buffer finds every rule's keywords (plain,
 //! base64-encoded and escaped), then each rule's regex runs only in windows around its
 //! hits. Everything here is pure: bytes in, matches out.
+//!
+//! Encodings compose: where the prefilter sees a layer that can hold a keyword (base64
+//! of base64 of a keyword, base64 of UTF-16 of one, base64 of gzip, a keyword in hex),
+//! the layer is decoded and the matcher runs again on what it holds, up to
+//! [`MAX_LAYERS`] deep. A match found so is reported at the outermost encoded span,
+//! with the chain of encodings (`base64>gzip`).
 
 mod checks;
 mod decode;
@@ -24,7 +30,29 @@ enum Channel {
     Plain,
     Base64,
     Escape,
+    /// A layer to decode and search again, whatever rule's keyword it may hold.
+    Layer(Layer),
 }
+
+/// An encoded layer the matcher opens and searches again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Layer {
+    /// A base64 run: of base64, of UTF-16LE or of gzip.
+    Base64,
+    /// A run of hexadecimal digits.
+    Hex,
+}
+
+/// Layers decoded inside one another at most: the depth, and a bound on the
+/// work a crafted file can ask for.
+pub const MAX_LAYERS: usize = 3;
+
+/// The most bytes one layer decodes to (gzip included): a Helm release is tens of
+/// kilobytes; more is data, not configuration.
+const MAX_LAYER_BYTES: usize = 4 << 20;
+
+/// The rule index of layer triggers: a layer is opened once, for every rule.
+const ANY_RULE: usize = usize::MAX;
 
 /// What a prefilter pattern hit means: look for `rule` through `channel`.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +75,8 @@ pub struct RawMatch<'a> {
     /// How many leading bytes of `secret` are not secret (shown when redacting).
     pub public_len: usize,
     pub properties: BTreeMap<String, String>,
-    pub encoding: Option<Encoding>,
+    /// The encodings the secret was written in, outermost first (empty: plain).
+    pub encoding: Vec<Encoding>,
 }
 
 /// One SIMD prefilter pass: its patterns are `triggers[first..]`.
@@ -174,6 +203,11 @@ impl<'r> Matcher<'r> {
                         exact.push((fragment, trigger(Channel::Base64, false)));
                     }
                 }
+                if rule.spec.encodings.contains(&Encoding::Base64) {
+                    for pattern in layer_patterns(keyword) {
+                        exact.push(pattern);
+                    }
+                }
                 if escapes {
                     for first in escaped_first_byte(keyword[0]) {
                         exact.push((first, trigger(Channel::Escape, false)));
@@ -226,6 +260,11 @@ impl<'r> Matcher<'r> {
 
     /// Every match of every rule in `hay`, sorted by position, duplicates removed.
     pub fn find<'a>(&self, hay: &'a [u8]) -> Vec<RawMatch<'a>> {
+        self.find_in_layer(hay, 0)
+    }
+
+    /// [`find`](Matcher::find) in a buffer `depth` layers of encoding deep.
+    fn find_in_layer<'a>(&self, hay: &'a [u8], depth: usize) -> Vec<RawMatch<'a>> {
         // (rule, channel) -> hit positions, in ascending order.
         let mut hits: BTreeMap<(usize, Channel), Vec<usize>> = BTreeMap::new();
         // Lower-casing keeps every offset: ASCII letters only change in place.
@@ -251,11 +290,18 @@ impl<'r> Matcher<'r> {
         for ((rule_index, channel), mut positions) in hits {
             positions.sort_unstable();
             positions.dedup(); // a pattern inside another may be found by two groups
+            if let Channel::Layer(layer) = channel {
+                if depth < MAX_LAYERS {
+                    self.find_layered(layer, hay, &positions, depth, &mut out);
+                }
+                continue;
+            }
             let rule = &self.rules.rules[rule_index];
             match channel {
                 Channel::Plain => find_plain(rule_index, rule, hay, &positions, &mut out),
                 Channel::Escape => find_escaped(rule_index, rule, hay, &positions, &mut out),
                 Channel::Base64 => find_base64(rule_index, rule, hay, &positions, &mut out),
+                Channel::Layer(_) => {}
             }
         }
         for rule_index in self.whole.rules_for(hay) {
@@ -264,6 +310,47 @@ impl<'r> Matcher<'r> {
         out.sort_by_key(|m| (m.span.start, m.rule, m.span.end));
         out.dedup_by(|a, b| a.rule == b.rule && a.span == b.span);
         out
+    }
+
+    /// Opens the `layer` runs at `positions` and searches what they hold, one layer
+    /// deeper; each match found is placed at the whole run, its chain prefixed.
+    fn find_layered<'a>(
+        &self,
+        layer: Layer,
+        hay: &'a [u8],
+        positions: &[usize],
+        depth: usize,
+        out: &mut Vec<RawMatch<'a>>,
+    ) {
+        let mut done_until = 0;
+        for &p in positions {
+            if p < done_until {
+                continue; // inside a run already opened
+            }
+            let opened = match layer {
+                Layer::Base64 => decode::open_base64_layer(hay, p, MAX_LAYER_BYTES),
+                Layer::Hex => decode::open_hex_layer(hay, p, MAX_LAYER_BYTES),
+            };
+            let Some(opened) = opened else { continue };
+            done_until = opened.span.end;
+            for m in self.find_in_layer(&opened.bytes, depth + 1) {
+                // A key written plainly inside one base64 layer is the base64
+                // channel's to report, at its exact place.
+                if m.encoding.is_empty() && opened.chain == [Encoding::Base64] {
+                    continue;
+                }
+                let mut encoding = opened.chain.clone();
+                encoding.extend(m.encoding);
+                out.push(RawMatch {
+                    rule: m.rule,
+                    span: opened.span.clone(),
+                    secret: Cow::Owned(m.secret.into_owned()),
+                    public_len: m.public_len,
+                    properties: m.properties,
+                    encoding,
+                });
+            }
+        }
     }
 
     /// Notes where pattern `pattern`'s hit `m` asks each of its rules to look.
@@ -276,7 +363,7 @@ impl<'r> Matcher<'r> {
     ) {
         for hit in &self.triggers[pattern] {
             let t = hit.trigger;
-            if t.needs_escape_after && !matches!(hay.get(m.start() + hit.end), Some(b'%' | b'\\')) {
+            if t.needs_escape_after && !matches!(hay.get(m.start() + hit.end), Some(b'%' | b'\\' | b'&')) {
                 continue;
             }
             let positions = hits.entry((t.rule, t.channel)).or_default();
@@ -338,7 +425,28 @@ fn windows(positions: &[usize], radius: usize, len: usize) -> Vec<Range<usize>> 
 
 fn find_plain<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize], out: &mut Vec<RawMatch<'a>>) {
     for w in windows(positions, rule.spec.window, hay.len()) {
-        find_in(index, rule, hay, w, out);
+        find_in(index, rule, hay, w.clone(), out);
+        find_joined(index, rule, hay, w, out);
+    }
+}
+
+/// The rule's matches in `hay[w]` once split literals are joined (`"wayscloud_…" +
+/// "…"`), reported from the first fragment to the last. Only matches that cross a
+/// join: the others are the plain ones.
+fn find_joined<'a>(index: usize, rule: &Rule, hay: &'a [u8], w: Range<usize>, out: &mut Vec<RawMatch<'a>>) {
+    let Some(text) = decode::join_literals(hay, w) else {
+        return;
+    };
+    for caps in rule.regex.captures_iter(&text.bytes) {
+        let Some(c) = Candidate::accept(rule, &caps) else {
+            continue;
+        };
+        let span = text.source[c.secret.start]..text.source[c.secret.end - 1] + 1;
+        if span.len() == c.secret.len() {
+            continue;
+        }
+        let secret = text.bytes[c.secret.clone()].to_vec();
+        out.push(c.into_match(index, span, Cow::Owned(secret), vec![Encoding::Joined]));
     }
 }
 
@@ -348,7 +456,7 @@ fn find_in<'a>(index: usize, rule: &Rule, hay: &'a [u8], w: Range<usize>, out: &
         if let Some(c) = Candidate::accept(rule, &caps) {
             let span = w.start + c.secret.start..w.start + c.secret.end;
             let secret = Cow::Borrowed(&hay[span.clone()]);
-            out.push(c.into_match(index, span, secret, None));
+            out.push(c.into_match(index, span, secret, Vec::new()));
         }
     }
 }
@@ -364,13 +472,16 @@ fn find_escaped<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize
             if span.len() == c.secret.len() {
                 continue; // written without escapes: the plain channel reports it
             }
-            let encoding = if hay[span.clone()].contains(&b'%') {
+            let written = &hay[span.clone()];
+            let encoding = if written.contains(&b'%') {
                 Encoding::Percent
+            } else if written.windows(2).any(|w| w == b"&#") {
+                Encoding::Html
             } else {
                 Encoding::Escape
             };
             let secret = text.bytes[c.secret.clone()].to_vec();
-            out.push(c.into_match(index, span, Cow::Owned(secret), Some(encoding)));
+            out.push(c.into_match(index, span, Cow::Owned(secret), vec![encoding]));
         }
     }
 }
@@ -396,7 +507,7 @@ fn find_base64<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize]
                 let span = decode::base64_source_offset(origin, c.secret.start)
                     ..decode::base64_source_end(origin, c.secret.end).min(run.end);
                 let secret = decoded[c.secret.clone()].to_vec();
-                out.push(c.into_match(index, span, Cow::Owned(secret), Some(Encoding::Base64)));
+                out.push(c.into_match(index, span, Cow::Owned(secret), vec![Encoding::Base64]));
             }
             if out.len() > before {
                 break;
@@ -490,7 +601,7 @@ impl Candidate {
         rule: usize,
         span: Range<usize>,
         secret: Cow<'a, [u8]>,
-        encoding: Option<Encoding>,
+        encoding: Vec<Encoding>,
     ) -> RawMatch<'a> {
         RawMatch {
             rule,
@@ -553,10 +664,37 @@ fn base64_fragments(keyword: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// The first byte of a keyword written as a JSON, C or URL escape, in lower- and
-/// upper-case hex.
+/// Prefilter patterns for the layers that can hold `keyword`: base64 of its base64
+/// (a docker `auth` inside a Kubernetes Secret), base64 of its UTF-16LE (PowerShell's
+/// `-EncodedCommand`), its hex, and base64 of gzip, which hides any keyword (a Helm
+/// release): gzip's magic bytes, once and twice base64-encoded.
+fn layer_patterns(keyword: &[u8]) -> Vec<(Vec<u8>, Trigger)> {
+    let trigger = |layer| Trigger {
+        rule: ANY_RULE,
+        channel: Channel::Layer(layer),
+        needs_escape_after: false,
+    };
+    let mut base64_layers: Vec<Vec<u8>> = vec![b"H4sI".to_vec()];
+    base64_layers.extend(base64_fragments(b"H4sI"));
+    for fragment in base64_fragments(keyword) {
+        base64_layers.extend(base64_fragments(&fragment));
+    }
+    let utf16: Vec<u8> = keyword.iter().flat_map(|&b| [b, 0]).collect();
+    base64_layers.extend(base64_fragments(&utf16));
+    let hex: String = keyword.iter().map(|b| format!("{b:02x}")).collect();
+    let mut out: Vec<(Vec<u8>, Trigger)> = base64_layers.into_iter().map(|p| (p, trigger(Layer::Base64))).collect();
+    out.push((hex.clone().into_bytes(), trigger(Layer::Hex)));
+    out.push((hex.to_ascii_uppercase().into_bytes(), trigger(Layer::Hex)));
+    out
+}
+
+/// The first byte of a keyword written as a JSON, C, URL or HTML escape, in lower-
+/// and upper-case hex (and decimal for HTML).
 fn escaped_first_byte(b: u8) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
+    let mut out = vec![format!("&#{b};").into_bytes(), format!("&#x{b:x};").into_bytes()];
+    if format!("{b:x}") != format!("{b:X}") {
+        out.push(format!("&#x{b:X};").into_bytes());
+    }
     for (prefix, hex) in [
         ("\\u", format!("{b:04x}")),
         ("\\x", format!("{b:02x}")),

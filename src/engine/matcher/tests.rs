@@ -9,7 +9,7 @@ fn rules() -> RuleSet {
 }
 
 /// (secret, text of the span, properties, encoding) of one match.
-type Found = (String, String, BTreeMap<String, String>, Option<Encoding>);
+type Found = (String, String, BTreeMap<String, String>, Vec<Encoding>);
 
 /// Every wayscloud match in `text`.
 fn wayscloud(text: &str) -> Vec<Found> {
@@ -41,7 +41,7 @@ fn every_documented_service_is_found_with_its_properties() {
         assert_eq!(span, &key);
         assert_eq!(props["service"], *service);
         assert_eq!(props["key_id"], key_id(&key));
-        assert_eq!(*encoding, None);
+        assert!(encoding.is_empty());
     }
 }
 
@@ -91,7 +91,7 @@ fn base64_encoded_key_is_found_at_the_encoded_text() {
     let found = wayscloud(&text);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, key);
-    assert_eq!(found[0].3, Some(Encoding::Base64));
+    assert_eq!(found[0].3, [Encoding::Base64]);
     assert!(
         encoded.starts_with(&found[0].1),
         "span {} is not the encoded key",
@@ -132,7 +132,7 @@ fn percent_encoded_key_is_found() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].0, key);
     assert_eq!(found[0].1, encoded);
-    assert_eq!(found[0].3, Some(Encoding::Percent));
+    assert_eq!(found[0].3, [Encoding::Percent]);
 }
 
 #[test]
@@ -144,7 +144,7 @@ fn json_unicode_escaped_key_is_found() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, key);
     assert_eq!(found[0].1, escaped);
-    assert_eq!(found[0].3, Some(Encoding::Escape));
+    assert_eq!(found[0].3, [Encoding::Escape]);
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn plain_key_is_reported_once_not_again_as_escaped() {
     let text = format!("a={key}%20 b=\\n{key}\\n");
     let found = wayscloud(&text);
     assert_eq!(found.len(), 2, "{found:?}");
-    assert!(found.iter().all(|f| f.3.is_none()));
+    assert!(found.iter().all(|f| f.3.is_empty()));
 }
 
 #[test]
@@ -229,7 +229,10 @@ fn escaped_first_bytes_in_both_hex_cases() {
         .into_iter()
         .map(|v| String::from_utf8(v).unwrap())
         .collect();
-    assert_eq!(forms, ["\\u005f", "\\u005F", "\\x5f", "\\x5F", "%5f", "%5F"]);
+    assert_eq!(
+        forms,
+        ["&#95;", "&#x5f;", "&#x5F;", "\\u005f", "\\u005F", "\\x5f", "\\x5F", "%5f", "%5F"]
+    );
 }
 
 #[test]
@@ -343,4 +346,100 @@ fn only_file_scope_rules_go_without_keywords() {
         .to_string();
     assert!(err.contains("no encodings"), "{err}");
     assert!(crate::engine::rules::parse_rule_file("r.toml", &rule("scope = \"file\"\n")).is_ok());
+}
+
+#[test]
+fn layers_compose_and_report_their_chain_at_the_outer_span() {
+    let b64 = |b: &[u8]| general_purpose::STANDARD.encode(b);
+    let gzip = |b: &[u8]| {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b).unwrap();
+        gz.finish().unwrap()
+    };
+    let key = fake_key("storage", 91);
+    let chain = |text: &str| -> Vec<(String, String, Vec<Encoding>)> {
+        wayscloud(text)
+            .into_iter()
+            .map(|(secret, span, _, e)| (secret, span, e))
+            .collect()
+    };
+    use Encoding::*;
+    // A docker config's auth inside a Kubernetes Secret: base64 of base64.
+    let auth = b64(format!(
+        "{{\"auths\":{{\"r\":{{\"auth\":\"{}\"}}}}}}",
+        b64(format!("u:{key}").as_bytes())
+    )
+    .as_bytes());
+    let found = chain(&format!("  .dockerconfigjson: {auth}\n"));
+    assert_eq!(found, [(key.clone(), auth.clone(), vec![Base64, Base64])]);
+    // A Helm release: base64 of base64 of gzip of JSON.
+    let release = b64(b64(&gzip(format!("{{\"config\":{{\"key\":\"{key}\"}}}}").as_bytes())).as_bytes());
+    let found = chain(&format!("data:\n  release: {release}\n"));
+    assert_eq!(found, [(key.clone(), release.clone(), vec![Base64, Base64, Gzip])]);
+    // PowerShell -EncodedCommand: base64 of UTF-16LE.
+    let utf16: Vec<u8> = format!("$env:KEY='{key}'")
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    let command = b64(&utf16);
+    assert_eq!(
+        chain(&format!("powershell -EncodedCommand {command}")),
+        [(key.clone(), command, vec![Base64, Utf16])]
+    );
+    // Hex (a bytea dump) and HTML character references.
+    let hex: String = key.bytes().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(chain(&format!("\\\\x{hex}\n")), [(key.clone(), hex, vec![Hex])]);
+    let html = key.replace('_', "&#95;");
+    assert_eq!(
+        chain(&format!("<value>{html}</value>")),
+        [(key.clone(), html, vec![Html])]
+    );
+    // A single base64 layer stays the base64 channel's, at its exact span.
+    let single = wayscloud(&format!("k: {}\n", b64(key.as_bytes())));
+    assert_eq!(single.len(), 1);
+    assert_eq!(single[0].3, [Base64]);
+}
+
+#[test]
+fn layers_stop_at_their_depth() {
+    let wrap = |b: &[u8]| {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b).unwrap();
+        general_purpose::STANDARD.encode(gz.finish().unwrap()).into_bytes()
+    };
+    let key = fake_key("llm", 92);
+    let wrapped = |n: usize| {
+        let mut text = format!("k={key}").into_bytes();
+        for _ in 0..n {
+            text = wrap(&text);
+        }
+        String::from_utf8(text).unwrap()
+    };
+    assert_eq!(wayscloud(&wrapped(MAX_LAYERS)).len(), 1);
+    assert!(wayscloud(&wrapped(MAX_LAYERS + 1)).is_empty());
+}
+
+#[test]
+fn split_literals_are_joined_and_reported_from_the_first_fragment() {
+    let key = fake_key("dns", 93);
+    let (head, tail) = key.split_at(30);
+    let cases = [
+        format!("String k = \"{head}\" +\n        \"{tail}\";"),
+        format!("KEY = (\"{head}\"\n       \"{tail}\")"),
+        format!("const k = '{head}' + '{tail}';"),
+        format!("api.key={head}\\\n    {tail}\n"),
+        format!("key: \"{head}\\\n  {tail}\"\n"),
+    ];
+    for text in &cases {
+        let found = wayscloud(text);
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        let (secret, span, _, encoding) = &found[0];
+        assert_eq!(secret, &key, "{text}");
+        assert!(span.starts_with(head) && span.ends_with(tail), "{text}: {span}");
+        assert_eq!(encoding, &[Encoding::Joined]);
+    }
+    // Two literals that are arguments, not one string: never joined.
+    assert!(wayscloud(&format!("f(\"{head}\", \"{tail}\")")).is_empty());
 }

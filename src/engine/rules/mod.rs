@@ -515,6 +515,16 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     if !content && (!spec.encodings.is_empty() || !spec.checks.is_empty()) {
         return Err(fail("a file rule takes no encodings or checks".into()));
     }
+    if let Some(layer) = spec
+        .encodings
+        .iter()
+        .find(|e| !matches!(e, Encoding::Base64 | Encoding::Percent | Encoding::Escape))
+    {
+        return Err(fail(format!(
+            "encodings are base64, percent and escape; {} is a layer every rule with base64 is looked for under",
+            layer.as_str()
+        )));
+    }
     let regex = rule_regex(&spec.regex).map_err(|e| fail(format!("invalid regex: {e}")))?;
     let group =
         |name: &str| Group::named(&regex, name).ok_or_else(|| fail(format!("regex has no named group '{name}'")));
