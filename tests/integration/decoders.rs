@@ -88,6 +88,20 @@ fn layered_encodings_and_split_literals_are_found_with_their_chain() {
     let properties = key(7);
     let (head, tail) = properties.split_at(31);
     s.write("app.properties", format!("name=app\napi.key={head}\\\n    {tail}\n"));
+    // A MIME mail whose base64 body wraps at 76 columns inside the key.
+    let body = STANDARD.encode(format!("Hello,\nthe key is {}\n", key(8)));
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    s.write(
+        "notes/mail.eml",
+        format!(
+            "Subject: key\nContent-Transfer-Encoding: base64\n\n{}\n",
+            lines.join("\n")
+        ),
+    );
     let expected = [
         ("app.properties".to_string(), 2, "joined".to_string()),
         ("deploy.ps1".to_string(), 2, "base64>utf16".to_string()),
@@ -98,6 +112,7 @@ fn layered_encodings_and_split_literals_are_found_with_their_chain() {
             4,
             "base64>base64>gzip".to_string(),
         ),
+        ("notes/mail.eml".to_string(), 4, "base64".to_string()),
         ("page.html".to_string(), 2, "html".to_string()),
         ("src/Config.java".to_string(), 2, "joined".to_string()),
     ];

@@ -42,6 +42,87 @@ pub fn base64_run(hay: &[u8], at: usize) -> Range<usize> {
     start..end
 }
 
+/// A base64 run wrapped over lines (MIME at 76 columns, PEM at 64, indented in a YAML
+/// block): `run` extended across each line break whose line before is full (40 or
+/// more characters, a multiple of 4) and whose next line goes on in base64, with the
+/// breaks and indentation dropped. `None` when the run is not wrapped.
+pub fn wrapped_base64(hay: &[u8], run: Range<usize>) -> Option<Unescaped> {
+    const FULL: usize = 40;
+    let full = |segment: &Range<usize>| segment.len() >= FULL && segment.len().is_multiple_of(4);
+    // The end of the line break and indentation that start at `at`, if any.
+    let line_break = |at: usize| -> Option<usize> {
+        let mut i = at;
+        if hay.get(i) == Some(&b'\r') {
+            i += 1;
+        }
+        (hay.get(i) == Some(&b'\n')).then(|| {
+            i += 1;
+            i + hay[i..].iter().take_while(|b| matches!(b, b' ' | b'\t')).count()
+        })
+    };
+    let mut segments = vec![run.clone()];
+    // Backwards: the lines before, while each is full and ends where this one's
+    // break begins.
+    let mut first = run.start;
+    while segments.len() < 4096 {
+        let indent = hay[..first]
+            .iter()
+            .rev()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let mut at = first - indent;
+        if at == 0 || hay[at - 1] != b'\n' {
+            break;
+        }
+        at -= 1;
+        if at > 0 && hay[at - 1] == b'\r' {
+            at -= 1;
+        }
+        let len = hay[..at].iter().rev().take_while(|&&b| is_base64_byte(b)).count();
+        let previous = at - len..at;
+        if !full(&previous) {
+            break;
+        }
+        segments.insert(0, previous.clone());
+        first = previous.start;
+    }
+    // Forwards: while the last line is full and the next goes on in base64.
+    while segments.len() < 4096 {
+        let last = segments.last().expect("one segment at least").clone();
+        if !full(&last) || hay[last.end - 1] == b'=' {
+            break;
+        }
+        let Some(next) = line_break(last.end) else { break };
+        let len = hay[next..].iter().take_while(|&&b| is_base64_byte(b)).count();
+        if len == 0 {
+            break;
+        }
+        let mut end = next + len;
+        while hay.get(end) == Some(&b'=') {
+            end += 1;
+        }
+        // A continuation is a whole line of base64 (`next: 1` is YAML, not data).
+        if !matches!(hay.get(end), None | Some(b'\r' | b'\n')) {
+            break;
+        }
+        segments.push(next..end);
+        if hay[end - 1] == b'=' {
+            break; // padding ends the data
+        }
+    }
+    if segments.len() == 1 {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    let mut source = Vec::new();
+    for segment in &segments {
+        bytes.extend_from_slice(&hay[segment.clone()]);
+        source.extend(segment.clone());
+    }
+    source.push(segments.last().expect("one segment at least").end);
+    Some(Unescaped { bytes, source })
+}
+
 /// Decodes `run` starting `skip` bytes in (the run may begin with bytes that are not
 /// part of the encoding, such as an identifier glued to it). Returns the decoded bytes
 /// and the source offset where decoding started.
@@ -346,6 +427,22 @@ mod tests {
         assert_eq!(run, 0..hay.len());
         let (decoded, _) = decode_base64(hay.as_bytes(), run, 3).unwrap();
         assert_eq!(decoded, b"wayscloud_key_material");
+    }
+
+    #[test]
+    fn wrapped_base64_joins_full_lines_only() {
+        let encoded = general_purpose::STANDARD.encode([b'x'; 100]);
+        let (a, b) = encoded.split_at(76);
+        let hay = format!("data:\n  {a}\n  {b}\nnext: 1\n");
+        let at = hay.find(b).unwrap() + 2;
+        let run = base64_run(hay.as_bytes(), at);
+        let w = wrapped_base64(hay.as_bytes(), run).unwrap();
+        assert_eq!(w.bytes, encoded.as_bytes());
+        assert_eq!(w.source[0], hay.find(a).unwrap());
+        assert_eq!(w.source[76], hay.find(b).unwrap());
+        // A short line before a break is not wrapping: `a: b` then `c`.
+        let hay = b"short\nline";
+        assert!(wrapped_base64(hay, base64_run(hay, 7)).is_none());
     }
 
     #[test]

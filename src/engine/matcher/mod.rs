@@ -493,10 +493,18 @@ fn find_base64<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize]
             continue; // inside a run already decoded
         }
         let run = decode::base64_run(hay, p);
-        done_until = run.end;
+        // Wrapped over lines (MIME, PEM, a YAML block): decoded without the breaks,
+        // each decoded byte mapped back to where it is written.
+        let wrapped = decode::wrapped_base64(hay, run.clone());
+        let (text, range) = match &wrapped {
+            Some(w) => (&w.bytes[..], 0..w.bytes.len()),
+            None => (hay, run.clone()),
+        };
+        let source = |at: usize| wrapped.as_ref().map_or(at, |w| w.source[at]);
+        done_until = source(range.end - 1) + 1;
         // The run may start with bytes glued to the encoding; try each alignment.
         for skip in 0..4 {
-            let Some((decoded, origin)) = decode::decode_base64(hay, run.clone(), skip) else {
+            let Some((decoded, origin)) = decode::decode_base64(text, range.clone(), skip) else {
                 break;
             };
             let before = out.len();
@@ -504,8 +512,9 @@ fn find_base64<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize]
                 let Some(c) = Candidate::accept(rule, &caps) else {
                     continue;
                 };
-                let span = decode::base64_source_offset(origin, c.secret.start)
-                    ..decode::base64_source_end(origin, c.secret.end).min(run.end);
+                let start = decode::base64_source_offset(origin, c.secret.start);
+                let end = decode::base64_source_end(origin, c.secret.end).min(range.end);
+                let span = source(start)..source(end - 1) + 1;
                 let secret = decoded[c.secret.clone()].to_vec();
                 out.push(c.into_match(index, span, Cow::Owned(secret), vec![Encoding::Base64]));
             }

@@ -443,3 +443,19 @@ fn split_literals_are_joined_and_reported_from_the_first_fragment() {
     // Two literals that are arguments, not one string: never joined.
     assert!(wayscloud(&format!("f(\"{head}\", \"{tail}\")")).is_empty());
 }
+
+#[test]
+fn base64_wrapped_at_76_columns_is_found_when_the_break_falls_inside_the_key() {
+    let key = fake_key("gpu", 94);
+    let encoded = general_purpose::STANDARD.encode(format!("user=ci\npassword={key}\n"));
+    // The key's base64 straddles the break at column 76.
+    let (a, b) = encoded.split_at(76);
+    let mail = format!("Content-Transfer-Encoding: base64\n\n{a}\n{b}\n");
+    let found = wayscloud(&mail);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, key);
+    assert!(found[0].1.contains('\n'), "the span runs across the break");
+    // Indented, as in a YAML block scalar.
+    let yaml = format!("data: |\n    {a}\n    {b}\n");
+    assert_eq!(wayscloud(&yaml).len(), 1);
+}
