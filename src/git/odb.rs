@@ -106,7 +106,11 @@ impl ObjectStore {
 
     /// Hands every object `wanted` accepts to a clone of `visit`, once, on `threads`
     /// threads, with its number, kind and content. Returns what could not be read.
-    pub fn read_all<V>(&self, threads: usize, wanted: &(dyn Fn(u32) -> bool + Sync), visit: V) -> Read
+    ///
+    /// Blobs larger than `max_blob` are not inflated: their size is read from the
+    /// pack entry's header (or the loose object's), and they are listed in
+    /// [`Read::oversized`] instead of being visited.
+    pub fn read_all<V>(&self, threads: usize, wanted: &(dyn Fn(u32) -> bool + Sync), max_blob: u64, visit: V) -> Read
     where
         V: FnMut(u32, Kind, &[u8]) + Send + Clone,
     {
@@ -114,8 +118,21 @@ impl ObjectStore {
         let claimed: Vec<AtomicBool> = (0..self.ids.len()).map(|_| AtomicBool::new(false)).collect();
         let claim = |number: u32| !claimed[number as usize].swap(true, Ordering::Relaxed);
         let mut problems = Vec::new();
+        let oversized = Mutex::new(Vec::new());
+        if max_blob < u64::MAX {
+            for pack in &self.packs {
+                for id in pack.oversized_blobs(max_blob) {
+                    if let Some(n) = self.number(&id).filter(|&n| wanted(n) && claim(n)) {
+                        oversized.lock().unwrap_or_else(|p| p.into_inner()).push(n);
+                    }
+                }
+            }
+        }
         for pack in &self.packs {
-            let select = |id: &RawId| self.number(id).filter(|&n| wanted(n));
+            let select = |id: &RawId| {
+                self.number(id)
+                    .filter(|&n| wanted(n) && !claimed[n as usize].load(Ordering::Relaxed))
+            };
             let mut visit = visit.clone();
             let result = pack.traverse(threads, &select, move |kind, number, data| {
                 if claim(number) {
@@ -151,6 +168,7 @@ impl ObjectStore {
             return Read {
                 problems,
                 failed: Vec::new(),
+                oversized: oversized.into_inner().unwrap_or_else(|p| p.into_inner()),
             };
         }
         let failures = Mutex::new(Vec::new());
@@ -165,6 +183,15 @@ impl ObjectStore {
         let read_one = |(reader, visit): &mut (Result<Reader, &GitError>, V), number: u32| {
             if crate::interrupt::requested() {
                 return;
+            }
+            // A loose blob over the limit is left unread, by its header.
+            if let Ok(reader) = reader {
+                if reader.blob_size(self.id(number)).is_some_and(|size| size > max_blob) {
+                    if claim(number) {
+                        oversized.lock().unwrap_or_else(|p| p.into_inner()).push(number);
+                    }
+                    return;
+                }
             }
             let result = match reader {
                 Ok(reader) => reader.read(self.id(number)).map_err(|e| e.to_string()),
@@ -188,6 +215,7 @@ impl ObjectStore {
         Read {
             problems,
             failed: failures.into_inner().unwrap_or_else(|p| p.into_inner()),
+            oversized: oversized.into_inner().unwrap_or_else(|p| p.into_inner()),
         }
     }
 }
@@ -230,6 +258,15 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// The size of object `id` if it is a blob, from its header only (nothing is
+    /// inflated); `None` for other objects and when the header cannot be read.
+    pub fn blob_size(&mut self, id: &RawId) -> Option<u64> {
+        use gix_object::FindHeader;
+        let oid = gix_hash::oid::try_from_bytes(id).ok()?;
+        let header = self.handle.try_header(oid).ok()??;
+        (header.kind == gix_object::Kind::Blob).then_some(header.size)
+    }
+
     /// Object `id`'s kind and content, if its bytes hash to its id: a damaged pack
     /// would otherwise hand back wrong bytes without an error.
     pub fn read(&mut self, id: &RawId) -> Result<(Kind, &[u8]), GitError> {
@@ -265,6 +302,8 @@ pub struct Read {
     pub problems: Vec<Problem>,
     /// Objects that could not be read at all, by number, with the reason.
     pub failed: Vec<(u32, String)>,
+    /// Blobs over the size limit, left unread, by number.
+    pub oversized: Vec<u32>,
 }
 
 /// The repository's object directory and those its `info/alternates` name, and

@@ -240,6 +240,53 @@ impl Pack {
         damaged
     }
 
+    /// The ids of blobs stored whole (not as deltas) whose entry header gives a size
+    /// over `max`, and on which no delta is built: they can be skipped as too large
+    /// without inflating them (a 3 GiB blob would otherwise be 3 GiB of memory). git
+    /// stores blobs over `core.bigFileThreshold` whole and never deltifies against
+    /// them, so in practice every oversized blob is one of these.
+    pub fn oversized_blobs(&self, max: u64) -> Vec<RawId> {
+        use gix_pack::data::entry::Header;
+        let mut entries: Vec<(u64, RawId)> = self
+            .index
+            .iter()
+            .filter_map(|e| Some((e.pack_offset, e.oid.as_bytes().try_into().ok()?)))
+            .collect();
+        entries.sort_unstable();
+        let mut big = Vec::new();
+        let mut bases = HashSet::new();
+        // Window by window, each window's pages released after it, as find_damaged.
+        const WINDOW: u64 = 32 << 20;
+        let mut window_start = 0;
+        for &(offset, id) in &entries {
+            if offset >= window_start + WINDOW {
+                self.release(window_start, offset - window_start);
+                window_start = offset;
+            }
+            let Some(bytes) = self.data.get(offset as usize..) else {
+                continue;
+            };
+            let Ok(entry) = gix_pack::data::Entry::from_bytes(bytes, offset, gix_hash::Kind::Sha1) else {
+                continue;
+            };
+            match entry.header {
+                Header::Blob if entry.decompressed_size > max => big.push((offset, id)),
+                Header::OfsDelta { base_distance } => {
+                    bases.extend(offset.checked_sub(base_distance));
+                }
+                Header::RefDelta { base_id } => {
+                    bases.extend(self.index.lookup(base_id).map(|i| self.index.pack_offset_at_index(i)));
+                }
+                _ => {}
+            }
+        }
+        self.release(window_start, self.data.len() as u64 - window_start);
+        big.into_iter()
+            .filter(|(offset, _)| !bases.contains(offset))
+            .map(|(_, id)| id)
+            .collect()
+    }
+
     /// Every twentieth of a second, hands the pages of the map read so far back to the
     /// kernel's page cache: the traversal reads each part of the pack about once, and
     /// a 500 MB pack would otherwise count in full towards the scan's memory.

@@ -17,10 +17,19 @@ pub struct Staged {
 
 impl Staged {
     /// The staged change of the repository whose work tree holds `dir`.
-    pub fn open(dir: &Path) -> Result<Staged, GitError> {
+    /// Files over `max_size` bytes are not compared line by line (libgit2 would load
+    /// them whole): they are judged whole, and skipped by their size.
+    pub fn open(dir: &Path, max_size: u64) -> Result<Staged, GitError> {
         let repo = super::discover(dir)?;
-        let files = staged_files(&repo).map_err(GitError::Unreadable)?;
+        let files = staged_files(&repo, max_size).map_err(GitError::Unreadable)?;
         Ok(Staged { repo, files })
+    }
+
+    /// The size of `file`'s staged content, from the object's header (nothing is
+    /// inflated); `None` when the header cannot be read.
+    pub fn size(&self, file: &StagedFile) -> Option<u64> {
+        let odb = self.repo.odb().ok()?;
+        odb.read_header(file.blob).ok().map(|(size, _)| size as u64)
     }
 
     /// The staged content of `file`.
@@ -45,7 +54,7 @@ pub struct StagedFile {
 
 /// The staged changes of `repo`, with renames detected so that moving a file does
 /// not report the lines it already had.
-fn staged_files(repo: &Repository) -> Result<Vec<StagedFile>, String> {
+fn staged_files(repo: &Repository, max_size: u64) -> Result<Vec<StagedFile>, String> {
     let head = match repo.head() {
         Ok(head) => Some(
             head.peel_to_tree()
@@ -60,7 +69,8 @@ fn staged_files(repo: &Repository) -> Result<Vec<StagedFile>, String> {
     options
         .context_lines(0)
         .ignore_submodules(true)
-        .include_typechange(true);
+        .include_typechange(true)
+        .max_size(i64::try_from(max_size).unwrap_or(i64::MAX));
     let mut diff = repo
         .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut options))
         .map_err(|e| format!("cannot compare the index with HEAD: {}", e.message()))?;

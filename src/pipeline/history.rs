@@ -213,6 +213,10 @@ fn scan_range(
                     |reader, intro| {
                         let result = match reader {
                             Ok(reader) => match intro.blob.as_bytes().try_into() {
+                                // Over the limit by its header: never inflated.
+                                Ok(id) if reader.blob_size(&id).is_some_and(|size| size > max_size) => {
+                                    Ok(BlobResult::Skipped(SkipReason::TooLarge))
+                                }
                                 Ok(id) => reader
                                     .read(&id)
                                     .map(|(_, content)| scan_content(matcher, content, max_size))

@@ -12,12 +12,20 @@ use std::path::Path;
 /// `max_size` bytes and binary ones are skipped. The error says why the change
 /// cannot be read at all.
 pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), GitError> {
-    let staged = Staged::open(dir)?;
+    let staged = Staged::open(dir, max_size)?;
     for file in &staged.files {
         if crate::interrupt::requested() {
             break;
         }
         sink.found(Path::new(&file.path), &file.path);
+        // Too large by its header: skipped before a byte of it is read.
+        if staged.size(file).is_some_and(|size| size > max_size) {
+            sink.skip(Skip {
+                path: file.path.clone(),
+                reason: SkipReason::TooLarge,
+            });
+            continue;
+        }
         let blob = match staged.content(file) {
             Ok(blob) => blob,
             Err(message) => {

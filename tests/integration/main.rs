@@ -21,6 +21,7 @@ mod identity;
 mod import;
 mod interrupt;
 mod layers;
+mod memory;
 mod packs;
 mod project_config;
 mod reports;

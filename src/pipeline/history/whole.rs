@@ -145,7 +145,7 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
             Batch::new(&blobs),
             Batch::new(&messages),
         );
-        store.read_all(ctx.threads, &|_| true, move |number, kind, data| {
+        store.read_all(ctx.threads, &|_| true, max_size, move |number, kind, data| {
             kinds[number as usize].store(kind_code(kind), Ordering::Relaxed);
             // A commit's or an annotated tag's message is content too.
             if matches!(kind, Kind::Commit | Kind::Tag) {
@@ -193,6 +193,11 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
         })
     };
     problems.extend(read.problems);
+    let mut blobs: Vec<(u32, BlobResult)> = blobs.into_items().collect();
+    for &number in &read.oversized {
+        kinds[number as usize].store(kind_code(Kind::Blob), Ordering::Relaxed);
+        blobs.push((number, BlobResult::Skipped(SkipReason::TooLarge)));
+    }
     for number in malformed.into_items() {
         problems.push(ctx.problem(format!("commit {}: malformed", ctx.hex(number))));
     }
@@ -200,7 +205,7 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
         kinds: kinds.into_iter().map(AtomicU8::into_inner).collect(),
         commits: commits.into_items().collect(),
         links: links.into_inner(),
-        blobs: blobs.into_items().collect(),
+        blobs,
         messages: messages.into_items().collect(),
         failed: read.failed,
     }
@@ -329,7 +334,7 @@ fn second_pass(
             Batch::new(&missing),
             Batch::new(&malformed),
         );
-        store.read_all(ctx.threads, &is_reached_tree, move |tree, _, data| {
+        store.read_all(ctx.threads, &is_reached_tree, u64::MAX, move |tree, _, data| {
             let key = lineage.key(tree).expect("only reached trees are read");
             let mut entries = TreeEntries::new(data);
             for entry in &mut entries {
