@@ -209,8 +209,33 @@ edited = sys.argv[6].split() if len(sys.argv) > 6 else []
 scope = {"tree": "the checked-out files", "history": "the whole git history",
          "range": f"the commits {commits}"}[mode]
 print(f"## wayscan: {scope}\n")
+# What could not be read: a scan that did not read everything is not a clean one.
+problems = []
+try:
+    data = json.load(open(report, encoding="utf-8"))
+    if fmt == "sarif":
+        for run in data["runs"]:
+            for inv in run.get("invocations", []):
+                problems += [(n.get("level", "error"), n["message"]["text"])
+                             for n in inv.get("toolExecutionNotifications", [])]
+    elif fmt == "json":
+        problems = [("error", f'{e["path"]}: {e["message"]}') for e in data.get("errors", [])]
+except (OSError, ValueError, KeyError):
+    pass
+def cell(text):
+    return str(text).replace("|", "\\|").replace("`", "'").replace("\n", " ")
 if state == "error":
-    print("The scan could not complete: see the step's log.\n")
+    print("**The scan did not complete: it could not read everything, or could not run.** "
+          "It does not pass as clean; see the problems below and the step's log.\n")
+if problems:
+    print(f"**{len(problems)} problem{'s' if len(problems) != 1 else ''} while reading:**\n")
+    print("| level | what | \n| --- | --- |")
+    for level, text in problems[:50]:
+        print(f"| {cell(level)} | {cell(text)} |")
+    if len(problems) > 50:
+        print(f"\n{len(problems) - 50} more in the report.")
+    print()
+if state == "error":
     sys.exit(0)
 for path in edited:
     print(f"> **Note:** this change edits `{path}`; the version of the base commit applied, "
@@ -230,8 +255,6 @@ elif fmt == "json":
 if not rows:
     print("No findings.")
     sys.exit(0)
-def cell(text):
-    return str(text).replace("|", "\\|").replace("`", "'").replace("\n", " ")
 print(f"**{len(rows)} finding{'s' if len(rows) != 1 else ''}**\n")
 print("| rule | findings |\n| --- | --- |")
 for rule, n in sorted(collections.Counter(r[0] for r in rows).items()):

@@ -335,3 +335,27 @@ fn a_pull_request_that_edits_the_configuration_is_noted_and_still_scanned_by_the
     );
     assert!(run.log.contains("note: this change edits .wayscan.toml"), "{}", run.log);
 }
+
+#[test]
+fn unread_input_fails_the_step_and_the_summary_names_it() {
+    let s = Sandbox::git_repo();
+    s.write("a.txt", "a\n");
+    s.commit("a");
+    s.write("config.txt", "settings that git stores as a loose object\n");
+    s.commit("config");
+    // Damage the blob's loose object: its bytes no longer inflate.
+    let blob = s.git(&["rev-parse", "HEAD:config.txt"]).trim().to_string();
+    let object = s.join(&format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
+    crate::sandbox::make_writable(&object);
+    std::fs::write(&object, b"not zlib at all").unwrap();
+    let run = run_action(&s, "schedule", json!({}), &[]);
+    assert_eq!(run.code, 2, "{}", run.log);
+    assert_eq!(run.outputs["findings"], "0");
+    assert!(run.summary.contains("The scan did not complete"), "{}", run.summary);
+    assert!(
+        run.summary.contains("config.txt"),
+        "the summary names what was not read: {}",
+        run.summary
+    );
+    assert!(!run.summary.contains("No findings."), "{}", run.summary);
+}
