@@ -72,8 +72,24 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
     for root in rest {
         builder.add(root);
     }
+    // An ignore file large enough to exhaust memory when compiled (a repository can
+    // commit one) switches ignore rules off for the scan: more is read, never less.
+    let oversized = oversized_ignore_files(&existing, display);
+    for (shown, size) in &oversized {
+        sink.problem(Problem {
+            path: shown.clone(),
+            message: format!(
+                "ignore file of {} is over the {} cap: ignore rules are not applied in this scan, \
+                 so the files they would hide are scanned too",
+                crate::units::format_size(*size),
+                crate::units::format_size(MAX_IGNORE_FILE)
+            ),
+            kind: crate::model::ProblemKind::Warning,
+        });
+    }
+    let no_ignore = options.no_ignore || !oversized.is_empty();
     builder
-        .standard_filters(!options.no_ignore)
+        .standard_filters(!no_ignore)
         .hidden(false)
         .git_global(false) // a rule that lives on one machine only protects nobody else
         .follow_links(options.follow_links)
@@ -83,7 +99,7 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
     // Each walker thread notes the files it reached, so the tracked files the ignore
     // rules hid can be found after the walk (not needed when nothing is ignored).
     let reached = std::sync::Mutex::new(Vec::new());
-    let note_reached = !options.no_ignore && display.git_roots().next().is_some();
+    let note_reached = !no_ignore && display.git_roots().next().is_some();
     builder.build_parallel().run(|| {
         let mut buffer = Vec::new();
         let mut noted = Noted {
@@ -157,6 +173,51 @@ impl Drop for Noted<'_> {
 
 /// Reads the files git tracks under each directory root that the walk did not reach
 /// (`reached`, sorted): an ignore rule hid them, but every clone has them.
+/// The largest ignore file whose rules are applied. The `ignore` crate compiles every
+/// line into one glob set: a 4.7 MB `.gitignore` took a scan to 5.4 GB.
+const MAX_IGNORE_FILE: u64 = 1 << 20;
+
+/// Ignore files over [`MAX_IGNORE_FILE`] under `roots`, as (shown path, size): the
+/// tracked `.gitignore` and `.ignore` files of each root's repository (what a clone
+/// of a hostile repository holds), and those at each root outside git.
+fn oversized_ignore_files(roots: &[PathBuf], display: &DisplayPaths) -> Vec<(String, u64)> {
+    let is_ignore_file = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        name == ".gitignore" || name == ".ignore"
+    };
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for root in roots {
+        candidates.extend([root.join(".gitignore"), root.join(".ignore")]);
+    }
+    for (root, abs_root, top) in display.git_roots() {
+        if !roots.contains(root) {
+            continue;
+        }
+        if let crate::git::repo::Discovery::Found(repo) = crate::git::repo::Repo::discover(abs_root) {
+            let under = abs_root.strip_prefix(top).unwrap_or(Path::new(""));
+            // Named as the walk names files under the root; those above it (they
+            // apply to the walk too) by their full path.
+            for rel in repo.tracked(is_ignore_file).unwrap_or_default() {
+                candidates.push(match Path::new(&rel).strip_prefix(under) {
+                    Ok(inside) => root.join(inside),
+                    Err(_) => top.join(&rel),
+                });
+            }
+        }
+    }
+    let mut found: Vec<(String, u64)> = candidates
+        .into_iter()
+        .filter_map(|path| {
+            let size = std::fs::metadata(&path).ok().filter(|m| m.is_file())?.len();
+            (size > MAX_IGNORE_FILE).then(|| (display.show(&path), size))
+        })
+        .collect();
+    // A root's own ignore file is also a tracked one: named once.
+    found.sort();
+    found.dedup();
+    found
+}
+
 fn read_ignored_tracked(
     roots: &[PathBuf],
     display: &DisplayPaths,

@@ -46,3 +46,35 @@ fn a_blob_over_the_limit_is_skipped_by_its_header_without_being_inflated() {
         assert_ne!(code, 0, "{form}: the cap must be too small to inflate the blob");
     }
 }
+
+#[test]
+fn an_oversized_ignore_file_switches_ignore_rules_off_instead_of_exhausting_memory() {
+    let s = Sandbox::git_repo();
+    // 2 MiB of distinct patterns: compiled, they took a scan to 770 MB.
+    let mut patterns = String::new();
+    let mut i = 0;
+    while patterns.len() < 2 << 20 {
+        patterns.push_str(&format!("**/build{i}/*.log[0-9]?\n"));
+        i += 1;
+    }
+    patterns.push_str("*.secret\n");
+    s.write(".gitignore", &patterns);
+    s.write("README.md", "hi\n");
+    s.commit("a large .gitignore");
+    // An untracked file the rules would hide.
+    s.write(
+        "deploy.secret",
+        format!("KEY={}\n", wayscan::testkeys::fake_key("dns", 95)),
+    );
+
+    let (code, stderr) = capped(&s, "scan .");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("warning: .gitignore: ignore file of 2.0 MiB is over the 1.0 MiB cap"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 finding"),
+        "the file it would hide is scanned: {stderr}"
+    );
+}
