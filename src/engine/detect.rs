@@ -7,7 +7,6 @@ use super::location::Locator;
 use super::matcher::{Matcher, RawMatch};
 use super::rules::{render_template, Rule};
 use crate::model::{redact, Detection, FoundSecret, Position, Secret};
-use std::collections::BTreeMap;
 
 /// What one buffer holds: the detections to report, and those an inline marker
 /// allows (kept, to be counted and listed).
@@ -71,7 +70,7 @@ fn detection(rule: &Rule, (start, end): (Position, Position), m: RawMatch<'_>) -
 /// A detection about a whole file (a file rule), at its first line.
 pub fn file_level(
     rule: &Rule,
-    properties: BTreeMap<String, String>,
+    properties: crate::model::Properties,
     message: String,
     remediation: String,
 ) -> Detection {

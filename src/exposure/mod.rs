@@ -13,7 +13,7 @@ use crate::git::repo::{Discovery, Repo};
 use crate::model::Finding;
 use crate::model::Problem;
 use crate::sources::tree::{list_files, DisplayPaths};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -181,7 +181,7 @@ fn open_tree(start: &Path, rules: &[&Rule], root: &Path, problems: &mut Vec<Prob
 /// removed it, because every clone still has it.
 pub fn committed(rule: &Rule, path: &str, commit: &crate::model::CommitInfo) -> Finding {
     let short = &commit.id[..commit.id.len().min(12)];
-    let mut properties = BTreeMap::new();
+    let mut properties = crate::model::Properties::new();
     properties.insert("commit".to_string(), commit.id.clone());
     let message = format!("{path} was committed to git history in {short}");
     let remediation = format!(
@@ -218,7 +218,7 @@ pub fn staged(rule: &Rule, path: &str) -> Finding {
         keep_out_advice(rule)
     );
     Finding::new(
-        detect::file_level(rule, BTreeMap::new(), message, remediation),
+        detect::file_level(rule, crate::model::Properties::new(), message, remediation),
         path.to_string(),
         path,
     )
@@ -252,7 +252,7 @@ fn judge(rule: &Rule, tree: &Tree, rel: &str, shown: String, show: impl Fn(&Path
         return None;
     }
     let fix = (!verdict.is_ignored()).then(|| proposed_fix(tree, rel_path, &show));
-    let mut properties = BTreeMap::new();
+    let mut properties = crate::model::Properties::new();
     properties.insert("tracked".to_string(), tracked.to_string());
     if let Some(fix) = &fix {
         properties.insert("gitignore".to_string(), fix.shown.clone());

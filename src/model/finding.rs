@@ -6,7 +6,6 @@
 
 use super::{fingerprint, CommitInfo, Position, Secret};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// How bad a finding of this rule is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
@@ -104,7 +103,7 @@ pub struct Detection {
     /// `None` for file-level detections.
     pub secret: Option<FoundSecret>,
     /// Non-secret facts the rule extracted (WAYSCloud: `service`, `key_id`).
-    pub properties: BTreeMap<String, String>,
+    pub properties: super::Properties,
     /// The encodings the secret was written in, outermost first (empty: plain).
     pub encoding: Vec<Encoding>,
     /// The archive members that lead to the content, each after a `!`
@@ -134,14 +133,14 @@ pub struct Finding {
     pub secret: Option<FoundSecret>,
     pub fingerprint: String,
     /// Non-secret facts the rule extracted (WAYSCloud: `service`, `key_id`).
-    pub properties: BTreeMap<String, String>,
+    pub properties: super::Properties,
     /// Set when the secret was written in an encoding (base64, escapes).
     pub encoding: Vec<Encoding>,
     pub message: String,
     pub remediation: String,
     /// For history and staged scans: the commit that introduced it (`None` when the
     /// change is not committed yet).
-    pub commit: Option<CommitInfo>,
+    pub commit: Option<Box<CommitInfo>>,
 }
 
 impl Finding {

@@ -8,6 +8,7 @@ mod finding;
 mod outcome;
 mod place;
 mod problem;
+mod properties;
 mod secret;
 mod time;
 mod verdict;
@@ -16,6 +17,7 @@ pub use finding::{encoding_chain, Detection, Encoding, Finding, FoundSecret, Sev
 pub use outcome::{count_skips, GitignoreFix, Outcome, Stats, Suppressed, Suppression, Unit};
 pub use place::{CommitInfo, Position};
 pub use problem::{Problem, ProblemKind, Skip, SkipReason};
+pub use properties::Properties;
 pub use secret::{digest, fingerprint, hex, redact, Secret};
 pub use time::rfc3339;
 pub use verdict::{Status, Verification, Verifications};

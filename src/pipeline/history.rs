@@ -171,7 +171,7 @@ impl Earliest {
         self.by_fingerprint
             .into_values()
             .map(|(commit, mut finding)| {
-                finding.commit = Some(info(commit));
+                finding.commit = Some(Box::new(info(commit)));
                 finding
             })
             .collect()

@@ -55,7 +55,7 @@ struct JsonFinding<'a> {
     secret_redacted: bool,
     fingerprint: &'a str,
     encoding: Option<String>,
-    properties: &'a BTreeMap<String, String>,
+    properties: &'a crate::model::Properties,
     message: &'a str,
     remediation: &'a str,
     /// The commit that introduced it (history scans); null otherwise.
@@ -179,7 +179,7 @@ fn json_finding<'a>(f: &'a Finding, verifications: &'a Verifications, show_secre
         properties: &f.properties,
         message: &f.message,
         remediation: &f.remediation,
-        commit: f.commit.as_ref(),
+        commit: f.commit.as_deref(),
         verification: verifications.get(&f.fingerprint),
     }
 }

@@ -270,7 +270,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
 
 /// One result; `verification` is what the API said of its key, if asked.
 fn result<'a>(f: &'a Finding, rule_index: usize, verification: Option<&crate::model::Verification>) -> SarifResult<'a> {
-    let mut properties = f.properties.clone();
+    let mut properties: BTreeMap<String, String> = f.properties.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     if let Some(redacted) = f.redacted() {
         properties.insert("redactedSecret".into(), redacted.into());
     }

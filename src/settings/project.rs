@@ -225,11 +225,13 @@ mod tests {
         let key = crate::testkeys::fake_key("storage", 31);
         let mut found = crate::pipeline::scan_bytes(&matcher, path, path, format!("KEY={key}\n").as_bytes());
         let mut finding = found.findings.remove(0);
-        finding.commit = commit.map(|id| crate::model::CommitInfo {
-            id: id.into(),
-            author_name: String::new(),
-            author_email: String::new(),
-            date: String::new(),
+        finding.commit = commit.map(|id| {
+            Box::new(crate::model::CommitInfo {
+                id: id.into(),
+                author_name: String::new(),
+                author_email: String::new(),
+                date: String::new(),
+            })
         });
         finding
     }

@@ -74,7 +74,7 @@ pub struct RawMatch<'a> {
     pub secret: Cow<'a, [u8]>,
     /// How many leading bytes of `secret` are not secret (shown when redacting).
     pub public_len: usize,
-    pub properties: BTreeMap<String, String>,
+    pub properties: crate::model::Properties,
     /// The encodings the secret was written in, outermost first (empty: plain).
     pub encoding: Vec<Encoding>,
 }
@@ -530,7 +530,7 @@ fn find_base64<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize]
 struct Candidate {
     secret: Range<usize>,
     public_len: usize,
-    properties: BTreeMap<String, String>,
+    properties: crate::model::Properties,
 }
 
 impl Candidate {

@@ -9,7 +9,7 @@ fn rules() -> RuleSet {
 }
 
 /// (secret, text of the span, properties, encoding) of one match.
-type Found = (String, String, BTreeMap<String, String>, Vec<Encoding>);
+type Found = (String, String, crate::model::Properties, Vec<Encoding>);
 
 /// Every wayscloud match in `text`.
 fn wayscloud(text: &str) -> Vec<Found> {

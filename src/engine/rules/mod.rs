@@ -627,7 +627,7 @@ pub fn rule_regex(pattern: &str) -> Result<Regex, regex::Error> {
 }
 
 /// Replaces `{name}` in a rule's message or remediation with the finding's property.
-pub fn render_template(template: &str, properties: &std::collections::BTreeMap<String, String>) -> String {
+pub fn render_template(template: &str, properties: &crate::model::Properties) -> String {
     // One pass over the template: a file of many findings renders it once per finding.
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -754,7 +754,7 @@ remediation = "r"
 
     #[test]
     fn template_fills_properties() {
-        let mut props = std::collections::BTreeMap::new();
+        let mut props = crate::model::Properties::new();
         props.insert("key_id".to_string(), "a1b2".to_string());
         assert_eq!(
             render_template("revoke {key_id} ({other})", &props),
