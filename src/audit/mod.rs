@@ -98,7 +98,7 @@ impl AuditFinding {
                 redacted: f.redacted().map(str::to_string),
                 service: f.properties.get("service").cloned(),
                 key_id: f.properties.get("key_id").cloned(),
-                remediation: f.remediation.clone(),
+                remediation: f.remediation().into_owned(),
             },
             fingerprint: f.fingerprint.clone(),
             path: f.path.clone(),
@@ -106,7 +106,7 @@ impl AuditFinding {
             commit: f.commit.as_ref().map(|c| c.id.clone()),
             date: f.commit.as_ref().map(|c| c.date.clone()),
             verification: verifications.get(&f.fingerprint).map(|v| v.status.as_str().to_string()),
-            message: f.message.clone(),
+            message: f.message().into_owned(),
         }
     }
 

@@ -5,7 +5,8 @@
 use super::inline;
 use super::location::Locator;
 use super::matcher::{Matcher, RawMatch};
-use super::rules::{render_template, Rule};
+use super::rules::Rule;
+use crate::model::Text;
 use crate::model::{redact, Detection, FoundSecret, Position, Secret};
 
 /// What one buffer holds: the detections to report, and those an inline marker
@@ -40,21 +41,21 @@ pub fn detect(matcher: &Matcher<'_>, hay: &[u8]) -> Detected {
 }
 
 /// A match of `rule` as a detection: its issuer (when the rule names issuers)
-/// picked, its templates rendered, its secret redacted.
+/// picked, its secret redacted. Message and remediation stay the rule's shared
+/// templates, rendered with the properties when a report reads them.
 fn detection(rule: &Rule, (start, end): (Position, Position), m: RawMatch<'_>) -> Detection {
     let secret = Secret::new(&m.secret);
     let mut properties = m.properties;
     let issuer = rule.issuer_of(&m.secret, properties.get("scheme").map(String::as_str));
-    let remediation = issuer.map_or(&rule.spec.remediation, |i| &i.remediation);
-    let remediation = render_template(remediation, &properties);
-    if let Some(issuer) = issuer {
+    let remediation = issuer.map_or(&rule.remediation, |(_, template)| template).clone();
+    if let Some((issuer, _)) = issuer {
         properties.insert("issuer".to_string(), issuer.name.clone());
     }
     Detection {
         rule_id: rule.spec.id.clone(),
         severity: rule.spec.severity,
-        message: render_template(&rule.spec.message, &properties),
-        remediation,
+        message: Text::Template(rule.message.clone()),
+        remediation: Text::Template(remediation),
         start,
         end,
         secret: Some(FoundSecret {
@@ -78,8 +79,8 @@ pub fn file_level(
     Detection {
         rule_id: rule.spec.id.clone(),
         severity: rule.spec.severity,
-        message,
-        remediation,
+        message: message.into(),
+        remediation: remediation.into(),
         start: first,
         end: first,
         secret: None,

@@ -109,8 +109,8 @@ pub struct Detection {
     /// The archive members that lead to the content, each after a `!`
     /// (`!lib/app.jar!app.properties`); empty for the content of the file itself.
     pub member: String,
-    pub message: String,
-    pub remediation: String,
+    pub message: super::Text,
+    pub remediation: super::Text,
 }
 
 /// One leak at one place: a secret in a file, or a file that leaks by existing (an
@@ -136,8 +136,8 @@ pub struct Finding {
     pub properties: super::Properties,
     /// Set when the secret was written in an encoding (base64, escapes).
     pub encoding: Vec<Encoding>,
-    pub message: String,
-    pub remediation: String,
+    pub message: super::Text,
+    pub remediation: super::Text,
     /// For history and staged scans: the commit that introduced it (`None` when the
     /// change is not committed yet).
     pub commit: Option<Box<CommitInfo>>,
@@ -168,6 +168,16 @@ impl Finding {
             remediation: detection.remediation,
             commit: None,
         }
+    }
+
+    /// The message, rendered with the finding's properties.
+    pub fn message(&self) -> std::borrow::Cow<'_, str> {
+        self.message.render(&self.properties)
+    }
+
+    /// What to do, rendered with the finding's properties.
+    pub fn remediation(&self) -> std::borrow::Cow<'_, str> {
+        self.remediation.render(&self.properties)
     }
 
     /// The secret as the report should show it; `None` for file-level findings.

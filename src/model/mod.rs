@@ -10,6 +10,7 @@ mod place;
 mod problem;
 mod properties;
 mod secret;
+mod text;
 mod time;
 mod verdict;
 
@@ -19,5 +20,6 @@ pub use place::{CommitInfo, Position};
 pub use problem::{Problem, ProblemKind, Skip, SkipReason};
 pub use properties::Properties;
 pub use secret::{digest, fingerprint, hex, redact, Secret};
+pub use text::{render_template, Text};
 pub use time::rfc3339;
 pub use verdict::{Status, Verification, Verifications};

@@ -17,7 +17,7 @@ struct JsonReport<'a> {
     schema: &'static str,
     tool: Tool,
     scan: Scan<'a>,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     /// Each secret found at more than one place, once, with the fingerprints of the
     /// findings that hold it.
     repeated_secrets: Vec<JsonLeak<'a>>,
@@ -56,8 +56,8 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     encoding: Option<String>,
     properties: &'a crate::model::Properties,
-    message: &'a str,
-    remediation: &'a str,
+    message: std::borrow::Cow<'a, str>,
+    remediation: std::borrow::Cow<'a, str>,
     /// The commit that introduced it (history scans); null otherwise.
     commit: Option<&'a crate::model::CommitInfo>,
     /// What the API said of the key (`--verify`); null when not verified.
@@ -112,11 +112,11 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             kind: report.kind.as_str(),
             roots: &report.roots,
         },
-        findings: outcome
-            .findings
-            .iter()
-            .map(|f| json_finding(f, report.verifications, report.show_secrets))
-            .collect(),
+        findings: Findings {
+            findings: &outcome.findings,
+            verifications: report.verifications,
+            show_secrets: report.show_secrets,
+        },
         repeated_secrets: leaks
             .iter()
             .filter(|leak| leak.places.len() > 1)
@@ -163,6 +163,24 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
+/// The findings, each made into its JSON form (message and remediation rendered)
+/// as it is written: never all of them at once.
+struct Findings<'a> {
+    findings: &'a [Finding],
+    verifications: &'a Verifications,
+    show_secrets: bool,
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.findings
+                .iter()
+                .map(|f| json_finding(f, self.verifications, self.show_secrets)),
+        )
+    }
+}
+
 fn json_finding<'a>(f: &'a Finding, verifications: &'a Verifications, show_secrets: bool) -> JsonFinding<'a> {
     JsonFinding {
         rule_id: &f.rule_id,
@@ -177,8 +195,8 @@ fn json_finding<'a>(f: &'a Finding, verifications: &'a Verifications, show_secre
         fingerprint: &f.fingerprint,
         encoding: crate::model::encoding_chain(&f.encoding),
         properties: &f.properties,
-        message: &f.message,
-        remediation: &f.remediation,
+        message: f.message(),
+        remediation: f.remediation(),
         commit: f.commit.as_deref(),
         verification: verifications.get(&f.fingerprint),
     }

@@ -9,7 +9,7 @@ use crate::engine::rules::Rule;
 use crate::model::Finding;
 use crate::model::Suppression;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -35,7 +35,7 @@ struct Run<'a> {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     invocations: Vec<Invocation>,
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
 }
 
 #[derive(Serialize)]
@@ -166,37 +166,19 @@ struct Region {
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = &report.rules.rules;
-    let index = |f: &Finding| rules.iter().position(|r| r.id() == f.rule_id).unwrap_or(0);
-    let mut results: Vec<SarifResult<'_>> = report
-        .outcome
-        .findings
-        .iter()
-        .map(|f| result(f, index(f), report.verifications.get(&f.fingerprint)))
-        .collect();
     // The places of one secret share a correlationGuid: code scanning shows one alert
     // per place (each needs fixing), and a reader can group them as one leak.
+    let mut correlation = HashMap::new();
     for leak in super::leaks(&report.outcome.findings)
         .iter()
         .filter(|l| l.places.len() > 1)
     {
         let id = leak.id(&report.outcome.findings);
         for &place in &leak.places {
-            results[place].correlation_guid = Some(id.clone());
+            correlation.insert(place, id.clone());
         }
     }
-    if report.show_suppressed {
-        results.extend(report.outcome.suppressed.iter().map(|s| {
-            let (kind, justification) = match s.by {
-                Suppression::Inline => ("inSource", "an inline wayscan:allow or gitleaks:allow marker"),
-                Suppression::Configuration => ("external", "an exclude or allowlist of the project configuration"),
-                Suppression::Baseline => ("external", "an entry of the baseline"),
-            };
-            SarifResult {
-                suppressions: vec![SarifSuppression { kind, justification }],
-                ..result(&s.finding, index(&s.finding), None)
-            }
-        }));
-    }
+    let results = Results { report, correlation };
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -268,6 +250,44 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     }
 }
 
+/// The results, each built as it is written (its message and remediation rendered
+/// then), never all of them at once: a report of many findings would otherwise hold
+/// each twice.
+struct Results<'a> {
+    report: &'a Report<'a>,
+    /// Correlation ids by finding index, for secrets found at several places.
+    correlation: HashMap<usize, String>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.report;
+        let rules = &report.rules.rules;
+        let index = |f: &Finding| rules.iter().position(|r| r.id() == f.rule_id).unwrap_or(0);
+        let findings = report.outcome.findings.iter().enumerate().map(|(i, f)| SarifResult {
+            correlation_guid: self.correlation.get(&i).cloned(),
+            ..result(f, index(f), report.verifications.get(&f.fingerprint))
+        });
+        let suppressed = report
+            .outcome
+            .suppressed
+            .iter()
+            .filter(|_| report.show_suppressed)
+            .map(|s| {
+                let (kind, justification) = match s.by {
+                    Suppression::Inline => ("inSource", "an inline wayscan:allow or gitleaks:allow marker"),
+                    Suppression::Configuration => ("external", "an exclude or allowlist of the project configuration"),
+                    Suppression::Baseline => ("external", "an entry of the baseline"),
+                };
+                SarifResult {
+                    suppressions: vec![SarifSuppression { kind, justification }],
+                    ..result(&s.finding, index(&s.finding), None)
+                }
+            });
+        serializer.collect_seq(findings.chain(suppressed))
+    }
+}
+
 /// One result; `verification` is what the API said of its key, if asked.
 fn result<'a>(f: &'a Finding, rule_index: usize, verification: Option<&crate::model::Verification>) -> SarifResult<'a> {
     let mut properties: BTreeMap<String, String> = f.properties.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -304,8 +324,8 @@ fn result<'a>(f: &'a Finding, rule_index: usize, verification: Option<&crate::mo
         level,
         message: Message {
             text: match f.redacted() {
-                Some(redacted) => format!("{} ({}). {}", f.message, redacted, f.remediation),
-                None => format!("{}. {}", f.message, f.remediation),
+                Some(redacted) => format!("{} ({}). {}", f.message(), redacted, f.remediation()),
+                None => format!("{}. {}", f.message(), f.remediation()),
             },
         },
         locations: vec![Location {

@@ -164,7 +164,7 @@ fn write_finding(
         f.start.column,
         style.paint(severity_code, severity),
         style.paint("35", &f.rule_id),
-        clean(&f.message)
+        clean(&f.message())
     )?;
     let encoding = crate::model::encoding_chain(&f.encoding)
         .map(|chain| format!("  ({chain}-encoded in the file)"))
@@ -215,7 +215,7 @@ fn write_finding(
         out,
         "      {}  {}",
         style.paint("2", "what to do "),
-        clean(&f.remediation)
+        clean(&f.remediation())
     )?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 pub use crate::model::{Encoding, Severity};
 
@@ -167,6 +168,8 @@ pub struct IssuerSpec {
 #[derive(Debug)]
 pub struct Issuers {
     specs: Vec<IssuerSpec>,
+    /// Each issuer's remediation template, shared by its findings.
+    remediations: Vec<Arc<str>>,
     /// One pattern per issuer, in order; an issuer without one matches anything.
     secrets: regex::bytes::RegexSet,
     schemes: Vec<Option<Regex>>,
@@ -189,14 +192,15 @@ impl Issuers {
             })
             .collect::<Result<_, _>>()?;
         Ok(Issuers {
+            remediations: specs.iter().map(|i| Arc::from(i.remediation.as_str())).collect(),
             specs: specs.to_vec(),
             secrets,
             schemes,
         })
     }
 
-    /// The first issuer whose patterns fit.
-    fn of(&self, secret: &[u8], scheme: Option<&str>) -> Option<&IssuerSpec> {
+    /// The first issuer whose patterns fit, and its remediation template.
+    fn of(&self, secret: &[u8], scheme: Option<&str>) -> Option<(&IssuerSpec, &Arc<str>)> {
         if self.specs.is_empty() {
             return None;
         }
@@ -205,7 +209,7 @@ impl Issuers {
             let scheme_fits = self.schemes[i]
                 .as_ref()
                 .is_none_or(|r| scheme.is_some_and(|s| r.is_match(s.as_bytes())));
-            (hits.matched(i) && scheme_fits).then_some(spec)
+            (hits.matched(i) && scheme_fits).then_some((spec, &self.remediations[i]))
         })
     }
 }
@@ -326,12 +330,15 @@ pub struct Rule {
     /// The compiled `path` of a content rule.
     pub path: Option<Regex>,
     pub issuers: Issuers,
+    /// The message and remediation templates, shared by every finding of the rule.
+    pub message: Arc<str>,
+    pub remediation: Arc<str>,
 }
 
 impl Rule {
     /// The issuer whose credential `secret` is, by its shape (and the `scheme`
     /// property, where the rule has one).
-    pub fn issuer_of(&self, secret: &[u8], scheme: Option<&str>) -> Option<&IssuerSpec> {
+    pub fn issuer_of(&self, secret: &[u8], scheme: Option<&str>) -> Option<(&IssuerSpec, &Arc<str>)> {
         self.issuers.of(secret, scheme)
     }
 
@@ -594,6 +601,8 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         group_placeholders,
         path,
         issuers,
+        message: Arc::from(spec.message.as_str()),
+        remediation: Arc::from(spec.remediation.as_str()),
         spec,
     })
 }
@@ -624,31 +633,6 @@ fn check_api_path(path: &str) -> Result<(), String> {
 /// start-up fast (the pre-commit hook pays it on every commit).
 pub fn rule_regex(pattern: &str) -> Result<Regex, regex::Error> {
     regex::bytes::RegexBuilder::new(pattern).unicode(false).build()
-}
-
-/// Replaces `{name}` in a rule's message or remediation with the finding's property.
-pub fn render_template(template: &str, properties: &crate::model::Properties) -> String {
-    // One pass over the template: a file of many findings renders it once per finding.
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let name = rest[open + 1..]
-            .find('}')
-            .map(|close| &rest[open + 1..open + 1 + close]);
-        match name.and_then(|name| properties.get(name).map(|value| (name, value))) {
-            Some((name, value)) => {
-                out.push_str(&rest[..open]);
-                out.push_str(value);
-                rest = &rest[open + name.len() + 2..];
-            }
-            None => {
-                out.push_str(&rest[..=open]);
-                rest = &rest[open + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// A template for the rule as a whole: each `{property}` becomes `<property>`.
@@ -682,6 +666,7 @@ pub fn render_generic(template: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::render_template;
 
     fn one(text: &str) -> Result<Vec<Rule>, RuleError> {
         parse_rule_file("test.toml", text)
