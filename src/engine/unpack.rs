@@ -196,6 +196,21 @@ impl Opener<'_, '_> {
                 Some(name) => format!("{member}!{name}"),
                 None => format!("{member}!#{index}"),
             };
+            // Encrypted, or a method no decoder here reads: a skip, not damage.
+            let readable = archive.by_index_raw(index).map(|raw| {
+                !raw.encrypted()
+                    && matches!(
+                        raw.compression(),
+                        zip::CompressionMethod::Stored
+                            | zip::CompressionMethod::Deflated
+                            | zip::CompressionMethod::Bzip2
+                            | zip::CompressionMethod::Xz
+                    )
+            });
+            if readable.as_ref().is_ok_and(|readable| !readable) {
+                self.skip(&name, SkipReason::ArchiveUnsupported);
+                continue;
+            }
             let entry = match archive.by_index(index) {
                 Ok(entry) => entry,
                 Err(e) => {
@@ -437,6 +452,25 @@ mod tests {
         assert_eq!(
             pieces(&zip, &small),
             [("!big.txt".to_string(), "skip too-large".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_member_of_an_unsupported_method_is_a_skip() {
+        let limits = Limits::for_file_size(1 << 20);
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        writer.start_file("old.txt", stored).unwrap();
+        writer.write_all(b"imploded long ago\n").unwrap();
+        let mut bytes = writer.finish().unwrap().into_inner();
+        // Rewrite the method to 6 (implode) in the local and the central header.
+        let at = |sig: &[u8]| bytes.windows(4).position(|w| w == sig).unwrap();
+        let (local, central) = (at(b"PK\x03\x04"), at(b"PK\x01\x02"));
+        bytes[local + 8] = 6;
+        bytes[central + 10] = 6;
+        assert_eq!(
+            pieces(&bytes, &limits),
+            [("!old.txt".to_string(), "skip archive-unsupported".to_string())]
         );
     }
 

@@ -20,6 +20,9 @@ pub enum SkipReason {
     /// deep, over the file's budget of expanded bytes, or expanding more than 100:1
     /// (a zip bomb).
     ArchiveLimit,
+    /// An archive member wayscan cannot open: encrypted, or compressed with a method
+    /// it does not read (implode, deflate64, PPMd, zstd inside a zip).
+    ArchiveUnsupported,
 }
 
 impl SkipReason {
@@ -30,6 +33,7 @@ impl SkipReason {
             SkipReason::Special => "special-file",
             SkipReason::NotFetched => "not-fetched",
             SkipReason::ArchiveLimit => "archive-limit",
+            SkipReason::ArchiveUnsupported => "archive-unsupported",
         }
     }
 }

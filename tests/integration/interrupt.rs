@@ -2,7 +2,7 @@
 //! the scan is incomplete, and the run exits 130, never 0. A second Ctrl-C quits
 //! at once.
 
-#![cfg(unix)]
+#![cfg(target_os = "linux")]
 
 use crate::sandbox::{command, places, Sandbox, KEY_RULE};
 use std::io::Write;
@@ -22,9 +22,32 @@ fn scan_waiting_on_stdin(s: &Sandbox, input: &[u8]) -> (Child, std::process::Chi
         .expect("wayscan runs");
     let mut stdin = child.stdin.take().expect("a pipe");
     stdin.write_all(input).unwrap();
-    // Time to start and install its handler; it then waits for the end of input.
-    std::thread::sleep(Duration::from_millis(500));
+    wait_for_handler(&child);
     (child, stdin)
+}
+
+/// Waits until the process catches SIGINT (its handler is installed; a signal sent
+/// before would kill it), as `/proc/PID/status` shows in `SigCgt`.
+fn wait_for_handler(child: &Child) {
+    let status = format!("/proc/{}/status", child.id());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let caught = std::fs::read_to_string(&status)
+            .ok()
+            .and_then(|text| {
+                let mask = text.lines().find_map(|l| l.strip_prefix("SigCgt:"))?.trim().to_string();
+                u64::from_str_radix(&mask, 16).ok()
+            })
+            .is_some_and(|mask| mask & (1 << (2 - 1)) != 0); // SIGINT is 2
+        if caught {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "wayscan never installed its handler"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 fn interrupt(child: &Child) {
