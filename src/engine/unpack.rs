@@ -218,17 +218,9 @@ impl Opener<'_, '_> {
                     continue;
                 }
             };
-            if !entry.is_file() {
-                continue;
-            }
-            if entry.size() > self.limits.max_member {
-                self.skip(&name, SkipReason::TooLarge);
-                continue;
-            }
-            let compressed = entry.compressed_size();
-            match self.expand(entry, compressed) {
-                Ok(data) => self.open(&name, &data, depth.in_archive()),
-                Err(stop) => self.stopped(&name, stop),
+            if entry.is_file() {
+                let (size, packed) = (entry.size(), entry.compressed_size());
+                self.member(&name, size, entry, packed, depth);
             }
         }
     }
@@ -248,15 +240,20 @@ impl Opener<'_, '_> {
                 continue;
             }
             let name = format!("{member}!{}", String::from_utf8_lossy(&entry.path_bytes()));
-            if entry.size() > self.limits.max_member {
-                self.skip(&name, SkipReason::TooLarge);
-                continue;
-            }
             let size = entry.size();
-            match self.expand(entry, size) {
-                Ok(data) => self.open(&name, &data, depth.in_archive()),
-                Err(stop) => self.stopped(&name, stop),
-            }
+            self.member(&name, size, entry, size, depth);
+        }
+    }
+
+    /// One archive member of `declared` bytes, read from `reader` (`packed` bytes in
+    /// the archive): too large by its header, or expanded and opened one level down.
+    fn member(&mut self, name: &str, declared: u64, reader: impl Read, packed: u64, depth: Depth) {
+        if declared > self.limits.max_member {
+            return self.skip(name, SkipReason::TooLarge);
+        }
+        match self.expand(reader, packed) {
+            Ok(data) => self.open(name, &data, depth.in_archive()),
+            Err(stop) => self.stopped(name, stop),
         }
     }
 
