@@ -188,13 +188,8 @@ fn char_reference(text: &[u8]) -> Option<(char, usize)> {
 /// Resolves `%XX`, `\xXX`, `\uXXXX`, `\/` and `&#NN;`/`&#xHH;` in `hay[range]`. Returns `None` when the
 /// range holds no escape, so callers skip text the plain matcher already covers.
 pub fn unescape(hay: &[u8], range: Range<usize>) -> Option<Unescaped> {
-    let text = &hay[range.clone()];
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut source = Vec::with_capacity(text.len() + 1);
-    let mut changed = false;
-    let mut i = 0;
-    while i < text.len() {
-        let decoded: Option<(char, usize)> = match text[i] {
+    rewrite(hay, range, |text, i| {
+        let decoded = match text[i] {
             b'%' => text
                 .get(i + 1..i + 3)
                 .and_then(hex_value)
@@ -215,10 +210,28 @@ pub fn unescape(hay: &[u8], range: Range<usize>) -> Option<Unescaped> {
             b'&' => char_reference(&text[i..]),
             _ => None,
         };
-        match decoded {
-            Some((c, len)) => {
+        decoded.map(|(c, len)| (Some(c), len))
+    })
+}
+
+/// `hay[range]` rewritten where `step(text, i)` says: `Some((c, len))` replaces the
+/// `len` bytes at `i` with `c` (or with nothing when `c` is `None`); every byte that
+/// comes out records the source offset it came from. `None` when nothing was replaced.
+fn rewrite(
+    hay: &[u8],
+    range: Range<usize>,
+    step: impl Fn(&[u8], usize) -> Option<(Option<char>, usize)>,
+) -> Option<Unescaped> {
+    let text = &hay[range.clone()];
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut source = Vec::with_capacity(text.len() + 1);
+    let mut changed = false;
+    let mut i = 0;
+    while i < text.len() {
+        match step(text, i) {
+            Some((replacement, len)) => {
                 let mut buf = [0u8; 4];
-                for &b in c.encode_utf8(&mut buf).as_bytes() {
+                for &b in replacement.map_or(&[][..], |c| c.encode_utf8(&mut buf).as_bytes()) {
                     bytes.push(b);
                     source.push(range.start + i);
                 }
@@ -243,23 +256,7 @@ pub fn unescape(hay: &[u8], range: Range<usize>) -> Option<Unescaped> {
 /// double-quoted scalars, shell). `None` when nothing was joined. A join needs the
 /// same quote on both sides, so an argument list (`"a", "b"`) is never joined.
 pub fn join_literals(hay: &[u8], range: Range<usize>) -> Option<Unescaped> {
-    let text = &hay[range.clone()];
-    let mut bytes = Vec::with_capacity(text.len());
-    let mut source = Vec::with_capacity(text.len() + 1);
-    let mut changed = false;
-    let mut i = 0;
-    while i < text.len() {
-        if let Some(len) = joiner_at(text, i) {
-            changed = true;
-            i += len;
-            continue;
-        }
-        bytes.push(text[i]);
-        source.push(range.start + i);
-        i += 1;
-    }
-    source.push(range.end);
-    changed.then_some(Unescaped { bytes, source })
+    rewrite(hay, range, |text, i| joiner_at(text, i).map(|len| (None, len)))
 }
 
 /// The length of the joiner that starts at `text[at]`: from a closing quote to the
