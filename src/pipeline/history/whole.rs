@@ -433,17 +433,25 @@ fn report(
     // Blobs no ref leads to have no path and no commit: named by their id.
     let mut unreached = Vec::new();
     for (blob, result) in objects.blobs {
+        let reached = found.reached[blob as usize];
+        let tagged = order.tagged.get(&blob).filter(|_| !reached);
+        // What history holds counts as scanned: reached by a commit, held by a tag of a
+        // tree or blob, or (with --unreachable) held by nothing.
+        if let BlobResult::Scanned { bytes, .. } = &result {
+            if reached || tagged.is_some() || unreachable {
+                outcome.stats.files += 1;
+                outcome.stats.bytes += bytes;
+            }
+        }
         // In a tree or blob a ref points at: at `ref:path` (or `ref`), no commit.
-        if let (Some(places), false) = (order.tagged.get(&blob), found.reached[blob as usize]) {
+        if let Some(places) = tagged {
             match result {
                 BlobResult::Scanned {
-                    bytes,
                     findings,
                     suppressed,
                     inside,
+                    ..
                 } => {
-                    outcome.stats.files += 1;
-                    outcome.stats.bytes += bytes;
                     record_inside(inside, &places[0], &ctx.hex(blob), &mut outcome.skipped, &mut problems);
                     for place in places {
                         let at = |d: &Detection| Finding::new(d.clone(), place.clone(), place);
@@ -458,10 +466,8 @@ fn report(
             }
             continue;
         }
-        if !found.reached[blob as usize] {
-            if let (true, BlobResult::Scanned { bytes, findings, .. }) = (unreachable, result) {
-                outcome.stats.files += 1;
-                outcome.stats.bytes += bytes;
+        if !reached {
+            if let (true, BlobResult::Scanned { findings, .. }) = (unreachable, result) {
                 let name = format!("(unreachable blob {})", ctx.hex(blob));
                 unreached.extend(findings.into_iter().map(|d| Finding::new(d, name.clone(), &name)));
             }
@@ -469,13 +475,11 @@ fn report(
         }
         match result {
             BlobResult::Scanned {
-                bytes,
                 findings,
                 suppressed,
                 inside,
+                ..
             } => {
-                outcome.stats.files += 1;
-                outcome.stats.bytes += bytes;
                 if !inside.is_empty() {
                     // At its first place (or, with findings, the first of its paths).
                     let first = found
