@@ -74,7 +74,10 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
     }
     // An ignore file large enough to exhaust memory when compiled (a repository can
     // commit one) switches ignore rules off for the scan: more is read, never less.
-    let oversized = oversized_ignore_files(&existing, display);
+    // Each root's tracked files, listed once: the ignore-file cap reads them before
+    // the walk, and the tracked files ignore rules hid are read after it.
+    let tracked = tracked_roots(&existing, display);
+    let oversized = oversized_ignore_files(&existing, &tracked, display);
     for (shown, size) in &oversized {
         sink.problem(Problem {
             path: shown.clone(),
@@ -125,7 +128,7 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
     if note_reached {
         let mut reached = reached.into_inner().unwrap_or_else(|p| p.into_inner());
         reached.sort_unstable();
-        read_ignored_tracked(&existing, display, options, &reached, sink);
+        read_ignored_tracked(&tracked, display, options, &reached, sink);
     }
 }
 
@@ -180,7 +183,11 @@ const MAX_IGNORE_FILE: u64 = 1 << 20;
 /// Ignore files over [`MAX_IGNORE_FILE`] under `roots`, as (shown path, size): the
 /// tracked `.gitignore` and `.ignore` files of each root's repository (what a clone
 /// of a hostile repository holds), and those at each root outside git.
-fn oversized_ignore_files(roots: &[PathBuf], display: &DisplayPaths) -> Vec<(String, u64)> {
+fn oversized_ignore_files(
+    roots: &[PathBuf],
+    tracked: &[TrackedRoot<'_>],
+    display: &DisplayPaths,
+) -> Vec<(String, u64)> {
     let is_ignore_file = |path: &str| {
         let name = path.rsplit('/').next().unwrap_or(path);
         name == ".gitignore" || name == ".ignore"
@@ -189,20 +196,15 @@ fn oversized_ignore_files(roots: &[PathBuf], display: &DisplayPaths) -> Vec<(Str
     for root in roots {
         candidates.extend([root.join(".gitignore"), root.join(".ignore")]);
     }
-    for (root, abs_root, top) in display.git_roots() {
-        if !roots.contains(root) {
-            continue;
-        }
-        if let crate::git::repo::Discovery::Found(repo) = crate::git::repo::Repo::discover(abs_root) {
-            let under = abs_root.strip_prefix(top).unwrap_or(Path::new(""));
-            // Named as the walk names files under the root; those above it (they
-            // apply to the walk too) by their full path.
-            for rel in repo.tracked(is_ignore_file).unwrap_or_default() {
-                candidates.push(match Path::new(&rel).strip_prefix(under) {
-                    Ok(inside) => root.join(inside),
-                    Err(_) => top.join(&rel),
-                });
-            }
+    for t in tracked {
+        // Named as the walk names files under the root; those above it (they apply
+        // to the walk too) by their full path.
+        let files = t.files.as_deref().unwrap_or_default();
+        for rel in files.iter().filter(|rel| is_ignore_file(rel)) {
+            candidates.push(match Path::new(rel).strip_prefix(&t.under) {
+                Ok(inside) => t.root.join(inside),
+                Err(_) => t.top.join(rel),
+            });
         }
     }
     let mut found: Vec<(String, u64)> = candidates
@@ -218,44 +220,65 @@ fn oversized_ignore_files(roots: &[PathBuf], display: &DisplayPaths) -> Vec<(Str
     found
 }
 
+/// A scan root inside a git work tree, and the files its repository tracks.
+struct TrackedRoot<'a> {
+    root: &'a PathBuf,
+    abs_root: &'a Path,
+    /// The top of the work tree, and the root's path under it.
+    top: &'a Path,
+    under: PathBuf,
+    files: Result<Vec<String>, crate::git::GitError>,
+}
+
+/// The tracked files of the repository around each of `roots` (index order, paths
+/// relative to the work tree's top).
+fn tracked_roots<'a>(roots: &[PathBuf], display: &'a DisplayPaths) -> Vec<TrackedRoot<'a>> {
+    let mut found = Vec::new();
+    for (root, abs_root, top) in display.git_roots() {
+        if !roots.contains(root) {
+            continue;
+        }
+        if let crate::git::repo::Discovery::Found(repo) = crate::git::repo::Repo::discover(abs_root) {
+            found.push(TrackedRoot {
+                root,
+                abs_root,
+                top,
+                under: abs_root.strip_prefix(top).unwrap_or(Path::new("")).to_path_buf(),
+                files: repo.tracked(|_| true),
+            });
+        }
+    }
+    found
+}
+
 fn read_ignored_tracked(
-    roots: &[PathBuf],
+    tracked: &[TrackedRoot<'_>],
     display: &DisplayPaths,
     options: &WalkOptions,
     reached: &[PathBuf],
     sink: &dyn Sink,
 ) {
     let mut buffer = Vec::new();
-    for (root, abs_root, top) in display.git_roots() {
-        if !abs_root.is_dir() || !roots.contains(root) {
-            continue;
-        }
-        let Some(under) = abs_root.strip_prefix(top).ok().map(Path::to_path_buf) else {
-            continue;
-        };
-        let repo = match crate::git::repo::Repo::discover(abs_root) {
-            crate::git::repo::Discovery::Found(repo) => repo,
-            _ => continue,
-        };
-        let tracked = match repo.tracked(|_| true) {
-            Ok(tracked) => tracked,
+    for t in tracked.iter().filter(|t| t.abs_root.is_dir()) {
+        let files = match &t.files {
+            Ok(files) => files,
             Err(e) => {
                 sink.problem(Problem {
-                    path: display.show(root),
+                    path: display.show(t.root),
                     message: format!("cannot list the tracked files, so files ignore rules hide were not read: {e}"),
                     kind: crate::model::ProblemKind::Unread,
                 });
                 continue;
             }
         };
-        for rel in tracked {
+        for rel in files {
             if crate::interrupt::requested() {
                 return;
             }
-            let Ok(inside) = Path::new(&rel).strip_prefix(&under) else {
+            let Ok(inside) = Path::new(rel).strip_prefix(&t.under) else {
                 continue;
             };
-            let path = root.join(inside);
+            let path = t.root.join(inside);
             if reached.binary_search(&path).is_ok() {
                 continue;
             }
