@@ -5,7 +5,16 @@
 use crate::model::Finding;
 use regex::Regex;
 use serde::Deserialize;
-use std::path::Path;
+
+/// A mistake in an allowlist table; `at` names the key and index
+/// (`allowlists[0].paths[1]`), the caller adds the file.
+#[derive(Debug, thiserror::Error)]
+pub enum AllowlistError {
+    #[error("{at}: invalid regex: {source}")]
+    Regex { at: String, source: regex::Error },
+    #[error("{at}: {commit:?} is not a full commit id (40 hex digits)")]
+    Commit { at: String, commit: String },
+}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,22 +63,25 @@ pub struct Allowlist {
 }
 
 impl Allowlist {
-    /// Compiles `spec`, read from `file` at `table`; errors name both.
-    pub fn compile(spec: &AllowlistSpec, file: &Path, table: &str) -> Result<Allowlist, String> {
-        let compile_all = |list: &[String], key: &str| -> Result<Vec<Regex>, String> {
+    /// Compiles `spec`, read at `table` (`allowlist`, `rule.<id>`, `allowlists[2]`).
+    pub fn compile(spec: &AllowlistSpec, table: &str) -> Result<Allowlist, AllowlistError> {
+        let compile_all = |list: &[String], key: &str| -> Result<Vec<Regex>, AllowlistError> {
             list.iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    Regex::new(r).map_err(|e| format!("{}: {table}.{key}[{i}]: invalid regex: {e}", file.display()))
+                    Regex::new(r).map_err(|source| AllowlistError::Regex {
+                        at: format!("{table}.{key}[{i}]"),
+                        source,
+                    })
                 })
                 .collect()
         };
         for (i, commit) in spec.commits.iter().enumerate() {
             if commit.len() != 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "{}: {table}.commits[{i}]: {commit:?} is not a full commit id (40 hex digits)",
-                    file.display()
-                ));
+                return Err(AllowlistError::Commit {
+                    at: format!("{table}.commits[{i}]"),
+                    commit: commit.clone(),
+                });
             }
         }
         Ok(Allowlist {

@@ -2,7 +2,7 @@
 //! (from the work tree, or a range's base commit), the rules, the baseline and the
 //! size limit. A mistake in any of them stops the command before it scans.
 
-use super::project::{self, Project};
+use super::project::{self, Project, ProjectError};
 use super::{read_rule_files, ReportConfig};
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{RuleError, RuleSet};
@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 /// commit) at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    /// `.wayscan.toml` (or `--config`) cannot be read or is invalid.
-    #[error("{0}")]
-    Project(String),
+    /// `.wayscan.toml` (or `--config`), or a rule file it names, cannot be read or
+    /// is invalid.
+    #[error(transparent)]
+    Project(#[from] ProjectError),
     /// A rule file (built-in, `--rules`, or named by the project) does not load.
     #[error(transparent)]
     Rules(#[from] RuleError),
@@ -28,6 +29,11 @@ pub enum SettingsError {
     /// A range's base commit cannot be found.
     #[error(transparent)]
     BaseCommit(#[from] GitError),
+    #[error("--fail-on live needs --verify: without it no key is known to be live")]
+    LiveWithoutVerify,
+    /// The API URL chosen for `--verify` is not a place keys may go.
+    #[error(transparent)]
+    Verify(#[from] crate::verify::VerifyError),
 }
 
 /// The rules, project configuration and baseline of one command, and what the
@@ -57,7 +63,7 @@ impl Loaded {
         let mut rules = RuleSet::with_files(read_rule_files(rule_files)?, project_rules)?;
         if let Some(project) = &project {
             let known: Vec<&str> = rules.rules.iter().map(|r| r.spec.id.as_str()).collect();
-            project.check_rule_ids(&known).map_err(SettingsError::Project)?;
+            project.check_rule_ids(&known)?;
             rules.rules.retain(|r| !project.disable_rules.contains(&r.spec.id));
         }
         let baseline = match (&report.baseline, from) {
@@ -136,12 +142,14 @@ fn load_project(
                 return Ok((None, Vec::new()));
             };
             let origin = format!("{}:{}", base.short(), project::FILE_NAME);
-            let project = Project::parse(&text, &origin, Path::new("")).map_err(SettingsError::Project)?;
+            let project = Project::parse(&text, &origin, Path::new(""))?;
             let mut texts = Vec::new();
             for file in &project.rule_files {
                 let path = file.to_string_lossy();
-                let text = base.read(&path).ok_or_else(|| {
-                    SettingsError::Project(format!("{origin}: rule file {path} is not in commit {}", base.short()))
+                let text = base.read(&path).ok_or_else(|| ProjectError::RuleFileNotInCommit {
+                    origin: origin.clone(),
+                    path: path.to_string(),
+                    commit: base.short(),
                 })?;
                 texts.push((format!("{}:{path}", base.short()), text));
             }
@@ -151,15 +159,17 @@ fn load_project(
             Some(file) => Project::load(&file),
             None => return Ok((None, Vec::new())),
         },
-    }
-    .map_err(SettingsError::Project)?;
+    }?;
     let texts = project
         .rule_files
         .iter()
         .map(|path| {
             std::fs::read_to_string(path)
                 .map(|text| (path.display().to_string(), text))
-                .map_err(|e| SettingsError::Project(format!("rule file {}: cannot read: {e}", path.display())))
+                .map_err(|source| ProjectError::ReadRuleFile {
+                    path: path.clone(),
+                    source,
+                })
         })
         .collect::<Result<_, _>>()?;
     Ok((Some(project), texts))

@@ -10,6 +10,7 @@ use crate::cli::{ColorChoice, FailOn, Format, HistoryArgs, OutputArgs, ScanArgs,
 use crate::engine::rules::{RuleError, RuleSet};
 use crate::git::history::Selection;
 use crate::sources::tree::WalkOptions;
+use load::SettingsError;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -53,9 +54,9 @@ pub struct VerifyConfig {
 impl VerifyConfig {
     /// Resolves the verification options: the API from `--api-url`, else
     /// `WAYSCLOUD_API_URL`, else the documented one. Never from a scanned repository.
-    pub fn from_args(args: &VerifyArgs) -> Result<VerifyConfig, String> {
+    pub fn from_args(args: &VerifyArgs) -> Result<VerifyConfig, SettingsError> {
         if args.fail_on == FailOn::Live && !args.verify {
-            return Err("--fail-on live needs --verify: without it no key is known to be live".into());
+            return Err(SettingsError::LiveWithoutVerify);
         }
         if !args.verify {
             return Ok(VerifyConfig::default());

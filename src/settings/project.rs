@@ -8,13 +8,37 @@
 //! are sent.
 
 use crate::model::Finding;
-use crate::policy::allowlist::{Allowlist, AllowlistSpec};
+use crate::policy::allowlist::{Allowlist, AllowlistError, AllowlistSpec};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = ".wayscan.toml";
+
+/// Why a project configuration cannot be used. Each names the file it is about:
+/// a path, or `commit:.wayscan.toml` in range mode.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("{}: {source}", file.display())]
+    Read { file: PathBuf, source: std::io::Error },
+    /// Not TOML, an unknown key, or a value that does not parse; `message` names
+    /// the line and key.
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("{origin}: {source}")]
+    Allowlist { origin: String, source: AllowlistError },
+    #[error("{origin}: no rule {id:?} (see `wayscan rules list`)")]
+    UnknownRule { origin: String, id: String },
+    #[error("{origin}: rule file {path} is not in commit {commit}")]
+    RuleFileNotInCommit {
+        origin: String,
+        path: String,
+        commit: String,
+    },
+    #[error("rule file {}: cannot read: {source}", path.display())]
+    ReadRuleFile { path: PathBuf, source: std::io::Error },
+}
 
 /// The file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -66,8 +90,11 @@ impl Project {
 
     /// Reads and checks `file`. Errors name the file, and for TOML errors the line
     /// and key (unknown keys are errors).
-    pub fn load(file: &Path) -> Result<Project, String> {
-        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    pub fn load(file: &Path) -> Result<Project, ProjectError> {
+        let text = std::fs::read_to_string(file).map_err(|source| ProjectError::Read {
+            file: file.to_path_buf(),
+            source,
+        })?;
         Project::parse(
             &text,
             &file.display().to_string(),
@@ -77,45 +104,49 @@ impl Project {
 
     /// Reads and checks a configuration from `text`; `origin` names it in errors,
     /// and its rule file paths are relative to `base`.
-    pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Project, String> {
-        let file = Path::new(origin);
-        let spec: ProjectFile =
-            toml::from_str(text).map_err(|e| format!("{}: {}", file.display(), e.to_string().trim_end()))?;
+    pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Project, ProjectError> {
+        let invalid = |message: String| ProjectError::Invalid {
+            origin: origin.to_string(),
+            message,
+        };
+        let allowlist = |spec: &AllowlistSpec, table: &str| {
+            Allowlist::compile(spec, table).map_err(|source| ProjectError::Allowlist {
+                origin: origin.to_string(),
+                source,
+            })
+        };
+        let spec: ProjectFile = toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
         let mut excludes = GlobSetBuilder::new();
         for (i, pattern) in spec.exclude.iter().enumerate() {
-            let glob = Glob::new(pattern)
-                .map_err(|e| format!("{}: exclude[{i}]: invalid glob {pattern:?}: {e}", file.display()))?;
+            let glob =
+                Glob::new(pattern).map_err(|e| invalid(format!("exclude[{i}]: invalid glob {pattern:?}: {e}")))?;
             excludes.add(glob);
         }
-        let excludes = excludes
-            .build()
-            .map_err(|e| format!("{}: exclude: {e}", file.display()))?;
+        let excludes = excludes.build().map_err(|e| invalid(format!("exclude: {e}")))?;
         let max_file_size = spec
             .max_file_size
             .as_deref()
             .map(crate::units::parse_size)
             .transpose()
-            .map_err(|e| format!("{}: max_file_size: {e}", file.display()))?;
-        let mut allowlists = vec![Allowlist::compile(&spec.allowlist, file, "allowlist")?];
+            .map_err(|e| invalid(format!("max_file_size: {e}")))?;
+        let mut allowlists = vec![allowlist(&spec.allowlist, "allowlist")?];
         let mut named_rules = spec.disable_rules.clone();
         for (id, list) in &spec.rule {
             if !list.rules.is_empty() {
-                return Err(format!(
-                    "{}: rule.{id}.rules: only [[allowlists]] entries name rules",
-                    file.display()
-                ));
+                return Err(invalid(format!(
+                    "rule.{id}.rules: only [[allowlists]] entries name rules"
+                )));
             }
-            allowlists.push(Allowlist::compile(list, file, &format!("rule.{id}"))?.for_rule(id));
+            allowlists.push(allowlist(list, &format!("rule.{id}"))?.for_rule(id));
             named_rules.push(id.clone());
         }
         for (i, list) in spec.allowlists.iter().enumerate() {
-            allowlists.push(Allowlist::compile(list, file, &format!("allowlists[{i}]"))?);
+            allowlists.push(allowlist(list, &format!("allowlists[{i}]"))?);
             named_rules.extend(list.rules.iter().cloned());
         }
         if !spec.allowlist.rules.is_empty() {
-            return Err(format!(
-                "{}: allowlist.rules: only [[allowlists]] entries name rules",
-                file.display()
+            return Err(invalid(
+                "allowlist.rules: only [[allowlists]] entries name rules".to_string(),
             ));
         }
         Ok(Project {
@@ -130,13 +161,14 @@ impl Project {
     }
 
     /// Checks the rule ids the file names against the loaded rules.
-    pub fn check_rule_ids(&self, known: &[&str]) -> Result<(), String> {
-        for id in &self.named_rules {
-            if !known.contains(&id.as_str()) {
-                return Err(format!("{}: no rule {id:?} (see `wayscan rules list`)", self.origin));
-            }
+    pub fn check_rule_ids(&self, known: &[&str]) -> Result<(), ProjectError> {
+        match self.named_rules.iter().find(|id| !known.contains(&id.as_str())) {
+            Some(id) => Err(ProjectError::UnknownRule {
+                origin: self.origin.clone(),
+                id: id.clone(),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Whether the configuration drops `finding`: an excluded path, or an allowlist
@@ -194,7 +226,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(FILE_NAME);
         std::fs::write(&file, text).unwrap();
-        Project::load(&file).map_err(|e| e.replace(&dir.path().display().to_string(), "DIR"))
+        Project::load(&file).map_err(|e| e.to_string().replace(&dir.path().display().to_string(), "DIR"))
     }
 
     #[test]
@@ -296,7 +328,7 @@ commits = ["{a}"]
     #[test]
     fn rule_ids_are_checked() {
         let project = load("disable_rules = [\"nope\"]\n").unwrap();
-        let e = project.check_rule_ids(&["wayscloud-api-key"]).unwrap_err();
+        let e = project.check_rule_ids(&["wayscloud-api-key"]).unwrap_err().to_string();
         assert!(e.contains("no rule \"nope\""), "{e}");
     }
 }
