@@ -18,7 +18,7 @@ pub(super) fn run_revoke(args: &crate::cli::RevokeArgs) -> Exit {
     };
     let api = match crate::verify::api_base(args.api_url.as_deref()) {
         Ok(api) => api,
-        Err(message) => return fail(message),
+        Err(e) => return fail(e.to_string()),
     };
     const RULE: &str = "wayscloud-api-key";
     let (targets, left) = match &args.report {

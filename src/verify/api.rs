@@ -1,7 +1,7 @@
 //! One key, one question to the API: is it live? The request, the rules for where it
 //! may go, and what each answer means.
 
-use super::{Status, Verification};
+use super::{Status, Verification, VerifyError};
 pub use crate::engine::rules::Auth;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -15,16 +15,16 @@ pub struct ApiBase(String);
 
 impl ApiBase {
     /// Checks a base URL given by the user (`--api-url`, `WAYSCLOUD_API_URL`).
-    pub fn parse(url: &str) -> Result<ApiBase, String> {
+    pub fn parse(url: &str) -> Result<ApiBase, VerifyError> {
         let url = url.trim().trim_end_matches('/');
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| format!("API URL {url:?}: expected https://host"))?;
+        let bad = |reason| VerifyError::ApiUrl {
+            url: url.to_string(),
+            reason,
+        };
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("expected https://host"))?;
         let authority = rest.split('/').next().unwrap_or("");
         if authority.is_empty() || authority.contains('@') {
-            return Err(format!(
-                "API URL {url:?}: expected https://host[:port][/path], without credentials"
-            ));
+            return Err(bad("expected https://host[:port][/path], without credentials"));
         }
         let host = match authority.strip_prefix('[') {
             Some(v6) => v6.split(']').next().unwrap_or(""),
@@ -33,10 +33,10 @@ impl ApiBase {
         match scheme.to_ascii_lowercase().as_str() {
             "https" => Ok(ApiBase(url.to_string())),
             "http" if is_loopback(host) => Ok(ApiBase(url.to_string())),
-            "http" => Err(format!(
-                "API URL {url:?}: plain http is allowed only to this machine (127.0.0.1, ::1, localhost); keys go over https"
+            "http" => Err(bad(
+                "plain http is allowed only to this machine (127.0.0.1, ::1, localhost); keys go over https",
             )),
-            _ => Err(format!("API URL {url:?}: expected https://")),
+            _ => Err(bad("expected https://")),
         }
     }
 

@@ -2,7 +2,7 @@
 //! hash of each key. Only answers that say something (live, revoked) are kept; an
 //! unknown one is asked again next time.
 
-use super::{Status, Verification};
+use super::{Status, Verification, VerifyError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,14 +32,21 @@ fn now() -> u64 {
 
 impl Cache {
     /// Reads the cache; a missing file is an empty cache.
-    pub fn load(file: &Path) -> Result<Cache, String> {
+    pub fn load(file: &Path) -> Result<Cache, VerifyError> {
         let text = match std::fs::read_to_string(file) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Cache::default()),
-            Err(e) => return Err(format!("cannot read the verification cache: {e}")),
+            Err(source) => {
+                return Err(VerifyError::ReadCache {
+                    file: file.to_path_buf(),
+                    source,
+                })
+            }
         };
-        let cache: Cache =
-            serde_json::from_str(&text).map_err(|e| format!("the verification cache is damaged ({e})"))?;
+        let cache: Cache = serde_json::from_str(&text).map_err(|source| VerifyError::DamagedCache {
+            file: file.to_path_buf(),
+            source,
+        })?;
         if cache.schema != SCHEMA {
             return Ok(Cache::default());
         }
@@ -68,13 +75,17 @@ impl Cache {
     }
 
     /// Writes the cache (readable by the user only), replacing the file whole.
-    pub fn save(&mut self, file: &Path) -> Result<(), String> {
+    pub fn save(&mut self, file: &Path) -> Result<(), VerifyError> {
         self.schema = SCHEMA.to_string();
-        let fail = |e: std::io::Error| format!("cannot write the verification cache: {e}");
+        let fail = |source| VerifyError::WriteCache {
+            file: file.to_path_buf(),
+            source,
+        };
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).map_err(fail)?;
         }
-        let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        // Serialising a map of strings and numbers cannot fail.
+        let text = serde_json::to_string_pretty(self).expect("the cache serialises");
         let temporary = file.with_extension("json.tmp");
         {
             use std::io::Write;

@@ -24,6 +24,27 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// What verification could not do. Each names the URL or file at fault; none
+/// carries a key.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// `--api-url` or `WAYSCLOUD_API_URL` is not a place keys may go.
+    #[error("API URL {url:?}: {reason}")]
+    ApiUrl { url: String, reason: &'static str },
+    #[error("cannot read the verification cache {}: {source}", file.display())]
+    ReadCache { file: PathBuf, source: std::io::Error },
+    #[error("the verification cache {} is damaged ({source})", file.display())]
+    DamagedCache { file: PathBuf, source: serde_json::Error },
+    #[error("cannot write the verification cache {}: {source}", file.display())]
+    WriteCache { file: PathBuf, source: std::io::Error },
+    #[error("{}: cannot write the audit log: {source}", file.display())]
+    AuditLog { file: PathBuf, source: std::io::Error },
+    /// `revoke --report` was given something other than a wayscan JSON report; the
+    /// command adds the file's name.
+    #[error("{0}")]
+    NotAReport(&'static str),
+}
+
 /// How verification runs.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -73,10 +94,10 @@ pub fn verify(findings: &[Finding], rules: &RuleSet, options: &Options) -> (Veri
     }
 
     let mut cache = match &options.cache {
-        Some((file, _)) => cache::Cache::load(file).unwrap_or_else(|message| {
+        Some((file, _)) => cache::Cache::load(file).unwrap_or_else(|e| {
             problems.push(Problem {
                 path: file.display().to_string(),
-                message: format!("{message}; verifying without it"),
+                message: format!("{e}; verifying without it"),
                 kind: crate::model::ProblemKind::Warning,
             });
             cache::Cache::default()
@@ -103,10 +124,10 @@ pub fn verify(findings: &[Finding], rules: &RuleSet, options: &Options) -> (Veri
         answers.insert(hash, answer);
     }
     if let Some((file, _)) = &options.cache {
-        if let Err(message) = cache.save(file) {
+        if let Err(e) = cache.save(file) {
             problems.push(Problem {
                 path: file.display().to_string(),
-                message,
+                message: e.to_string(),
                 kind: crate::model::ProblemKind::Warning,
             });
         }
@@ -177,7 +198,7 @@ fn ask_all(keys: &[(&String, &Request)], options: &Options) -> Vec<(String, Veri
 
 /// The API base the user chose: `flag`, else `WAYSCLOUD_API_URL`, else the
 /// documented one. Never anything from a scanned repository.
-pub fn api_base(flag: Option<&str>) -> Result<ApiBase, String> {
+pub fn api_base(flag: Option<&str>) -> Result<ApiBase, VerifyError> {
     let url = flag
         .map(str::to_string)
         .or_else(|| std::env::var("WAYSCLOUD_API_URL").ok().filter(|u| !u.is_empty()))

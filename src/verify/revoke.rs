@@ -4,7 +4,7 @@
 //! A mutation is never retried blindly: only when the connection failed before the
 //! request was sent. Every attempt is appended to an audit log.
 
-use super::ApiBase;
+use super::{ApiBase, VerifyError};
 use crate::engine::rules::{RevokeSpec, RuleSet};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,12 +36,19 @@ pub fn valid_key_id(id: &str) -> bool {
 
 /// The live keys of a JSON report (`wayscan-report/1`) whose rule can revoke, each
 /// once; and the keys left alone.
-pub fn targets_from_report(text: &str, rules: &RuleSet) -> Result<(Vec<Target>, Vec<Left>), String> {
-    let report: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not a JSON report: {e}"))?;
+pub fn targets_from_report(text: &str, rules: &RuleSet) -> Result<(Vec<Target>, Vec<Left>), VerifyError> {
+    // serde's message quotes the text near the error, which may be a key: say only
+    // that it is not JSON.
+    let report: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| VerifyError::NotAReport("not a JSON report"))?;
     if report["schema"] != "wayscan-report/1" {
-        return Err("not a wayscan JSON report (schema wayscan-report/1); write one with --format json".into());
+        return Err(VerifyError::NotAReport(
+            "not a wayscan JSON report (schema wayscan-report/1); write one with --format json",
+        ));
     }
-    let findings = report["findings"].as_array().ok_or("the report has no findings list")?;
+    let findings = report["findings"]
+        .as_array()
+        .ok_or(VerifyError::NotAReport("the report has no findings list"))?;
     let mut targets: BTreeMap<String, Target> = BTreeMap::new();
     let mut left: BTreeMap<String, Left> = BTreeMap::new();
     for f in findings {
@@ -212,7 +219,7 @@ struct AuditLine<'a> {
 }
 
 /// Appends one attempt to the audit log (JSON lines; never a secret).
-pub fn audit(log: &Path, target: &Target, outcome: &Outcome, http_status: Option<u16>) -> Result<(), String> {
+pub fn audit(log: &Path, target: &Target, outcome: &Outcome, http_status: Option<u16>) -> Result<(), VerifyError> {
     let line = AuditLine {
         time: super::now(),
         key_id: &target.key_id,
@@ -221,7 +228,10 @@ pub fn audit(log: &Path, target: &Target, outcome: &Outcome, http_status: Option
         http_status,
         detail: outcome.describe(),
     };
-    let fail = |e: std::io::Error| format!("{}: cannot write the audit log: {e}", log.display());
+    let fail = |source| VerifyError::AuditLog {
+        file: log.to_path_buf(),
+        source,
+    };
     if let Some(dir) = log.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
@@ -230,7 +240,8 @@ pub fn audit(log: &Path, target: &Target, outcome: &Outcome, http_status: Option
         .append(true)
         .open(log)
         .map_err(fail)?;
-    let text = serde_json::to_string(&line).map_err(|e| e.to_string())?;
+    // A struct of strings and numbers always serialises.
+    let text = serde_json::to_string(&line).expect("an audit line serialises");
     writeln!(file, "{text}").map_err(fail)
 }
 
