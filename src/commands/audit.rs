@@ -191,7 +191,7 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
             say("fetching");
             match repos::fetch(repo, url, &audit.cache, audit.walk.max_file_size, audit.all_refs) {
                 Ok(dir) => (dir, None),
-                Err(message) => return (RepoRecord::failed(repo, message), false),
+                Err(e) => return (RepoRecord::failed(repo, e.to_string()), false),
             }
         }
     };

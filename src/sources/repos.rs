@@ -220,66 +220,93 @@ fn slug_of(id: &str) -> String {
     format!("{}-{}", name.trim_matches('.'), crate::model::hex(&digest[..4]))
 }
 
+/// Why a repository could not be cloned or fetched. Nothing in it carries a user
+/// name or password from a URL.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("cannot run git: {0}")]
+    NoGit(std::io::Error),
+    /// git said no; `message` is all it said, on one line, the URL replaced by the
+    /// repository's identity.
+    #[error("{step} failed: {message}")]
+    Git { step: &'static str, message: String },
+    #[error("cache {}: {source}", dir.display())]
+    Cache { dir: PathBuf, source: std::io::Error },
+}
+
 /// Clones `url` (or fetches it again) into `cache`, returning the bare repository.
 /// `max_blob` asks the server to leave out blobs the scan would skip as too large.
 /// `all_refs` fetches every ref the server has (pull request heads, notes), into a
 /// clone of its own: a branches-only audit never scans refs an earlier one fetched.
-pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64, all_refs: bool) -> Result<PathBuf, String> {
+pub fn fetch(repo: &Repo, url: &str, cache: &Path, max_blob: u64, all_refs: bool) -> Result<PathBuf, FetchError> {
     let (dir, refspec) = if all_refs {
         (cache.join(format!("{}.all.git", repo.slug)), "+refs/*:refs/*")
     } else {
         (cache.join(format!("{}.git", repo.slug)), "+refs/heads/*:refs/heads/*")
     };
-    let run = |command: &mut Command| -> Result<(), String> {
+    let run = |step: &'static str, command: &mut Command| -> Result<(), FetchError> {
         // Never ask for a password on a terminal: an audit runs unattended.
         let output = command
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_ASKPASS", "true")
             .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
+            .map_err(FetchError::NoGit)?;
         if output.status.success() {
-            Ok(())
-        } else {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            // git repeats the URL in its messages: show the identity instead, and
-            // no user name or password in any URL it mentions.
-            let message = stderr
-                .lines()
-                .rfind(|l| !l.trim().is_empty())
-                .unwrap_or("git failed")
-                .replace(url, &repo.id);
-            Err(strip_userinfo(&message))
+            return Ok(());
         }
+        // git repeats the URL in its messages: show the identity instead, and no
+        // user name or password in any URL it mentions. Every line is kept: the
+        // reason is often before the advice that ends the message.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let message = match said.is_empty() {
+            true => format!("git exited with {}", output.status),
+            false => strip_userinfo(&said.join(" ").replace(url, &repo.id)),
+        };
+        Err(FetchError::Git { step, message })
     };
     let fetch_into = |dir: &Path| {
-        run(Command::new("git")
-            .arg("--git-dir")
-            .arg(dir)
-            .args(["fetch", "--quiet", "--prune", "--tags", "origin", refspec]))
-        .map_err(|e| format!("fetch failed: {e}"))
+        run(
+            "fetch",
+            Command::new("git")
+                .arg("--git-dir")
+                .arg(dir)
+                .args(["fetch", "--quiet", "--prune", "--tags", "origin", refspec]),
+        )
     };
     if dir.join("HEAD").is_file() {
         fetch_into(&dir)?;
     } else {
-        std::fs::create_dir_all(cache).map_err(|e| format!("cache {}: {e}", cache.display()))?;
+        std::fs::create_dir_all(cache).map_err(|source| FetchError::Cache {
+            dir: cache.to_path_buf(),
+            source,
+        })?;
         let partial = dir.with_extension("partial");
         let _ = std::fs::remove_dir_all(&partial);
-        run(Command::new("git")
-            .args(["clone", "--quiet", "--bare", "--no-hardlinks"])
-            .arg(format!("--filter=blob:limit={max_blob}"))
-            .arg(url)
-            .arg(&partial))
-        .map_err(|e| format!("clone failed: {e}"))?;
+        run(
+            "clone",
+            Command::new("git")
+                .args(["clone", "--quiet", "--bare", "--no-hardlinks"])
+                .arg(format!("--filter=blob:limit={max_blob}"))
+                .arg(url)
+                .arg(&partial),
+        )?;
         // Fetching again must update every branch (every ref), as a mirror would.
-        run(Command::new("git")
-            .arg("--git-dir")
-            .arg(&partial)
-            .args(["config", "remote.origin.fetch", refspec]))?;
+        run(
+            "configuring the clone",
+            Command::new("git")
+                .arg("--git-dir")
+                .arg(&partial)
+                .args(["config", "remote.origin.fetch", refspec]),
+        )?;
         // A clone brings branches and tags only.
         if all_refs {
             fetch_into(&partial)?;
         }
-        std::fs::rename(&partial, &dir).map_err(|e| format!("cache {}: {e}", dir.display()))?;
+        std::fs::rename(&partial, &dir).map_err(|source| FetchError::Cache {
+            dir: dir.clone(),
+            source,
+        })?;
     }
     Ok(dir)
 }
@@ -306,5 +333,28 @@ mod tests {
             strip_userinfo("fatal: unable to access 'https://bob:pw@h/o/r.git/': refused; see https://h/x"),
             "fatal: unable to access 'https://h/o/r.git/': refused; see https://h/x"
         );
+    }
+
+    #[test]
+    fn a_failed_clone_says_all_git_said_on_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::create_dir(&plain).unwrap();
+        let url = format!("file://{}", plain.display());
+        let repo = Repo {
+            id: url.clone(),
+            name: "plain".into(),
+            slug: "plain".into(),
+            location: Location::Remote { url: url.clone() },
+        };
+        let e = fetch(&repo, &url, &dir.path().join("cache"), 1 << 20, false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("clone failed: fatal: "), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        // The reason, then git's advice: both, not only the last line.
+        assert!(e.contains("does not appear to be a git repository"), "{e}");
+        assert!(e.ends_with("and the repository exists."), "{e}");
+        assert!(!dir.path().join("cache/plain.partial").exists());
     }
 }
