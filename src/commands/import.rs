@@ -65,7 +65,7 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
         let reference = relative_to(&rules_out, config_out.parent().unwrap_or(Path::new(".")));
         let conversion = {
             let taken: Vec<&str> = rules.rules.iter().map(|r| r.id()).collect();
-            gitleaks::convert(&text, &file.display().to_string(), &reference, &taken)?
+            gitleaks::convert(&text, &file.display().to_string(), &reference, &taken).map_err(|e| e.to_string())?
         };
         for path in [&rules_out, &config_out] {
             if path.exists() && !args.force {

@@ -159,11 +159,26 @@ pub struct Conversion {
     pub notes: Vec<String>,
 }
 
+/// Why a gitleaks configuration could not be converted at all. A rule or allowlist
+/// that cannot be converted is a note, not an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Not TOML, or not the shape of a gitleaks configuration.
+    #[error("{origin}: {}", .source.to_string().trim_end())]
+    NotAConfig { origin: String, source: toml::de::Error },
+    /// The converted text could not be written as TOML.
+    #[error("cannot write the converted configuration as TOML: {0}")]
+    Output(#[from] toml::ser::Error),
+}
+
 /// Converts the gitleaks configuration `text` (named `origin` in messages). The
 /// config refers to the rule file as `rules_path`; `taken` are rule ids already in
 /// use (the built-in rules).
-pub fn convert(text: &str, origin: &str, rules_path: &str, taken: &[&str]) -> Result<Conversion, String> {
-    let config: Config = toml::from_str(text).map_err(|e| format!("{origin}: {}", e.to_string().trim_end()))?;
+pub fn convert(text: &str, origin: &str, rules_path: &str, taken: &[&str]) -> Result<Conversion, ImportError> {
+    let config: Config = toml::from_str(text).map_err(|source| ImportError::NotAConfig {
+        origin: origin.to_string(),
+        source,
+    })?;
     let mut out = Conversion::default();
     let notes = &mut out.notes;
     for key in config.other.keys().filter(|k| k.as_str() != "title") {
@@ -281,7 +296,7 @@ pub fn convert(text: &str, origin: &str, rules_path: &str, taken: &[&str]) -> Re
         )
     };
     if !rules.is_empty() {
-        let body = toml::to_string(&RuleFileOut { rules: &rules }).map_err(|e| e.to_string())?;
+        let body = toml::to_string(&RuleFileOut { rules: &rules })?;
         out.rules = Some(format!("{}\n{body}", header("Rules")));
     }
     let config_out = ConfigOut {
@@ -300,7 +315,7 @@ pub fn convert(text: &str, origin: &str, rules_path: &str, taken: &[&str]) -> Re
         }
     }
     text.push('\n');
-    text.push_str(&toml::to_string(&config_out).map_err(|e| e.to_string())?);
+    text.push_str(&toml::to_string(&config_out)?);
     out.config = text;
     Ok(out)
 }
