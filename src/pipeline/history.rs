@@ -97,6 +97,20 @@ enum PlacesWanted {
 }
 
 impl BlobResult {
+    /// The size of a blob scanned with nothing to report: no detection, nothing
+    /// inside it left unscanned.
+    fn plain_bytes(&self) -> Option<u64> {
+        match self {
+            BlobResult::Scanned {
+                bytes,
+                findings,
+                suppressed,
+                inside,
+            } if findings.is_empty() && suppressed.is_empty() && inside.is_empty() => Some(*bytes),
+            _ => None,
+        }
+    }
+
     fn places_wanted(&self) -> PlacesWanted {
         match self {
             BlobResult::Scanned {

@@ -55,8 +55,9 @@ pub(super) fn scan_whole(
         progress,
     };
 
-    let objects = first_pass(&ctx, matcher, max_size, &mut problems);
-    let mut order = order(&ctx, &objects, &tips, selection.unreachable, &mut problems);
+    let mut objects = first_pass(&ctx, matcher, max_size, &mut problems);
+    let graph = std::mem::take(&mut objects.graph);
+    let mut order = order(&ctx, &objects.kinds, graph, &tips, selection.unreachable, &mut problems);
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     let found = second_pass(&ctx, &objects, &order.lineage, &file_rules, &mut problems);
     progress.done();
@@ -102,15 +103,27 @@ impl Context<'_> {
 struct Objects {
     /// Each object's kind (`UNREAD` when it could not be read).
     kinds: Vec<u8>,
-    commits: HashMap<u32, CommitNode>,
-    /// (parent tree, subtree) for every directory entry of every tree.
-    links: Vec<Vec<(u32, u32)>>,
+    /// What `order` needs; taken from here so it is freed before the second pass.
+    graph: Graph,
+    /// Blobs that need a report: a detection, something inside not scanned, or a skip.
     blobs: Vec<(u32, BlobResult)>,
+    /// The other blobs (nearly all of them): scanned, nothing in them, (number,
+    /// bytes) for the counts. Kept apart because a `BlobResult` is ten times larger.
+    plain: Vec<(u32, u64)>,
     /// Commits and annotated tags whose message holds a detection: (number, kind,
     /// detections, inline-allowed ones).
     messages: Vec<(u32, Kind, Vec<Detection>, Vec<Detection>)>,
     /// Objects that could not be read, with the reason.
     failed: Vec<(u32, String)>,
+}
+
+/// The commits and the tree links of the store: what the history's order and the
+/// trees' lineage are computed from.
+#[derive(Default)]
+struct Graph {
+    commits: HashMap<u32, CommitNode>,
+    /// (parent tree, subtree) for every directory entry of every tree.
+    links: Vec<Vec<(u32, u32)>>,
 }
 
 const UNREAD: u8 = 0;
@@ -127,7 +140,8 @@ fn kind_code(kind: Kind) -> u8 {
 /// Pass 1: every object once. Blobs are scanned, commits and tree links kept.
 fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems: &mut Vec<Problem>) -> Objects {
     let kinds: Vec<AtomicU8> = (0..ctx.store.len()).map(|_| AtomicU8::new(UNREAD)).collect();
-    let (commits, malformed, links, blobs, messages) = (
+    let (commits, malformed, links, blobs, plain, messages) = (
+        Chunks::default(),
         Chunks::default(),
         Chunks::default(),
         Chunks::default(),
@@ -138,11 +152,12 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
     let read = {
         let (store, kinds, progress) = (ctx.store, &kinds, ctx.progress);
         let (scanned_bytes, found) = (&scanned_bytes, &found);
-        let (mut commits, mut malformed, mut links, mut blobs, mut messages) = (
+        let (mut commits, mut malformed, mut links, mut blobs, mut plain, mut messages) = (
             Batch::new(&commits),
             Batch::new(&malformed),
             Batch::new(&links),
             Batch::new(&blobs),
+            Batch::new(&plain),
             Batch::new(&messages),
         );
         store.read_all(ctx.threads, &|_| true, max_size, move |number, kind, data| {
@@ -179,7 +194,10 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
                         scanned_bytes.fetch_add(*bytes, Ordering::Relaxed);
                         found.fetch_add(findings.len() as u64, Ordering::Relaxed);
                     }
-                    blobs.push((number, result));
+                    match result.plain_bytes() {
+                        Some(bytes) => plain.push((number, bytes)),
+                        None => blobs.push((number, result)),
+                    }
                 }
                 Kind::Tag => {}
             }
@@ -203,9 +221,12 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
     }
     Objects {
         kinds: kinds.into_iter().map(AtomicU8::into_inner).collect(),
-        commits: commits.into_items().collect(),
-        links: links.into_inner(),
+        graph: Graph {
+            commits: commits.into_items().collect(),
+            links: links.into_inner(),
+        },
         blobs,
+        plain: plain.into_items().collect(),
         messages: messages.into_items().collect(),
         failed: read.failed,
     }
@@ -233,7 +254,8 @@ struct Order {
 /// at its path and commit like the rest (`unreached` lists those commits).
 fn order(
     ctx: &Context<'_>,
-    objects: &Objects,
+    kinds: &[u8],
+    graph: Graph,
     tips: &[history::ObjectId],
     unreachable: bool,
     problems: &mut Vec<Problem>,
@@ -246,27 +268,27 @@ fn order(
             .ok()
             .and_then(|id: RawId| ctx.store.number(&id));
         match number {
-            Some(n) if objects.kinds[n as usize] == kind_code(Kind::Commit) => tip_numbers.push(n),
+            Some(n) if kinds[n as usize] == kind_code(Kind::Commit) => tip_numbers.push(n),
             _ => problems.push(ctx.problem(format!("commit {tip}: missing or unreadable"))),
         }
     }
     let mut unreached = HashSet::new();
     if unreachable {
-        let reached: HashSet<u32> = lineage::order_commits(&objects.commits, &tip_numbers)
+        let reached: HashSet<u32> = lineage::order_commits(&graph.commits, &tip_numbers)
             .into_iter()
             .collect();
-        unreached.extend(objects.commits.keys().filter(|c| !reached.contains(c)).copied());
+        unreached.extend(graph.commits.keys().filter(|c| !reached.contains(c)).copied());
         tip_numbers.extend(unreached.iter().copied());
     }
-    let commits = lineage::order_commits(&objects.commits, &tip_numbers);
+    let commits = lineage::order_commits(&graph.commits, &tip_numbers);
     let mut roots = Vec::with_capacity(commits.len());
     for (position, commit) in commits.iter().enumerate() {
-        match objects.commits[commit].tree {
+        match graph.commits[commit].tree {
             NONE => problems.push(ctx.problem(format!("commit {}: its tree is missing", ctx.hex(*commit)))),
             tree => roots.push((tree, position as u32)),
         }
     }
-    let lineage = TreeLineage::compute(ctx.store.len(), roots.into_iter(), objects.links.iter().flatten());
+    let lineage = TreeLineage::compute(ctx.store.len(), roots.into_iter(), graph.links.iter().flatten());
     Order {
         commits,
         lineage,
@@ -432,6 +454,12 @@ fn report(
     let (mut earliest, mut allowed) = (Earliest::default(), Earliest::default());
     // Blobs no ref leads to have no path and no commit: named by their id.
     let mut unreached = Vec::new();
+    for (blob, bytes) in objects.plain {
+        if found.reached[blob as usize] || order.tagged.contains_key(&blob) || unreachable {
+            outcome.stats.files += 1;
+            outcome.stats.bytes += bytes;
+        }
+    }
     for (blob, result) in objects.blobs {
         let reached = found.reached[blob as usize];
         let tagged = order.tagged.get(&blob).filter(|_| !reached);
