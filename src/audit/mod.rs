@@ -95,7 +95,7 @@ impl AuditFinding {
                 rule_id: f.rule_id.clone(),
                 severity: f.severity.as_str().to_string(),
                 key,
-                redacted: f.redacted().map(str::to_string),
+                redacted: f.redacted(),
                 service: f.properties.get("service").cloned(),
                 key_id: f.properties.get("key_id").cloned(),
                 remediation: f.remediation().into_owned(),

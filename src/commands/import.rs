@@ -132,7 +132,7 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
                 fingerprint: finding.fingerprint.clone(),
                 rule_id: finding.rule_id.clone(),
                 path: finding.path.clone(),
-                secret: finding.redacted().map(str::to_string),
+                secret: finding.redacted(),
                 reason: Some(format!("from {}: {from}", gitleaksignore::FILE)),
             });
         }

@@ -7,7 +7,7 @@ use super::location::Locator;
 use super::matcher::{Matcher, RawMatch};
 use super::rules::Rule;
 use crate::model::Text;
-use crate::model::{redact, Detection, FoundSecret, Position, Secret};
+use crate::model::{Detection, FoundSecret, Position, Secret};
 
 /// What one buffer holds: the detections to report, and those an inline marker
 /// allows (kept, to be counted and listed).
@@ -59,7 +59,7 @@ fn detection(rule: &Rule, (start, end): (Position, Position), m: RawMatch<'_>) -
         start,
         end,
         secret: Some(FoundSecret {
-            redacted: redact(secret.expose(), m.public_len),
+            public_len: u32::try_from(m.public_len).unwrap_or(0),
             value: secret,
         }),
         properties,

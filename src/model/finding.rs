@@ -82,12 +82,22 @@ pub fn encoding_chain(chain: &[Encoding]) -> Option<String> {
     (!chain.is_empty()).then(|| chain.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(">"))
 }
 
-/// A found secret and its redacted form.
+/// A found secret, and how much of it is not secret.
 #[derive(Debug, Clone)]
 pub struct FoundSecret {
     pub value: Secret,
-    /// The secret with only its non-secret prefix and a few characters visible.
-    pub redacted: String,
+    /// The length in bytes of the secret's public prefix (`wayscloud_storage_`),
+    /// shown unredacted.
+    pub public_len: u32,
+}
+
+impl FoundSecret {
+    /// The secret with only its public prefix and a few characters visible. Worked
+    /// out when a report asks, not kept: a finding is held until the report is
+    /// written, and a scan can hold hundreds of thousands.
+    pub fn redacted(&self) -> String {
+        super::secret::redact(self.value.expose(), self.public_len as usize)
+    }
 }
 
 /// What the engine found in a buffer: a rule's match, its position and what the
@@ -181,19 +191,16 @@ impl Finding {
     }
 
     /// The secret as the report should show it; `None` for file-level findings.
-    pub fn shown_secret(&self, show_secrets: bool) -> Option<&str> {
-        self.secret.as_ref().map(|s| {
-            if show_secrets {
-                s.value.expose()
-            } else {
-                s.redacted.as_str()
-            }
+    pub fn shown_secret(&self, show_secrets: bool) -> Option<std::borrow::Cow<'_, str>> {
+        self.secret.as_ref().map(|s| match show_secrets {
+            true => std::borrow::Cow::Borrowed(s.value.expose()),
+            false => std::borrow::Cow::Owned(s.redacted()),
         })
     }
 
     /// The redacted secret; `None` for file-level findings.
-    pub fn redacted(&self) -> Option<&str> {
-        self.secret.as_ref().map(|s| s.redacted.as_str())
+    pub fn redacted(&self) -> Option<String> {
+        self.secret.as_ref().map(FoundSecret::redacted)
     }
 
     /// The order every report uses: by path, then position, then rule.

@@ -88,7 +88,7 @@ impl Baseline {
                 fingerprint: f.fingerprint.clone(),
                 rule_id: f.rule_id.clone(),
                 path: f.repo_path.clone(),
-                secret: f.redacted().map(str::to_string),
+                secret: f.redacted(),
                 reason: reasons.get(f.fingerprint.as_str()).map(|r| r.to_string()),
             });
         }
@@ -129,7 +129,7 @@ impl Baseline {
             }
             let same = findings.iter().find(|f| {
                 f.rule_id == entry.rule_id
-                    && f.redacted() == entry.secret.as_deref()
+                    && f.redacted().as_deref() == entry.secret.as_deref()
                     && f.repo_path != entry.path
                     && f.repo_path.ends_with(&format!("/{}", entry.path))
             });

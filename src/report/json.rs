@@ -51,7 +51,7 @@ struct JsonFinding<'a> {
     end_line: usize,
     end_column: usize,
     /// Redacted unless `--show-secrets`; null for file-level findings.
-    secret: Option<&'a str>,
+    secret: Option<std::borrow::Cow<'a, str>>,
     secret_redacted: bool,
     fingerprint: &'a str,
     encoding: Option<String>,
@@ -70,7 +70,7 @@ struct JsonLeak<'a> {
     id: String,
     rule_id: &'a str,
     /// Redacted unless `--show-secrets`; null for file-level findings.
-    secret: Option<&'a str>,
+    secret: Option<std::borrow::Cow<'a, str>>,
     /// The findings that hold it, first place first.
     fingerprints: Vec<&'a str>,
 }

@@ -292,7 +292,7 @@ impl Serialize for Results<'_> {
 fn result<'a>(f: &'a Finding, rule_index: usize, verification: Option<&crate::model::Verification>) -> SarifResult<'a> {
     let mut properties: BTreeMap<String, String> = f.properties.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     if let Some(redacted) = f.redacted() {
-        properties.insert("redactedSecret".into(), redacted.into());
+        properties.insert("redactedSecret".into(), redacted);
     }
     if let Some(chain) = crate::model::encoding_chain(&f.encoding) {
         properties.insert("encoding".into(), chain);

@@ -51,7 +51,9 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
                 clean(&f.path),
                 f.start.line,
                 clean(key_id),
-                f.shown_secret(report.show_secrets).map(clean).unwrap_or_default()
+                f.shown_secret(report.show_secrets)
+                    .map(|s| clean(&s).into_owned())
+                    .unwrap_or_default()
             )?;
         }
         writeln!(out)?;
@@ -136,7 +138,9 @@ fn write_suppressed(report: &Report<'_>, style: &Style, out: &mut dyn Write) -> 
             f.start.column,
             style.paint("35", &f.rule_id),
             style.paint("2", why),
-            f.shown_secret(report.show_secrets).map(clean).unwrap_or_default(),
+            f.shown_secret(report.show_secrets)
+                .map(|s| clean(&s).into_owned())
+                .unwrap_or_default(),
             f.fingerprint,
             commit
         )?;
@@ -174,7 +178,7 @@ fn write_finding(
             out,
             "      {}  {}{}",
             style.paint("2", "secret     "),
-            clean(secret),
+            clean(&secret),
             encoding
         )?;
     }
