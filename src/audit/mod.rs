@@ -101,7 +101,7 @@ impl AuditFinding {
                 remediation: f.remediation().into_owned(),
             },
             fingerprint: f.fingerprint.clone(),
-            path: f.path.clone(),
+            path: f.repo_path.clone(),
             line: f.start.line,
             commit: f.commit.as_ref().map(|c| c.id.clone()),
             date: f.commit.as_ref().map(|c| c.date.clone()),

@@ -131,7 +131,7 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
             baseline.entries.push(Entry {
                 fingerprint: finding.fingerprint.clone(),
                 rule_id: finding.rule_id.clone(),
-                path: finding.path.clone(),
+                path: finding.repo_path.clone(),
                 secret: finding.redacted(),
                 reason: Some(format!("from {}: {from}", gitleaksignore::FILE)),
             });
@@ -167,7 +167,7 @@ fn map_entry(
         }
         None => std::fs::read(repo.join(&entry.path)).map_err(|e| format!("not mapped: {}: {e}", entry.path))?,
     };
-    let found = crate::pipeline::scan_bytes(matcher, &entry.path, &entry.path, &content);
+    let found = crate::pipeline::scan_bytes(matcher, &entry.path, &content);
     let at_line: Vec<Finding> = found
         .findings
         .into_iter()

@@ -65,7 +65,7 @@ pub fn check(
         return Vec::new();
     }
     let mut out = Vec::new();
-    for root in roots {
+    for (index, root) in roots.iter().enumerate() {
         let Ok(abs_root) = root.canonicalize() else { continue }; // reported by the walk
         let start = if abs_root.is_dir() {
             abs_root.clone()
@@ -121,7 +121,15 @@ pub fn check(
             };
             let Some(rule) = matching(&rel) else { continue };
             let shown = show(&file, &abs_root, root, display);
-            if let Some(found) = judge(rule, &tree, &rel, shown, |p| show(p, &abs_root, root, display)) {
+            // The file's identity, as the walk names it: `rel` in git, the path from
+            // the root outside it.
+            let identity = match file.strip_prefix(&abs_root) {
+                _ if file == abs_root => display.identity(root),
+                Ok(under) => display.identity(&root.join(under)),
+                Err(_) => rel.clone(),
+            };
+            let place = (u16::try_from(index).unwrap_or(u16::MAX), identity.as_str());
+            if let Some(found) = judge(rule, &tree, &rel, place, shown, |p| show(p, &abs_root, root, display)) {
                 out.push(found);
             }
         }
@@ -189,11 +197,7 @@ pub fn committed(rule: &Rule, path: &str, commit: &crate::model::CommitInfo) -> 
          does not remove it from history, and every clone keeps a copy. Then add it to .gitignore \
          and keep secrets in environment variables or a secrets manager."
     );
-    Finding::new(
-        detect::file_level(rule, properties, message, remediation),
-        path.to_string(),
-        path,
-    )
+    Finding::new(detect::file_level(rule, properties, message, remediation), path)
 }
 
 /// What to do besides ignoring the file: for `.env` files (rules tagged `dotenv`),
@@ -219,7 +223,6 @@ pub fn staged(rule: &Rule, path: &str) -> Finding {
     );
     Finding::new(
         detect::file_level(rule, crate::model::Properties::new(), message, remediation),
-        path.to_string(),
         path,
     )
 }
@@ -240,8 +243,16 @@ fn dot_ignore_above(abs_root: &Path, base: &Path) -> bool {
     false
 }
 
-/// The finding for one candidate, or `None` when git keeps it out.
-fn judge(rule: &Rule, tree: &Tree, rel: &str, shown: String, show: impl Fn(&Path) -> String) -> Option<FileFinding> {
+/// The finding for one candidate, or `None` when git keeps it out. `place` is the
+/// root it was reached from and its identity; `shown` names it in the message.
+fn judge(
+    rule: &Rule,
+    tree: &Tree,
+    rel: &str,
+    place: (u16, &str),
+    shown: String,
+    show: impl Fn(&Path) -> String,
+) -> Option<FileFinding> {
     let rel_path = Path::new(rel);
     let verdict = match &tree.ignores {
         Some(ignores) => ignores.verdict(rel_path, false),
@@ -289,7 +300,7 @@ fn judge(rule: &Rule, tree: &Tree, rel: &str, shown: String, show: impl Fn(&Path
         format!("{add_line}{}", keep_out_advice(rule))
     };
     Some(FileFinding {
-        finding: Finding::new(detect::file_level(rule, properties, message, remediation), shown, rel),
+        finding: Finding::new(detect::file_level(rule, properties, message, remediation), place.1).from_root(place.0),
         fix,
         tracked,
     })

@@ -129,8 +129,9 @@ pub struct Detection {
 pub struct Finding {
     pub rule_id: String,
     pub severity: Severity,
-    /// Path as shown: relative to the scan root, `/`-separated.
-    pub path: String,
+    /// Which root of a tree scan the file was reached from (0 otherwise): with the
+    /// outcome's [`super::ShownPaths`], how reports show `repo_path`.
+    pub root: u16,
     /// The path that names the leak: relative to the top of the git work tree (as
     /// history and staged scans see it), or to the scan root outside git. The
     /// fingerprint, baselines, excludes, allowlists and rule paths use it, so a leak
@@ -154,20 +155,17 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// Places a detection at `path` (shown) and `repo_path` (its identity), naming it
-    /// with the fingerprint of rule, secret and repository-relative path.
-    pub fn new(detection: Detection, path: String, repo_path: &str) -> Finding {
+    /// Places a detection at `repo_path` (its identity), naming it with the
+    /// fingerprint of rule, secret and repository-relative path.
+    pub fn new(detection: Detection, repo_path: &str) -> Finding {
         let secret = detection.secret.as_ref().map_or("", |s| s.value.expose());
         // Inside an archive, the member is part of the place and of the identity.
-        let (path, repo_path) = match detection.member.as_str() {
-            "" => (path, repo_path.to_string()),
-            member => (path + member, format!("{repo_path}{member}")),
-        };
+        let repo_path = format!("{repo_path}{}", detection.member);
         Finding {
             fingerprint: fingerprint(&detection.rule_id, secret, &repo_path),
             rule_id: detection.rule_id,
             severity: detection.severity,
-            path,
+            root: 0,
             repo_path,
             start: detection.start,
             end: detection.end,
@@ -203,8 +201,13 @@ impl Finding {
         self.secret.as_ref().map(FoundSecret::redacted)
     }
 
-    /// The order every report uses: by path, then position, then rule.
-    pub fn sort_key(&self) -> (&str, Position, &str) {
-        (&self.path, self.start, &self.rule_id)
+    /// The same finding, reached from root number `root` of a tree scan.
+    pub fn from_root(self, root: u16) -> Finding {
+        Finding { root, ..self }
+    }
+
+    /// The order every report uses: by root, path, then position, then rule.
+    pub fn sort_key(&self) -> (u16, &str, Position, &str) {
+        (self.root, &self.repo_path, self.start, &self.rule_id)
     }
 }

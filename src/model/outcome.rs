@@ -85,6 +85,8 @@ pub struct Outcome {
     pub stats: Stats,
     /// For file-level findings git does not ignore: (fingerprint, tracked, the fix).
     pub gitignore_fixes: Vec<(String, bool, GitignoreFix)>,
+    /// How reports show the findings' paths.
+    pub shown: super::ShownPaths,
 }
 
 impl Outcome {

@@ -174,7 +174,7 @@ impl Earliest {
     fn keep_at(&mut self, commit: usize, path: &str, detections: Vec<Detection>, rules: &RuleSet) {
         for detection in detections {
             if rules.get(&detection.rule_id).is_none_or(|r| r.applies_to(path)) {
-                self.keep(commit, Finding::new(detection, path.to_string(), path));
+                self.keep(commit, Finding::new(detection, path));
             }
         }
     }

@@ -27,16 +27,16 @@ pub struct Found {
     pub suppressed: Vec<Finding>,
 }
 
-/// Findings of one buffer shown at `path` and named by `repo_path`: the engine's
-/// detections of the rules that apply at that path, placed there.
-pub fn scan_bytes(matcher: &Matcher<'_>, path: &str, repo_path: &str, hay: &[u8]) -> Found {
+/// Findings of one buffer named by `repo_path`: the engine's detections of the
+/// rules that apply at that path, placed there.
+pub fn scan_bytes(matcher: &Matcher<'_>, repo_path: &str, hay: &[u8]) -> Found {
     let detected = detect::detect(matcher, hay);
     let rules = matcher.rules();
     let place = |detections: Vec<Detection>| -> Vec<Finding> {
         detections
             .into_iter()
             .filter(|d| rules.get(&d.rule_id).is_none_or(|r| r.applies_to(repo_path)))
-            .map(|d| Finding::new(d, path.to_string(), repo_path))
+            .map(|d| Finding::new(d, repo_path))
             .collect()
     };
     Found {
@@ -142,7 +142,12 @@ impl Sink for Collector<'_> {
     fn content(&self, bytes: &[u8], at: Provenance<'_>) {
         self.scanned.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let mut found = scan_bytes(self.matcher, at.shown, at.repo_path, bytes);
+        let mut found = scan_bytes(self.matcher, at.repo_path, bytes);
+        if at.root != 0 {
+            for f in found.findings.iter_mut().chain(found.suppressed.iter_mut()) {
+                f.root = at.root;
+            }
+        }
         if let Some(lines) = at.lines {
             let counted = |f: &Finding| (f.start.line..=f.end.line).any(|l| lines.contains(&(l as u32)));
             found.findings.retain(counted);
@@ -174,6 +179,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
     tree::walk(roots, &display, options, &collector);
     let file_rules = collector.file_rules.clone();
     let (mut outcome, mut seen) = collector.into_parts();
+    outcome.shown = display.shown_paths();
     seen.unfiltered = options.no_ignore;
     for file in exposure::check(&file_rules, roots, &display, &seen, &mut outcome.problems) {
         if let Some(fix) = file.fix {

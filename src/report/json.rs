@@ -45,7 +45,7 @@ struct Scan<'a> {
 struct JsonFinding<'a> {
     rule_id: &'a str,
     severity: &'static str,
-    path: &'a str,
+    path: std::borrow::Cow<'a, str>,
     line: usize,
     column: usize,
     end_line: usize,
@@ -114,6 +114,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         },
         findings: Findings {
             findings: &outcome.findings,
+            shown: &outcome.shown,
             verifications: report.verifications,
             show_secrets: report.show_secrets,
         },
@@ -140,7 +141,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .map(|s| JsonSuppressed {
                     suppressed_by: s.by.as_str(),
-                    finding: json_finding(&s.finding, report.verifications, report.show_secrets),
+                    finding: json_finding(
+                        &s.finding,
+                        &report.outcome.shown,
+                        report.verifications,
+                        report.show_secrets,
+                    ),
                 })
                 .collect()
         }),
@@ -167,6 +173,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 /// as it is written: never all of them at once.
 struct Findings<'a> {
     findings: &'a [Finding],
+    shown: &'a crate::model::ShownPaths,
     verifications: &'a Verifications,
     show_secrets: bool,
 }
@@ -176,16 +183,21 @@ impl Serialize for Findings<'_> {
         serializer.collect_seq(
             self.findings
                 .iter()
-                .map(|f| json_finding(f, self.verifications, self.show_secrets)),
+                .map(|f| json_finding(f, self.shown, self.verifications, self.show_secrets)),
         )
     }
 }
 
-fn json_finding<'a>(f: &'a Finding, verifications: &'a Verifications, show_secrets: bool) -> JsonFinding<'a> {
+fn json_finding<'a>(
+    f: &'a Finding,
+    shown: &'a crate::model::ShownPaths,
+    verifications: &'a Verifications,
+    show_secrets: bool,
+) -> JsonFinding<'a> {
     JsonFinding {
         rule_id: &f.rule_id,
         severity: f.severity.as_str(),
-        path: &f.path,
+        path: shown.show(f.root, &f.repo_path),
         line: f.start.line,
         column: f.start.column,
         end_line: f.end.line,

@@ -48,6 +48,14 @@ pub struct Report<'a> {
     pub show_suppressed: bool,
 }
 
+impl Report<'_> {
+    /// The path `f` is shown at: its repository-relative path, relative to the root
+    /// the user named (see [`crate::model::ShownPaths`]).
+    pub fn path<'a>(&'a self, f: &'a Finding) -> std::borrow::Cow<'a, str> {
+        self.outcome.shown.show(f.root, &f.repo_path)
+    }
+}
+
 /// Writes `report` in `format`.
 pub fn render(format: Format, report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
     match format {
@@ -74,7 +82,7 @@ impl Leak {
         let f = &findings[self.places[0]];
         let hex = match &f.secret {
             Some(secret) => crate::model::digest(&["leak", &f.rule_id, secret.value.expose()]),
-            None => crate::model::digest(&["leak", &f.rule_id, "", &f.path]),
+            None => crate::model::digest(&["leak", &f.rule_id, "", &f.repo_path]),
         };
         guid(&hex)
     }

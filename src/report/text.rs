@@ -48,7 +48,7 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
             writeln!(
                 out,
                 "  {}:{}  key id {}  {}",
-                clean(&f.path),
+                clean(&report.path(f)),
                 f.start.line,
                 clean(key_id),
                 f.shown_secret(report.show_secrets)
@@ -61,15 +61,16 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
     // One entry per leak, under the file of its first place; the other places of
     // the same secret are listed in it.
     let leaks = super::leaks(findings);
-    let mut current: Option<&str> = None;
+    let mut current: Option<std::borrow::Cow<'_, str>> = None;
     for leak in &leaks {
         let f = &findings[leak.places[0]];
-        if current != Some(f.path.as_str()) {
+        let path = report.path(f);
+        if current.as_ref() != Some(&path) {
             if current.is_some() {
                 writeln!(out)?;
             }
-            writeln!(out, "{}", style.paint("1;4", &clean(&f.path)))?;
-            current = Some(&f.path);
+            writeln!(out, "{}", style.paint("1;4", &clean(&path)))?;
+            current = Some(path);
         }
         write_finding(
             f,
@@ -78,11 +79,11 @@ pub fn write(report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Resul
             &style,
             out,
         )?;
-        write_other_places(&leak.places[1..], findings, &style, out)?;
+        write_other_places(report, &leak.places[1..], findings, &style, out)?;
     }
     if !findings.is_empty() {
         let files = {
-            let mut paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+            let mut paths: Vec<(u16, &str)> = findings.iter().map(|f| (f.root, f.repo_path.as_str())).collect();
             paths.sort_unstable();
             paths.dedup();
             paths.len()
@@ -133,7 +134,7 @@ fn write_suppressed(report: &Report<'_>, style: &Style, out: &mut dyn Write) -> 
         writeln!(
             out,
             "  {}:{}:{}  {}  {}  {}  {}{}",
-            clean(&f.path),
+            clean(&report.path(f)),
             f.start.line,
             f.start.column,
             style.paint("35", &f.rule_id),
@@ -233,7 +234,13 @@ fn commit_suffix(f: &Finding) -> String {
 }
 
 /// The other places of a leak's secret, one line each.
-fn write_other_places(places: &[usize], findings: &[Finding], style: &Style, out: &mut dyn Write) -> io::Result<()> {
+fn write_other_places(
+    report: &Report<'_>,
+    places: &[usize],
+    findings: &[Finding],
+    style: &Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if places.is_empty() {
         return Ok(());
     }
@@ -250,7 +257,7 @@ fn write_other_places(places: &[usize], findings: &[Finding], style: &Style, out
         writeln!(
             out,
             "                     {}:{}:{}{}  {}",
-            clean(&f.path),
+            clean(&report.path(f)),
             f.start.line,
             f.start.column,
             commit,

@@ -21,8 +21,11 @@ pub mod tree;
 /// Where a piece of content was read.
 #[derive(Debug, Clone, Copy)]
 pub struct Provenance<'a> {
-    /// The path as reports show it (relative to the scan root).
+    /// The path as messages about the file (a skip, a problem) show it: relative to
+    /// the scan root. Findings are shown by `report`, from `root` and `repo_path`.
     pub shown: &'a str,
+    /// Which root of the scan it was reached from (0 outside a tree scan).
+    pub root: u16,
     /// The path that names it: relative to the top of the git work tree, or to the
     /// scan root outside git (see [`tree::DisplayPaths::identity`]).
     pub repo_path: &'a str,
@@ -44,6 +47,7 @@ pub fn push_file(bytes: &[u8], at: Provenance<'_>, max_file_size: u64, sink: &dy
             Provenance {
                 shown: &format!("{}{member}", at.shown),
                 repo_path: &format!("{}{member}", at.repo_path),
+                root: at.root,
                 lines: None,
             },
         ),

@@ -50,6 +50,7 @@ pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), GitError> 
         let at = Provenance {
             shown: &file.path,
             repo_path: &file.path,
+            root: 0,
             lines: file.added_lines.as_ref(),
         };
         super::push_file(&blob, at, max_size, sink);

@@ -5,7 +5,7 @@
 //! index lists that the walk left out are read after it.
 
 use super::{Provenance, Sink};
-use crate::model::{Problem, ProblemKind, Skip, SkipReason};
+use crate::model::{Problem, ProblemKind, ShownPaths, ShownRoot, Skip, SkipReason};
 use ignore::{WalkBuilder, WalkState};
 use memmap2::Mmap;
 use std::fs::File;
@@ -156,6 +156,7 @@ fn read_stream(stream: impl Read, shown: &str, options: &WalkOptions, sink: &dyn
     let at = Provenance {
         shown,
         repo_path: shown,
+        root: 0,
         lines: None,
     };
     super::push_file(&bytes, at, options.max_file_size, sink);
@@ -373,6 +374,7 @@ fn visit_file(
     let at = Provenance {
         shown: &path,
         repo_path: &display.identity(file),
+        root: display.root_of(file),
         lines: None,
     };
     super::push_file(bytes, at, options.max_file_size, sink);
@@ -484,7 +486,9 @@ fn io_kind(e: &std::io::Error) -> ProblemKind {
     }
 }
 
-/// Turns walked paths into report paths: relative to the scan root, `/`-separated.
+/// Names walked paths: their identity (repository-relative), the root they were
+/// reached from, and, for messages about a file, the path relative to the scan root
+/// (`/`-separated). Findings are shown by `report`, from [`ShownPaths`].
 pub struct DisplayPaths {
     /// (root as given, prefix shown for its files).
     roots: Vec<(PathBuf, String)>,
@@ -528,6 +532,37 @@ impl DisplayPaths {
             }
         }
         self.show(path)
+    }
+
+    /// The number of the first root `path` is under (0 when none is).
+    pub fn root_of(&self, path: &Path) -> u16 {
+        let index = self
+            .roots
+            .iter()
+            .position(|(root, _)| path == root || path.starts_with(root))
+            .unwrap_or(0);
+        u16::try_from(index).unwrap_or(u16::MAX)
+    }
+
+    /// What reports need to show a finding's repository-relative path as this walk
+    /// would: each root's place in its work tree, and its prefix.
+    pub fn shown_paths(&self) -> ShownPaths {
+        let roots = self.roots.iter().zip(&self.bases).map(|((root, prefix), base)| {
+            let inside = base.as_ref().and_then(|(abs_root, top)| {
+                let rel = abs_root.strip_prefix(top).ok()?;
+                Some(match rel.as_os_str().is_empty() {
+                    true => String::new(),
+                    false => normalize(rel),
+                })
+            });
+            let is_file = base.as_ref().is_some_and(|(abs_root, _)| !abs_root.is_dir());
+            ShownRoot {
+                inside,
+                prefix: if prefix == "." { String::new() } else { prefix.clone() },
+                file: is_file.then(|| normalize(root)),
+            }
+        });
+        ShownPaths(roots.collect())
     }
 
     /// Each root inside a git work tree: (the root as given, the root made absolute,

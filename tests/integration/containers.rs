@@ -2,7 +2,7 @@
 //! each container kind in tree, staged and history scans, nesting, and zip bombs
 //! that end as counted skips within the budget.
 
-use crate::sandbox::{places, Sandbox, KEY_RULE};
+use crate::sandbox::{pairs, places, Sandbox, KEY_RULE};
 use std::io::{Cursor, Write};
 use std::time::{Duration, Instant};
 use wayscan::testkeys::fake_key;
@@ -214,4 +214,37 @@ fn binaries_are_read_for_their_text_runs_and_damaged_archives_are_named() {
         "{}",
         run.stderr
     );
+}
+
+/// An archive member is named from the top of the repository, whichever root a scan
+/// starts in, and shown from the root the user named: the report works the shown
+/// path out, in JSON and in text alike.
+#[test]
+fn archive_members_are_shown_from_the_root_given_and_named_from_the_top() {
+    let s = Sandbox::git_repo();
+    let key = fake_key("storage", 95);
+    let jar = zip_of(&[("conf/app.properties", format!("k={key}\n").as_bytes())]);
+    s.write("src/lib/app.jar", jar);
+    s.write("docs/guide.md", "nothing here\n");
+    s.commit("init");
+    let member = "lib/app.jar!conf/app.properties";
+    let (_, top) = s.scan_json(&[]);
+    let top = pairs(&top, "path", "fingerprint");
+    assert_eq!(top.len(), 1, "{top:?}");
+    assert_eq!(top[0].0, format!("src/{member}"));
+    let id = top[0].1.clone();
+    let (_, sub) = s.scan_json(&["src"]);
+    assert_eq!(pairs(&sub, "path", "fingerprint"), [(member.to_string(), id.clone())]);
+    // Several roots: each file shown under the root as given.
+    let (_, both) = s.scan_json(&["docs", "./src/"]);
+    assert_eq!(
+        pairs(&both, "path", "fingerprint"),
+        [(format!("src/{member}"), id.clone())]
+    );
+    let (_, history) = s.json_of("history", &[]);
+    assert_eq!(pairs(&history, "path", "fingerprint"), [(format!("src/{member}"), id)]);
+    let text = s.run(&["scan", "src", "--color", "never"]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    assert!(text.stdout.lines().any(|l| l == member), "{}", text.stdout);
+    assert!(!text.stdout.contains("src/lib"), "{}", text.stdout);
 }

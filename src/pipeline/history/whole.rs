@@ -483,7 +483,7 @@ fn report(
                 } => {
                     record_inside(inside, &places[0], &ctx.hex(blob), &mut outcome.skipped, &mut problems);
                     for place in places {
-                        let at = |d: &Detection| Finding::new(d.clone(), place.clone(), place);
+                        let at = |d: &Detection| Finding::new(d.clone(), place);
                         unreached.extend(findings.iter().map(at));
                         outcome.add_inline(suppressed.iter().map(at));
                     }
@@ -498,7 +498,7 @@ fn report(
         if !reached {
             if let (true, BlobResult::Scanned { findings, .. }) = (unreachable, result) {
                 let name = format!("(unreachable blob {})", ctx.hex(blob));
-                unreached.extend(findings.into_iter().map(|d| Finding::new(d, name.clone(), &name)));
+                unreached.extend(findings.into_iter().map(|d| Finding::new(d, &name)));
             }
             continue;
         }
@@ -608,7 +608,7 @@ fn report(
         let path = format!("{what} {} message", ctx.hex(number));
         match (kind, positions.get(&number)) {
             (Kind::Tag, _) => {
-                let place = |d: Vec<Detection>| d.into_iter().map(|d| Finding::new(d, path.clone(), &path));
+                let place = |d: Vec<Detection>| d.into_iter().map(|d| Finding::new(d, &path));
                 tag_findings.extend(place(found));
                 outcome.add_inline(place(suppressed));
             }
