@@ -1,11 +1,16 @@
 //! `--fix-gitignore`: appends the missing lines to the right `.gitignore` files. It
 //! never rewrites a line that is there: it only adds, after a newline if the file
 //! lacks a final one.
+//!
+//! The files are in a tree wayscan does not trust: a `.gitignore` that is a symlink
+//! (to `~/.bashrc`, say), or one in a directory reached through a symlink, is never
+//! written through. The new text goes to a file of its own beside it, renamed over
+//! the old one, so nothing else is ever opened for writing.
 
 use super::GitignoreFix;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One `.gitignore` changed: the lines added to it.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,9 +45,19 @@ pub fn apply(fixes: &[&GitignoreFix]) -> (Vec<Change>, Vec<(String, String)>) {
 
 /// Appends the lines that the file does not hold yet; returns them.
 fn append(path: &PathBuf, lines: &[String]) -> std::io::Result<Vec<String>> {
-    let existing = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+    let refuse = |why: &str| Err(std::io::Error::other(format!("{why}: not written through")));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    // Every directory on the way was reached by the walk, which follows no link:
+    // a path that resolves elsewhere went through one made since.
+    #[cfg(unix)]
+    if dir.canonicalize()? != dir {
+        return refuse("a directory on the way is a symbolic link");
+    }
+    let (existing, permissions) = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => return refuse("it is a symbolic link"),
+        Ok(meta) if !meta.is_file() => return refuse("it is not a regular file"),
+        Ok(meta) => (std::fs::read_to_string(path)?, Some(meta.permissions())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), None),
         Err(e) => return Err(e),
     };
     let present: Vec<&str> = existing.lines().map(str::trim_end).collect();
@@ -54,7 +69,7 @@ fn append(path: &PathBuf, lines: &[String]) -> std::io::Result<Vec<String>> {
     if added.is_empty() {
         return Ok(added);
     }
-    let mut text = String::new();
+    let mut text = existing.clone();
     if !existing.is_empty() && !existing.ends_with('\n') {
         text.push('\n');
     }
@@ -62,9 +77,24 @@ fn append(path: &PathBuf, lines: &[String]) -> std::io::Result<Vec<String>> {
         text.push_str(line);
         text.push('\n');
     }
-    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-    file.write_all(text.as_bytes())?;
-    Ok(added)
+    // A new file beside it (create_new: never an existing file or link), then
+    // renamed over it: the old file's contents stay whole if anything fails.
+    let temporary = dir.join(format!(".gitignore.wayscan-{}", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        if let Some(permissions) = permissions {
+            file.set_permissions(permissions)?;
+        }
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map(|()| added)
 }
 
 #[cfg(test)]
@@ -95,5 +125,31 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "node_modules/\n/.env\n/a/.env\n"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_gitignore_or_directory_is_never_written_through() {
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("bashrc");
+        std::fs::write(&target, "original\n").unwrap();
+        let tree = tempfile::tempdir().unwrap();
+        let tree = tree.path().canonicalize().unwrap();
+        let link = tree.join(".gitignore");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        std::os::unix::fs::symlink(outside.path(), tree.join("linked")).unwrap();
+        let fix = |gitignore: PathBuf| GitignoreFix {
+            gitignore,
+            shown: ".gitignore".into(),
+            line: "/.env".into(),
+        };
+        let (a, b) = (fix(link.clone()), fix(tree.join("linked/.gitignore")));
+        let (changes, errors) = apply(&[&a, &b]);
+        assert!(changes.is_empty(), "{changes:?}");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().any(|(_, e)| e.contains("symbolic link")), "{errors:?}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "original\n");
+        assert!(!outside.path().join(".gitignore").exists());
+        assert_eq!(std::fs::read_dir(&tree).unwrap().count(), 2, "no file left behind");
     }
 }

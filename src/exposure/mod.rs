@@ -217,8 +217,10 @@ fn keep_out_advice(rule: &Rule) -> String {
 pub fn staged(rule: &Rule, path: &str) -> Finding {
     let message = format!("{path} is staged: committing it puts its secrets in git history");
     let remediation = format!(
-        "Unstage it with `git rm --cached {path}` (the file stays on disk) and add `/{path}` to \
+        "Unstage it with `git rm --cached {}` (the file stays on disk) and add `/{}` to \
          .gitignore. {}",
+        shell_quote(path),
+        gitignore_literal(path).unwrap_or_else(|| path.to_string()),
         keep_out_advice(rule)
     );
     Finding::new(
@@ -262,7 +264,9 @@ fn judge(
     if verdict.is_ignored() && !tracked {
         return None;
     }
-    let fix = (!verdict.is_ignored()).then(|| proposed_fix(tree, rel_path, &show));
+    let fix = (!verdict.is_ignored())
+        .then(|| proposed_fix(tree, rel_path, &show))
+        .flatten();
     let mut properties = crate::model::Properties::new();
     properties.insert("tracked".to_string(), tracked.to_string());
     if let Some(fix) = &fix {
@@ -293,8 +297,9 @@ fn judge(
         .unwrap_or_default();
     let remediation = if tracked {
         format!(
-            "Run `git rm --cached {rel}` to stop tracking it. {add_line}Then rotate every key in it: \
-             removing the file does not remove it from git history, and every clone keeps a copy."
+            "Run `git rm --cached {}` to stop tracking it. {add_line}Then rotate every key in it: \
+             removing the file does not remove it from git history, and every clone keeps a copy.",
+            shell_quote(rel)
         )
     } else {
         format!("{add_line}{}", keep_out_advice(rule))
@@ -310,27 +315,59 @@ fn judge(
 /// `.gitignore`, unless a deeper negation would override it; then anchored in the
 /// file's own directory, where nothing deeper can. Each proposal is proved by
 /// re-running the ignore decision with the line added.
-fn proposed_fix(tree: &Tree, rel: &Path, show: &impl Fn(&Path) -> String) -> GitignoreFix {
+fn proposed_fix(tree: &Tree, rel: &Path, show: &impl Fn(&Path) -> String) -> Option<GitignoreFix> {
     let to_fix = |dir: &Path, line: String| GitignoreFix {
         gitignore: tree.base.join(dir).join(".gitignore"),
         shown: show(&tree.base.join(dir).join(".gitignore")),
         line,
     };
-    let root_line = format!("/{}", slashed(rel));
+    let root_line = format!("/{}", gitignore_literal(&slashed(rel))?);
     let works = |dir: &Path, line: &str| {
         tree.ignores
             .as_ref()
             .is_none_or(|g| g.verdict_with(rel, false, Some((dir, line))).is_ignored())
     };
     if works(Path::new(""), &root_line) {
-        return to_fix(Path::new(""), root_line);
+        return Some(to_fix(Path::new(""), root_line));
     }
     let dir = rel.parent().unwrap_or(Path::new(""));
     let name = rel
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    to_fix(dir, format!("/{name}"))
+    Some(to_fix(dir, format!("/{}", gitignore_literal(&name)?)))
+}
+
+/// `path` as a `.gitignore` pattern that matches only itself: wildcards, brackets,
+/// backslashes and trailing spaces escaped. `None` for a name holding a control
+/// character (a newline would write a second line): no line is proposed for it.
+fn gitignore_literal(path: &str) -> Option<String> {
+    if path.chars().any(char::is_control) {
+        return None;
+    }
+    let kept = path.trim_end_matches(' ');
+    let mut out = String::with_capacity(path.len() + 2);
+    for c in kept.chars() {
+        if matches!(c, '\\' | '*' | '?' | '[') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    for _ in kept.len()..path.len() {
+        out.push_str("\\ ");
+    }
+    Some(out)
+}
+
+/// `text` as one word for a POSIX shell: as it is when it holds only characters no
+/// shell treats specially, else in single quotes. A suggested command must not run
+/// what a file's name says (`.env.local;touch PWNED`).
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.to_string();
+    }
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// `path` relative to `base`, `/`-separated; `None` outside it.
@@ -358,5 +395,23 @@ fn show(abs: &Path, abs_root: &Path, root: &Path, display: &DisplayPaths) -> Str
         Ok(_) if abs == abs_root => display.show(root),
         Ok(rel) => slashed(&root_dir.1.join(rel)),
         Err(_) => abs.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_written_as_literals_for_gitignore_and_the_shell() {
+        assert_eq!(gitignore_literal(".env").unwrap(), ".env");
+        assert_eq!(gitignore_literal("a/.env*[1]?").unwrap(), "a/.env\\*\\[1]\\?");
+        assert_eq!(gitignore_literal("back\\slash.env").unwrap(), "back\\\\slash.env");
+        assert_eq!(gitignore_literal(".env  ").unwrap(), ".env\\ \\ ");
+        assert_eq!(gitignore_literal(".env\n/etc/passwd"), None);
+        assert_eq!(shell_quote("config/.env"), "config/.env");
+        assert_eq!(shell_quote(".env.local;touch PWNED"), "'.env.local;touch PWNED'");
+        assert_eq!(shell_quote("it's.env"), "'it'\\''s.env'");
+        assert_eq!(shell_quote("$(id).env"), "'$(id).env'");
     }
 }

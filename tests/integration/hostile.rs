@@ -81,3 +81,68 @@ fn an_api_path_that_could_name_another_host_is_refused_everywhere() {
     assert_eq!(run.code, 0, "a plain path is accepted: {}", run.stderr);
     assert!(run.stdout.contains("collector"), "{}", run.stdout);
 }
+
+/// `--fix-gitignore` appended through a `.gitignore` that was a symlink, for
+/// example to the user's `~/.bashrc`.
+#[cfg(unix)]
+#[test]
+fn fix_gitignore_does_not_write_through_a_symlinked_gitignore() {
+    let s = Sandbox::git_repo();
+    let outside = tempfile::tempdir().unwrap();
+    let bashrc = outside.path().join(".bashrc");
+    std::fs::write(&bashrc, "export PATH=$HOME/bin:$PATH\n").unwrap();
+    std::os::unix::fs::symlink(&bashrc, s.join(".gitignore")).unwrap();
+    s.write(".env", "DEBUG=1\n");
+    let run = s.run(&["scan", "--fix-gitignore", "-q"]);
+    assert_eq!(run.code, 1, "the .env finding stays: {}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot update .gitignore") && run.stderr.contains("symbolic link"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&bashrc).unwrap(),
+        "export PATH=$HOME/bin:$PATH\n"
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
+}
+
+/// A `.env` file named `.env.local;touch PWNED`: the advice quoted it unquoted, so
+/// pasting the suggested command ran the rest of the name. Names with gitignore
+/// wildcards get lines that match only themselves.
+#[test]
+fn file_names_reach_the_advice_quoted_and_gitignore_lines_escaped() {
+    let s = Sandbox::git_repo();
+    s.write(".env.local;touch PWNED", "DEBUG=1\n");
+    s.git(&["add", "--", ".env.local;touch PWNED"]);
+    s.write("app/.env.[prod]", "DEBUG=1\n");
+    let run = s.run(&["scan", "--format", "json", "--fix-gitignore"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = run.json();
+    let advice: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["remediation"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        advice
+            .iter()
+            .any(|a| a.contains("git rm --cached '.env.local;touch PWNED'")),
+        "{advice:?}"
+    );
+    assert!(
+        !advice.iter().any(|a| a.contains("cached .env.local;touch")),
+        "{advice:?}"
+    );
+    let gitignore = std::fs::read_to_string(s.join(".gitignore")).unwrap();
+    assert!(gitignore.lines().any(|l| l == "/app/.env.\\[prod]"), "{gitignore}");
+    assert!(s.git_may_fail(&["check-ignore", "-q", "--no-index", "--", "app/.env.[prod]"]));
+    // Unescaped, `[prod]` would be a character class and hide `.env.p` too.
+    s.write("app/.env.p", "DEBUG=1\n");
+    assert!(
+        !s.git_may_fail(&["check-ignore", "-q", "--no-index", "--", "app/.env.p"]),
+        "the line matches only its own name: {gitignore}"
+    );
+    assert!(!s.join("PWNED").exists());
+}
