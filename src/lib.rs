@@ -28,5 +28,6 @@ pub mod settings;
 pub mod sources;
 #[doc(hidden)]
 pub mod testkeys;
+pub mod tree_write;
 pub mod units;
 pub mod verify;

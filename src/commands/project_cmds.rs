@@ -10,11 +10,18 @@ use std::path::PathBuf;
 /// `wayscan config init`: the commented starter file in the current directory.
 pub(super) fn config_init(force: bool) -> Exit {
     let file = PathBuf::from(crate::settings::project::FILE_NAME);
-    if file.exists() && !force {
-        error(format_args!("{} exists; --force replaces it", file.display()));
-        return Exit::Error;
+    match crate::tree_write::existing(&file) {
+        Ok(Some(_)) if !force => {
+            error(format_args!("{} exists; --force replaces it", file.display()));
+            return Exit::Error;
+        }
+        Err(e) => {
+            error(format_args!("{}: {e}", file.display()));
+            return Exit::Error;
+        }
+        Ok(_) => {}
     }
-    match std::fs::write(&file, crate::settings::project::STARTER) {
+    match crate::tree_write::replace(&file, crate::settings::project::STARTER.as_bytes()) {
         Ok(()) => {
             println!(
                 "wayscan: wrote {} (every key commented out; see the README)",

@@ -4,12 +4,10 @@
 //!
 //! The files are in a tree wayscan does not trust: a `.gitignore` that is a symlink
 //! (to `~/.bashrc`, say), or one in a directory reached through a symlink, is never
-//! written through. The new text goes to a file of its own beside it, renamed over
-//! the old one, so nothing else is ever opened for writing.
+//! written through (`tree_write`).
 
 use super::GitignoreFix;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One `.gitignore` changed: the lines added to it.
@@ -44,21 +42,13 @@ pub fn apply(fixes: &[&GitignoreFix]) -> (Vec<Change>, Vec<(String, String)>) {
 }
 
 /// Appends the lines that the file does not hold yet; returns them.
-fn append(path: &PathBuf, lines: &[String]) -> std::io::Result<Vec<String>> {
-    let refuse = |why: &str| Err(std::io::Error::other(format!("{why}: not written through")));
-    let dir = path.parent().unwrap_or(Path::new("."));
-    // Every directory on the way was reached by the walk, which follows no link:
-    // a path that resolves elsewhere went through one made since.
-    #[cfg(unix)]
-    if dir.canonicalize()? != dir {
-        return refuse("a directory on the way is a symbolic link");
-    }
-    let (existing, permissions) = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => return refuse("it is a symbolic link"),
-        Ok(meta) if !meta.is_file() => return refuse("it is not a regular file"),
-        Ok(meta) => (std::fs::read_to_string(path)?, Some(meta.permissions())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), None),
-        Err(e) => return Err(e),
+fn append(path: &Path, lines: &[String]) -> std::io::Result<Vec<String>> {
+    // The walk follows no link: a directory on the way that resolves elsewhere is
+    // one made since, or the tree's own trick.
+    crate::tree_write::through_no_link(path.parent().unwrap_or(Path::new("/")))?;
+    let existing = match crate::tree_write::existing(path)? {
+        Some(_) => std::fs::read_to_string(path)?,
+        None => String::new(),
     };
     let present: Vec<&str> = existing.lines().map(str::trim_end).collect();
     let added: Vec<String> = lines
@@ -77,24 +67,8 @@ fn append(path: &PathBuf, lines: &[String]) -> std::io::Result<Vec<String>> {
         text.push_str(line);
         text.push('\n');
     }
-    // A new file beside it (create_new: never an existing file or link), then
-    // renamed over it: the old file's contents stay whole if anything fails.
-    let temporary = dir.join(format!(".gitignore.wayscan-{}", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        if let Some(permissions) = permissions {
-            file.set_permissions(permissions)?;
-        }
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.map(|()| added)
+    crate::tree_write::replace(path, text.as_bytes())?;
+    Ok(added)
 }
 
 #[cfg(test)]

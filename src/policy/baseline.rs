@@ -105,7 +105,8 @@ impl Baseline {
             origin: origin(),
             source,
         })?;
-        std::fs::write(path, text + "\n").map_err(|source| BaselineError::Write {
+        // A baseline lives in the repository: never written through a link it holds.
+        crate::tree_write::replace(path, (text + "\n").as_bytes()).map_err(|source| BaselineError::Write {
             origin: origin(),
             source,
         })

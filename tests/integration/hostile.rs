@@ -146,3 +146,28 @@ fn file_names_reach_the_advice_quoted_and_gitignore_lines_escaped() {
     );
     assert!(!s.join("PWNED").exists());
 }
+
+/// `wayscan import gitleaks` and `wayscan config init` wrote through a dangling
+/// `.wayscan.toml` symlink a repository committed, creating the file it names.
+#[cfg(unix)]
+#[test]
+fn import_and_config_init_do_not_write_through_a_dangling_symlink() {
+    let s = Sandbox::git_repo();
+    let outside = tempfile::tempdir().unwrap();
+    let planted = outside.path().join("profile.d-wayscan.sh");
+    std::os::unix::fs::symlink(&planted, s.join(".wayscan.toml")).unwrap();
+    s.write(
+        ".gitleaks.toml",
+        "title = \"t\"\n[[rules]]\nid = \"demo\"\nregex = '''demo_[a-z0-9]{16}'''\nkeywords = [\"demo_\"]\n",
+    );
+    for args in [
+        &["import", "gitleaks", "--force"][..],
+        &["config", "init", "--force"][..],
+    ] {
+        let run = s.run(args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("symbolic link"), "{args:?}: {}", run.stderr);
+        assert!(!planted.exists(), "{args:?} created the file the link names");
+    }
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}

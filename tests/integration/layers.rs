@@ -12,7 +12,7 @@ use std::path::Path;
 #[rustfmt::skip]
 const LAYERS: &[&str] = &[
     // leaves: plain data and values, no crate imports at all
-    "model", "units", "dirs", "progress", "interrupt", "exit", "hook", "testkeys",
+    "model", "units", "dirs", "progress", "interrupt", "exit", "hook", "testkeys", "tree_write",
     // the command line: clap definitions over the leaves only
     "cli",
     // the engine: pure, bytes in and detections out
