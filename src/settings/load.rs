@@ -156,7 +156,16 @@ fn load_project(
             return Ok((Some(project), texts));
         }
         (None, false, None) => match Project::find(root) {
-            Some(file) => Project::load(&file),
+            Some((file, top)) => {
+                // Found in the repository: it and the rule files it names must
+                // resolve inside it. (`--config` and `--rules` are the user's choice.)
+                Project::check_inside(&file, &top)?;
+                let project = Project::load(&file)?;
+                for path in &project.rule_files {
+                    Project::check_inside(path, &top)?;
+                }
+                Ok(project)
+            }
             None => return Ok((None, Vec::new())),
         },
     }?;

@@ -38,6 +38,11 @@ pub enum ProjectError {
     },
     #[error("rule file {}: cannot read: {source}", path.display())]
     ReadRuleFile { path: PathBuf, source: std::io::Error },
+    /// The configuration, or a rule file it names, resolves outside the repository
+    /// it was found in (an absolute path, `..`, or a symbolic link): a scanned
+    /// repository may not make wayscan read, and quote, the user's other files.
+    #[error("{}: resolves outside the repository ({}); give it on the command line to use it", path.display(), top.display())]
+    OutsideRepository { path: PathBuf, top: PathBuf },
 }
 
 /// The file as written.
@@ -82,10 +87,32 @@ pub struct Project {
 impl Project {
     /// The configuration for a scan of `root`: `.wayscan.toml` at the root of the git
     /// work tree holding it (or at `root` itself outside git), if there is one.
-    pub fn find(root: &Path) -> Option<PathBuf> {
+    /// Returns the file and the top it was found at.
+    pub fn find(root: &Path) -> Option<(PathBuf, PathBuf)> {
         let dir = if root.is_dir() { root } else { root.parent()? };
         let top = crate::git::repo::work_tree_top(dir).unwrap_or_else(|| dir.to_path_buf());
-        Some(top.join(FILE_NAME)).filter(|file| file.is_file())
+        let file = top.join(FILE_NAME);
+        (file.is_file() || file.is_symlink()).then_some((file, top))
+    }
+
+    /// Checks that `path` (the configuration found in a repository, or a rule file
+    /// it names) resolves inside `top`.
+    pub fn check_inside(path: &Path, top: &Path) -> Result<(), ProjectError> {
+        let outside = || ProjectError::OutsideRepository {
+            path: path.to_path_buf(),
+            top: top.to_path_buf(),
+        };
+        // A path that does not resolve is left to the read, which names it.
+        let (Ok(resolved), Ok(top)) = (path.canonicalize(), top.canonicalize()) else {
+            return match path.is_absolute() || path.components().any(|c| c == std::path::Component::ParentDir) {
+                true => Err(outside()),
+                false => Ok(()),
+            };
+        };
+        match resolved.starts_with(&top) {
+            true => Ok(()),
+            false => Err(outside()),
+        }
     }
 
     /// Reads and checks `file`. Errors name the file, and for TOML errors the line
@@ -115,7 +142,7 @@ impl Project {
                 source,
             })
         };
-        let spec: ProjectFile = toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+        let spec: ProjectFile = toml::from_str(text).map_err(|e| invalid(toml_error(&e, text)))?;
         let mut excludes = GlobSetBuilder::new();
         for (i, pattern) in spec.exclude.iter().enumerate() {
             let glob =
@@ -176,6 +203,37 @@ impl Project {
     /// directory the scan started in.
     pub fn drops(&self, finding: &Finding) -> bool {
         self.excludes.is_match(&finding.repo_path) || self.allowlists.iter().any(|a| a.allows(finding))
+    }
+}
+
+/// A TOML error as `line L, column C: what`, never quoting the file: it may be any
+/// file a link pointed at, and a CI log is public. Values serde names in double
+/// quotes are masked; keys (in backticks) are kept, they say what to fix.
+fn toml_error(e: &toml::de::Error, text: &str) -> String {
+    let mut message = String::new();
+    let mut quoted = false;
+    for c in e.message().trim_end().chars() {
+        match (c, quoted) {
+            ('"', false) => {
+                quoted = true;
+                message.push_str("\"…");
+            }
+            ('"', true) => {
+                quoted = false;
+                message.push('"');
+            }
+            (c, false) if !c.is_control() => message.push(c),
+            _ => {}
+        }
+    }
+    match e.span() {
+        Some(span) => {
+            let before = &text.as_bytes()[..span.start.min(text.len())];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
     }
 }
 
@@ -318,11 +376,26 @@ commits = ["{a}"]
         let e = load("[[allowlists]]\npaths = ['(']\n").unwrap_err();
         assert!(e.contains("allowlists[0].paths[0]: invalid regex"), "{e}");
         let e = load("[[allowlists]]\ncondition = \"xor\"\n").unwrap_err();
-        assert!(e.contains("condition"), "{e}");
+        assert!(e.contains("line 2") && e.contains("expected `or` or `and`"), "{e}");
         let e = load("[allowlist]\nrules = [\"x\"]\n").unwrap_err();
         assert!(e.contains("allowlist.rules"), "{e}");
         let project = load("[[allowlists]]\nrules = [\"nope\"]\n").unwrap();
         assert!(project.check_rule_ids(&["wayscloud-api-key"]).is_err());
+    }
+
+    #[test]
+    fn toml_errors_name_the_line_and_never_quote_the_file() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let text =
+            format!("[default]\naws_access_key_id = \"AKIAIOSFODNN7EXAMPLE\"\naws_secret_access_key = {secret}\n");
+        let e = load(&text).unwrap_err();
+        assert!(e.contains("line 3"), "{e}");
+        assert!(
+            !e.contains(secret) && !e.contains("wJalr") && !e.contains("AKIA"),
+            "{e}"
+        );
+        let e = load("max_file_size = [\"hunter2hunter2\"]\n").unwrap_err();
+        assert!(e.contains("line 1") && !e.contains("hunter2"), "{e}");
     }
 
     #[test]

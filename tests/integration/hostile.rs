@@ -171,3 +171,64 @@ fn import_and_config_init_do_not_write_through_a_dangling_symlink() {
     }
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }
+
+/// `rules = ["/proc/self/environ"]` in `.wayscan.toml` made the rule file's parse
+/// error quote the whole environment into the CI log; `../` and links reached the
+/// user's other files the same way.
+#[test]
+fn a_project_cannot_make_wayscan_read_files_outside_the_repository() {
+    let s = Sandbox::git_repo();
+    let outside = tempfile::tempdir().unwrap();
+    let marker = "NOT_FOR_LOGS_7f3a9c1e55d04b2b";
+    std::fs::write(
+        outside.path().join("credentials"),
+        format!("[default]\naws_secret_access_key = {marker}\n"),
+    )
+    .unwrap();
+    let relative = format!(
+        "../{}/credentials",
+        outside.path().file_name().unwrap().to_string_lossy()
+    );
+    let up = s.join("x").parent().unwrap().parent().unwrap().join(&relative[3..]);
+    assert!(up.exists(), "the test's outside file is reachable as {relative}");
+    let mut cases = vec![format!("rules = [{relative:?}]\n")];
+    if cfg!(target_os = "linux") {
+        cases.push("rules = [\"/proc/self/environ\"]\n".to_string());
+    }
+    for config in cases {
+        s.write(".wayscan.toml", &config);
+        let run = s.run_with_env(&["scan", "-q"], &[("WAYSCAN_TEST_MARKER", marker)]);
+        assert_eq!(run.code, 2, "{config}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("outside the repository"),
+            "{config}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains(marker) && !run.stdout.contains(marker),
+            "{config}: {}",
+            run.stderr
+        );
+    }
+    // The configuration itself, a link to a file outside: not read.
+    std::fs::remove_file(s.join(".wayscan.toml")).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(outside.path().join("credentials"), s.join(".wayscan.toml")).unwrap();
+        let run = s.run(&["scan", "-q"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("outside the repository"), "{}", run.stderr);
+        assert!(!run.stderr.contains(marker), "{}", run.stderr);
+        std::fs::remove_file(s.join(".wayscan.toml")).unwrap();
+    }
+    // A mistake in the repository's own file names the line, not its content.
+    s.write(".wayscan.toml", format!("exclude = \"{marker}\"\n"));
+    let run = s.run(&["scan", "-q"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(".wayscan.toml: line 1, column 11"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(marker), "{}", run.stderr);
+}
