@@ -332,6 +332,17 @@ fn most_urgent(a: Option<String>, b: Option<String>) -> Option<String> {
     }
 }
 
+/// Whether `slug` is one an audit could have made: a single file name of letters,
+/// digits, `.`, `-` and `_`, not starting with a dot.
+pub fn is_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && !slug.starts_with('.')
+        && slug.len() <= 200
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

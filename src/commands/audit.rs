@@ -28,7 +28,7 @@ struct Audit<'a> {
     rules: &'a RuleSet,
     verify: &'a VerifyConfig,
     walk: WalkOptions,
-    cache: PathBuf,
+    cache: Option<PathBuf>,
     out: PathBuf,
     /// A digest of the rules and settings: a record made with others is not reused.
     settings: String,
@@ -72,7 +72,10 @@ pub(super) fn run_audit(args: &AuditArgs, verify: &VerifyConfig) -> Exit {
             threads: args.threads,
             stdin_name: None,
         },
-        cache: args.cache.clone().unwrap_or_else(default_cache),
+        // A shared temporary folder is no place for clones another user could
+        // plant (with git configuration of their own): without a cache directory
+        // of the user's, a repository that needs cloning fails, saying so.
+        cache: args.cache.clone().or_else(default_cache),
         out: args.output_dir.clone(),
         settings: settings_digest(&rules, args),
         fresh: args.fresh,
@@ -189,7 +192,11 @@ fn audit_one(audit: &Audit<'_>, repo: &Repo, say: &dyn Fn(&str)) -> (RepoRecord,
         Location::Local { git_dir, work_tree } => (git_dir.clone(), work_tree.clone()),
         Location::Remote { url } => {
             say("fetching");
-            match repos::fetch(repo, url, &audit.cache, audit.walk.max_file_size, audit.all_refs) {
+            let Some(cache) = &audit.cache else {
+                let message = "no cache directory for the clone: set XDG_CACHE_HOME or HOME, or give --cache DIR";
+                return (RepoRecord::failed(repo, message.to_string()), false);
+            };
+            match repos::fetch(repo, url, cache, audit.walk.max_file_size, audit.all_refs) {
                 Ok(dir) => (dir, None),
                 Err(e) => return (RepoRecord::failed(repo, e.to_string()), false),
             }
@@ -334,10 +341,10 @@ fn settings_digest(rules: &RuleSet, args: &AuditArgs) -> String {
     crate::model::hex(&hash.finalize()[..8])
 }
 
-/// `wayscan/repos` in the user's cache directory, as the verification cache.
-fn default_cache() -> PathBuf {
-    let base = crate::dirs::user_dir("XDG_CACHE_HOME", ".cache").unwrap_or_else(std::env::temp_dir);
-    base.join("wayscan").join("repos")
+/// `wayscan/repos` in the user's cache directory, as the verification cache; none
+/// when neither `XDG_CACHE_HOME` nor `HOME` is set.
+fn default_cache() -> Option<PathBuf> {
+    crate::dirs::user_dir("XDG_CACHE_HOME", ".cache").map(|base| base.join("wayscan").join("repos"))
 }
 
 /// `wayscan merge`: the shards' records, and their per-repository reports, into one
@@ -371,6 +378,16 @@ pub(super) fn run_merge(args: &MergeArgs) -> Exit {
             return Exit::Error;
         }
         for record in &index.repositories {
+            // A slug names files in the output folder: a forged one (`../../x`)
+            // would name files anywhere.
+            if !crate::audit::is_slug(&record.slug) {
+                error(format_args!(
+                    "{}: {:?} is not a repository slug (letters, digits, '.', '-', '_'); not merged",
+                    file.display(),
+                    clean(&record.slug)
+                ));
+                return Exit::Error;
+            }
             for extension in ["json", "sarif", "record.json"] {
                 let name = format!("{}.{extension}", record.slug);
                 let from = dir.join("repos").join(&name);

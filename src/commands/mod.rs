@@ -28,8 +28,9 @@ mod project_cmds;
 use keys::{run_check_key, run_revoke};
 use project_cmds::{config_init, run_baseline};
 
-pub fn run(cli: Cli) -> Exit {
+pub fn run(mut cli: Cli) -> Exit {
     on_interrupt();
+    cap_threads(&mut cli.command);
     match cli.command {
         Command::Scan(args) => with_verify(&args.verify, |verify| run_scan(&ScanConfig::from_args(&args), verify)),
         Command::History(args) => with_verify(&args.verify, |verify| {
@@ -150,6 +151,30 @@ fn prepare(
     }
     let out = open_output(report.output.as_ref())?;
     Ok((loaded, out))
+}
+
+/// Caps `-j` (and an audit's `--parallel`) at four threads per core: more only
+/// costs memory and switching, and `-j 5000` once spun for minutes.
+fn cap_threads(command: &mut Command) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = 4 * cores;
+    let cap_one = |flag: &str, value: &mut usize| {
+        if *value > cap {
+            eprintln!("wayscan: warning: {flag} {value} is more than 4 threads per core ({cores} cores); using {cap}");
+            *value = cap;
+        }
+    };
+    match command {
+        Command::Scan(args) => cap_one("-j", &mut args.threads),
+        Command::History(args) => cap_one("-j", &mut args.threads),
+        Command::Audit(args) => {
+            cap_one("-j", &mut args.threads);
+            if let Some(parallel) = &mut args.parallel {
+                cap_one("--parallel", parallel);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Sizes the run's one rayon pool: `-j N`, else one thread per core (rayon's

@@ -232,3 +232,65 @@ fn a_project_cannot_make_wayscan_read_files_outside_the_repository() {
     );
     assert!(!run.stderr.contains(marker), "{}", run.stderr);
 }
+
+/// Without `HOME`, the audit cloned into `/tmp/wayscan`, where another user could
+/// plant a cache repository with `ext::` remote configuration.
+#[test]
+fn an_audit_without_a_home_never_clones_into_a_shared_folder() {
+    let s = Sandbox::new();
+    s.write("list.txt", "https://127.0.0.1:9/org/repo.git\n");
+    let out = crate::sandbox::command(env!("CARGO_BIN_EXE_wayscan"))
+        .args(["audit", "list.txt", "-o", "out"])
+        .current_dir(s.path())
+        .env_remove("HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no cache directory for the clone"), "{stderr}");
+    assert!(!stderr.contains("clone failed"), "nothing was cloned: {stderr}");
+}
+
+/// A forged shard's slug `../../x` made `wayscan merge` write files outside its
+/// output folder.
+#[test]
+fn merge_refuses_a_forged_slug() {
+    let s = Sandbox::new();
+    s.write("fleet/svc/app.py", "print('hello')\n");
+    crate::sandbox::command("git")
+        .args(["init", "-q"])
+        .current_dir(s.join("fleet/svc"))
+        .status()
+        .unwrap();
+    let run = s.run(&["audit", "fleet", "-o", "shard"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let index_file = s.join("shard/index.json");
+    let mut index: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&index_file).unwrap()).unwrap();
+    index["repositories"][0]["slug"] = "../../victim".into();
+    std::fs::write(&index_file, index.to_string()).unwrap();
+    // What merged/repos/../../victim.json names (and shard/repos/../../, the copy's
+    // source): a file beside the output folders.
+    s.write("victim.json", "keep me\n");
+    let run = s.run(&["merge", "shard", "-o", "merged"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("is not a repository slug"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(s.join("victim.json")).unwrap(), "keep me\n");
+}
+
+/// `-j 5000` spun for minutes; it is capped at four threads per core, with a warning.
+#[test]
+fn thread_counts_are_capped_at_four_per_core() {
+    let s = Sandbox::git_repo();
+    s.write("a.txt", "nothing\n");
+    let cap = 4 * std::thread::available_parallelism().map_or(1, |n| n.get());
+    let run = s.run(&["scan", "-j", "5000", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("-j 5000 is more than 4 threads per core") && run.stderr.contains(&format!("using {cap}")),
+        "{}",
+        run.stderr
+    );
+    let run = s.run(&["scan", "-j", &cap.to_string(), "-q"]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+}
