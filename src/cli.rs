@@ -136,6 +136,12 @@ pub struct CheckKeyArgs {
     /// The API to ask (as --api-url of scan; also WAYSCLOUD_API_URL).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
+
+    /// Anything else on the command line: taken only to refuse it without echoing
+    /// it (a key there is in shell history and process lists; clap's own error
+    /// would print it in full).
+    #[arg(hide = true, num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true)]
+    pub stray: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

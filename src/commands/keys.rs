@@ -134,6 +134,15 @@ fn confirm(count: usize) -> bool {
 pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
     use crate::verify::checkkey;
     use std::io::Read;
+    if !args.stray.is_empty() {
+        error(format_args!(
+            "check-key takes the key on standard input or in WAYSCLOUD_API_KEY / WAYSCLOUD_TOKEN, \
+             never as an argument ({} argument(s) not shown: a key there stays in shell history \
+             and process lists; if it was a real key, consider it exposed on this machine)",
+            args.stray.len()
+        ));
+        return Exit::Error;
+    }
     // The variables the SDK and CLI read: an API key, else a token.
     let from_env = ["WAYSCLOUD_API_KEY", "WAYSCLOUD_TOKEN"]
         .iter()

@@ -294,3 +294,24 @@ fn thread_counts_are_capped_at_four_per_core() {
     let run = s.run(&["scan", "-j", &cap.to_string(), "-q"]);
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
 }
+
+/// A key given to `check-key` as an argument appeared in clap's error, in full.
+#[test]
+fn check_key_refuses_a_key_on_the_command_line_without_echoing_it() {
+    let s = Sandbox::new();
+    let key = fake_key("storage", 96);
+    for args in [
+        vec!["check-key", key.as_str()],
+        vec!["check-key", "--verify", "--", key.as_str()],
+    ] {
+        let run = s.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("never as an argument"), "{}", run.stderr);
+        let secret_part = &key[key.len() - 20..];
+        assert!(
+            !run.stderr.contains(secret_part) && !run.stdout.contains(secret_part),
+            "{}",
+            run.stderr
+        );
+    }
+}
