@@ -163,8 +163,8 @@ fn is_url(text: &str) -> bool {
 pub fn without_credentials(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => {
-            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-            let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+            let rest = userinfo_end(rest).map_or(rest, |at| &rest[at + 1..]);
+            let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
             let path = path.trim_end_matches('/');
             let path = path.strip_suffix(".git").unwrap_or(path);
             format!("{scheme}://{host}/{path}")
@@ -186,15 +186,31 @@ fn strip_userinfo(text: &str) -> String {
     while let Some(at) = rest.find("://") {
         out.push_str(&rest[..at + 3]);
         rest = &rest[at + 3..];
-        let authority_end = rest
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"')
+        let url_end = rest
+            .find(|c: char| c.is_whitespace() || c == '\'' || c == '"')
             .unwrap_or(rest.len());
-        if let Some(user_end) = rest[..authority_end].rfind('@') {
+        if let Some(user_end) = userinfo_end(&rest[..url_end]) {
             rest = &rest[user_end + 1..];
         }
     }
     out.push_str(rest);
     out
+}
+
+/// Where the `user:password@` of `rest` (a URL after its `://`) ends: the `@`.
+/// A password may hold a `/` (`user:pa/ss@host`), so the authority is not simply
+/// what comes before the first `/`: the last `@` ends the user information when
+/// no `/` comes before it, or when what follows a `:` before the first `/` is not
+/// a port (`host:8443/a@b` is a path with an `@`).
+fn userinfo_end(rest: &str) -> Option<usize> {
+    let at = rest.rfind('@')?;
+    let before = &rest[..at];
+    let Some(slash) = before.find('/') else {
+        return Some(at);
+    };
+    let colon = before[..slash].find(':')?;
+    let port = &before[colon + 1..slash];
+    (port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit())).then_some(at)
 }
 
 /// The last two parts of a path or URL: `org/repo`.
@@ -333,6 +349,18 @@ mod tests {
             strip_userinfo("fatal: unable to access 'https://bob:pw@h/o/r.git/': refused; see https://h/x"),
             "fatal: unable to access 'https://h/o/r.git/': refused; see https://h/x"
         );
+        // A password with a slash in it.
+        assert_eq!(
+            without_credentials("https://bob:pa/ss@git.example.com/o/r.git"),
+            "https://git.example.com/o/r"
+        );
+        assert_eq!(
+            strip_userinfo("fatal: 'https://bob:pa/ss@h/o/r.git' not found"),
+            "fatal: 'https://h/o/r.git' not found"
+        );
+        // An `@` in a path is not user information.
+        assert_eq!(without_credentials("https://h/o/r@v2"), "https://h/o/r@v2");
+        assert_eq!(without_credentials("https://h:8443/o/r@v2"), "https://h:8443/o/r@v2");
     }
 
     #[test]
