@@ -46,6 +46,11 @@ pub fn detect(matcher: &Matcher<'_>, hay: &[u8]) -> Detected {
 fn detection(rule: &Rule, (start, end): (Position, Position), m: RawMatch<'_>) -> Detection {
     let secret = Secret::new(&m.secret);
     let mut properties = m.properties;
+    // Properties are shown unredacted, in every report (SARIF too): a group that
+    // holds the whole secret (a rule naming `secret`, or a group around it) is not
+    // one. (`rules check` refuses the first kind.)
+    let value_of_secret = secret.expose();
+    properties.retain(|_, value| value_of_secret.is_empty() || !value.contains(value_of_secret));
     let issuer = rule.issuer_of(&m.secret, properties.get("scheme").map(String::as_str));
     let remediation = issuer.map_or(&rule.remediation, |(_, template)| template).clone();
     if let Some((issuer, _)) = issuer {

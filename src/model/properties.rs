@@ -31,6 +31,11 @@ impl Properties {
         }
     }
 
+    /// Keeps the pairs `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &str) -> bool) {
+        self.0.retain(|(name, value)| keep(name, value));
+    }
+
     /// The pairs, by name.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.0.iter().map(|(name, value)| (name, value))

@@ -315,3 +315,42 @@ fn check_key_refuses_a_key_on_the_command_line_without_echoing_it() {
         );
     }
 }
+
+/// A rule's `properties` could name the secret group (or a group around it), and
+/// the SARIF, which never holds a secret, then carried the raw key.
+#[test]
+fn a_rule_cannot_carry_the_secret_out_as_a_property() {
+    let s = Sandbox::git_repo();
+    let key = fake_key("storage", 97);
+    s.write("app.py", format!("k = \"{key}\"\n"));
+    let rule = |regex: &str, property: &str| {
+        format!(
+            "[[rules]]\nid = \"leaky\"\nname = \"Leaky\"\ndescription = \"d\"\nseverity = \"high\"\n\
+             keywords = [\"wayscloud_\"]\nregex = '''{regex}'''\nproperties = [\"{property}\"]\n\
+             message = \"m\"\nremediation = \"r\"\n"
+        )
+    };
+    s.write(
+        "named.toml",
+        rule("(?P<secret>wayscloud_[a-z]+_[a-z0-9]{8}_[A-Za-z0-9]{16,})", "secret"),
+    );
+    let run = s.run(&["scan", "--rules", "named.toml", "-q"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("property 'secret' is the secret group"),
+        "{}",
+        run.stderr
+    );
+    s.write(
+        "around.toml",
+        rule(
+            "(?P<whole>(?P<secret>wayscloud_[a-z]+_[a-z0-9]{8}_[A-Za-z0-9]{16,}))",
+            "whole",
+        ),
+    );
+    let run = s.run(&["scan", "--rules", "around.toml", "--format", "sarif", "-o", "out.sarif"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let sarif = std::fs::read_to_string(s.join("out.sarif")).unwrap();
+    assert!(sarif.contains("\"leaky\""), "the rule found the key");
+    assert!(!sarif.contains(&key[key.len() - 20..]), "no raw key in the SARIF");
+}

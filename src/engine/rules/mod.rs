@@ -582,6 +582,11 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         Some(name) => group(name)?,
         None => secret_group.clone(),
     };
+    if let Some(name) = spec.properties.iter().find(|p| content && p.as_str() == "secret") {
+        return Err(fail(format!(
+            "property '{name}' is the secret group: properties are shown unredacted"
+        )));
+    }
     let property_groups = spec
         .properties
         .iter()
