@@ -109,6 +109,11 @@ pub struct RevokeArgs {
     #[arg(long = "key-id", value_name = "ID")]
     pub key_id: Vec<String>,
 
+    /// Revocation requests per second at most (as --verify-rate; a forged report of
+    /// 10,000 keys must not become 10,000 DELETEs in seconds).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rate: u32,
+
     /// Revoke for real; without it, only list what would be revoked.
     #[arg(long)]
     pub yes: bool,

@@ -103,7 +103,17 @@ pub(super) fn run_revoke(args: &crate::cli::RevokeArgs) -> Exit {
         return Exit::Clean;
     }
     let mut all_done = true;
+    let interval = std::time::Duration::from_secs(1) / args.rate.max(1);
+    let mut next = std::time::Instant::now();
     for (t, spec) in targets.iter().zip(&specs) {
+        // One request per interval at most; Ctrl-C stops between requests.
+        std::thread::sleep(next.saturating_duration_since(std::time::Instant::now()));
+        if crate::interrupt::requested() {
+            eprintln!("wayscan: interrupted: the other keys were not revoked");
+            all_done = false;
+            break;
+        }
+        next = std::time::Instant::now() + interval;
         let (outcome, status) = revoke::revoke(&api, spec, &t.key_id, token.trim(), std::time::Duration::from_secs(10));
         println!("key {}: {}", t.key_id, outcome.describe());
         all_done &= matches!(outcome, Outcome::Revoked | Outcome::NotFound);

@@ -206,3 +206,23 @@ fn check_key_reads_stdin_or_the_environment_and_never_prints_the_key() {
     assert!(stdout.contains("2 spaces between `Bearer` and the key"), "{stdout}");
     assert!(!stdout.contains(&secret));
 }
+
+/// A forged report of many keys must not become a burst of DELETEs: `revoke` keeps
+/// to `--rate` requests per second, as `--verify` does.
+#[test]
+fn revocations_keep_to_the_rate_limit() {
+    let api = api(&[], "gone1234", "lock1234");
+    let s = Sandbox::new();
+    let mut args = vec!["revoke", "--yes", "--api-url", &api.url, "--rate", "4"];
+    let ids: Vec<String> = (0..5).map(|i| format!("rate{i:04}")).collect();
+    for id in &ids {
+        args.extend(["--key-id", id.as_str()]);
+    }
+    let started = std::time::Instant::now();
+    let run = s.run_with_env(&args, &[("WAYSCLOUD_MANAGEMENT_TOKEN", TOKEN)]);
+    let elapsed = started.elapsed();
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(api.seen().len(), 5, "one request per key");
+    // Five requests at four a second: the last no sooner than a second after the first.
+    assert!(elapsed >= std::time::Duration::from_millis(1000), "{elapsed:?}");
+}
