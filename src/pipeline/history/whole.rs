@@ -11,7 +11,7 @@
 use super::{record_inside, scan_content, BlobResult, Earliest, PlacesWanted};
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
-use crate::engine::rules::{NameFilter, Rule, RuleSet};
+use crate::engine::rules::{Rule, RuleSet};
 use crate::exposure;
 use crate::git::history;
 use crate::git::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
@@ -329,7 +329,6 @@ fn second_pass(
 ) -> Found {
     // Which places each blob's report needs: none, the first (a skip, a failure),
     // or every path it appears at (its findings are findings at each).
-    let names = NameFilter::new(file_rules);
     let mut needs_path = vec![PlacesWanted::None; ctx.store.len()];
     for (number, result) in &objects.blobs {
         needs_path[*number as usize] = result.places_wanted();
@@ -349,7 +348,7 @@ fn second_pass(
         Chunks::default(),
     );
     let read = {
-        let (store, reached, needs_path, progress, names) = (ctx.store, &reached, &needs_path, ctx.progress, &names);
+        let (store, reached, needs_path, progress) = (ctx.store, &reached, &needs_path, ctx.progress);
         let (mut places, mut dirs, mut files, mut missing, mut malformed) = (
             Batch::new(&places),
             Batch::new(&dirs),
@@ -367,7 +366,7 @@ fn second_pass(
                         if needs_path[blob as usize] != PlacesWanted::None {
                             places.push((blob, key, entry.name.into()));
                         }
-                        if names.may_match(entry.name) {
+                        if file_rules.iter().any(|r| r.may_match_name(entry.name)) {
                             files.push((tree, entry.name.into()));
                         }
                     }
