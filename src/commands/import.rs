@@ -167,7 +167,7 @@ fn map_entry(
         }
         None => std::fs::read(repo.join(&entry.path)).map_err(|e| format!("not mapped: {}: {e}", entry.path))?,
     };
-    let found = crate::pipeline::scan_bytes(matcher, &entry.path, &content);
+    let found = crate::pipeline::scan_bytes(matcher, 0, &entry.path, &content);
     let at_line: Vec<Finding> = found
         .findings
         .into_iter()

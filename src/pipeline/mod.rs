@@ -27,16 +27,17 @@ pub struct Found {
     pub suppressed: Vec<Finding>,
 }
 
-/// Findings of one buffer named by `repo_path`: the engine's detections of the
-/// rules that apply at that path, placed there.
-pub fn scan_bytes(matcher: &Matcher<'_>, repo_path: &str, hay: &[u8]) -> Found {
+/// Findings of one buffer named by `repo_path`, reached from root number `root` of
+/// a tree scan (0 otherwise): the engine's detections of the rules that apply at
+/// that path, placed there.
+pub fn scan_bytes(matcher: &Matcher<'_>, root: u16, repo_path: &str, hay: &[u8]) -> Found {
     let detected = detect::detect(matcher, hay);
     let rules = matcher.rules();
     let place = |detections: Vec<Detection>| -> Vec<Finding> {
         detections
             .into_iter()
             .filter(|d| rules.get(&d.rule_id).is_none_or(|r| r.applies_to(repo_path)))
-            .map(|d| Finding::new(d, repo_path))
+            .map(|d| Finding::new(d, repo_path).from_root(root))
             .collect()
     };
     Found {
@@ -142,12 +143,7 @@ impl Sink for Collector<'_> {
     fn content(&self, bytes: &[u8], at: Provenance<'_>) {
         self.scanned.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let mut found = scan_bytes(self.matcher, at.repo_path, bytes);
-        if at.root != 0 {
-            for f in found.findings.iter_mut().chain(found.suppressed.iter_mut()) {
-                f.root = at.root;
-            }
-        }
+        let mut found = scan_bytes(self.matcher, at.root, at.repo_path, bytes);
         if let Some(lines) = at.lines {
             let counted = |f: &Finding| (f.start.line..=f.end.line).any(|l| lines.contains(&(l as u32)));
             found.findings.retain(counted);

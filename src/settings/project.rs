@@ -313,7 +313,7 @@ mod tests {
         let rules = crate::engine::rules::RuleSet::builtin().unwrap();
         let matcher = crate::engine::matcher::Matcher::new(&rules);
         let key = crate::testkeys::fake_key("storage", 31);
-        let mut found = crate::pipeline::scan_bytes(&matcher, path, format!("KEY={key}\n").as_bytes());
+        let mut found = crate::pipeline::scan_bytes(&matcher, 0, path, format!("KEY={key}\n").as_bytes());
         let mut finding = found.findings.remove(0);
         finding.commit = commit.map(|id| {
             Box::new(crate::model::CommitInfo {
