@@ -84,7 +84,14 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
                 conversion.converted_rules
             );
         }
-        write(&config_out, &conversion.config)?;
+        // A new project configuration gets a salt, as `wayscan config init` gives one.
+        let salt = super::project_cmds::fresh_salt().map_err(|e| format!("cannot make a fingerprint salt: {e}"))?;
+        let config = format!(
+            "# Keys fingerprints so reports are not oracles (see the README).\nfingerprint_salt = \"{}\"\n\n{}",
+            salt.to_hex(),
+            conversion.config
+        );
+        write(&config_out, &config)?;
         println!(
             "wayscan: wrote {} ({} allowlists)",
             config_out.display(),
@@ -123,6 +130,20 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
         } else {
             Baseline::of(&[], None)
         };
+        // Entries are named as the project's scans will name them: keyed by its salt.
+        let salt = match config_out.is_file() {
+            true => {
+                crate::settings::project::Project::load(&config_out)
+                    .map_err(|e| e.to_string())?
+                    .salt
+            }
+            false => None,
+        };
+        if let Some(salt) = &salt {
+            for (finding, _) in &mut accepted {
+                finding.fingerprint = salt.key_fingerprint(&finding.fingerprint);
+            }
+        }
         let before = baseline.entries.len();
         for (finding, from) in &accepted {
             if baseline.contains(finding) {

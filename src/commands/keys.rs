@@ -82,10 +82,14 @@ pub(super) fn run_revoke(args: &crate::cli::RevokeArgs) -> Exit {
     let audit = |t: &Target, outcome: &Outcome, status: Option<u16>| {
         if let Some(log) = &audit_log {
             if let Err(message) = revoke::audit(log, t, outcome, status) {
-                eprintln!("wayscan: warning: {message}");
+                eprintln!(
+                    "wayscan: warning: {}",
+                    crate::model::clean_message(&message.to_string())
+                );
             }
         }
     };
+    super::say_proxy(&api);
     let token = std::env::var(&spec.token_env).ok().filter(|t| !t.trim().is_empty());
     let Some(token) = token else {
         println!(
@@ -208,8 +212,15 @@ pub(super) fn run_check_key(args: &crate::cli::CheckKeyArgs) -> Exit {
             error(format_args!("the {} rule has no verify section", diagnosis.rule));
             return Exit::Error;
         };
-        let request = crate::verify::request(&api, spec, key, service.clone());
-        let answer = crate::verify::check(&crate::verify::agent(limits.timeout), &request, &limits, &|| {});
+        let request = match crate::verify::request(&api, spec, key, service.clone()) {
+            Ok(request) => request,
+            Err(e) => {
+                error(e);
+                return Exit::Error;
+            }
+        };
+        super::say_proxy(&api);
+        let answer = crate::verify::check(&crate::verify::agent(&api, limits.timeout), &request, &limits, &|| {});
         println!(
             "  {} {}: {}",
             if answer.status == crate::model::Status::Live {

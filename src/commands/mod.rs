@@ -83,12 +83,21 @@ fn verify_findings(outcome: &mut crate::model::Outcome, rules: &RuleSet, verify:
     let Some(options) = &verify.options else {
         return Verifications::default();
     };
+    say_proxy(&options.api);
     let (verifications, problems) = crate::verify::verify(&outcome.findings, rules, options);
     outcome.problems.extend(problems);
     if verify.only_live {
         outcome.findings.retain(|f| verifications.is_live(&f.fingerprint));
     }
     verifications
+}
+
+/// Says which proxy, if any, keys go through: the environment chooses it, and the
+/// person running wayscan should know.
+fn say_proxy(api: &crate::verify::ApiBase) {
+    if let Some(note) = api.proxy_note() {
+        eprintln!("wayscan: note: {}", crate::model::clean_message(&note));
+    }
 }
 
 fn hook_result(result: Result<hook::Done, hook::HookError>) -> Exit {
@@ -117,7 +126,7 @@ fn on_interrupt() {
 }
 
 fn error(message: impl std::fmt::Display) {
-    eprintln!("wayscan: error: {message}");
+    eprintln!("wayscan: error: {}", crate::model::clean_message(&message.to_string()));
 }
 
 /// Opens where the report goes before scanning: a report that cannot be written
@@ -147,7 +156,7 @@ fn prepare(
         Exit::Error
     })?;
     for note in &loaded.notes {
-        eprintln!("wayscan: note: {note}");
+        eprintln!("wayscan: note: {}", crate::model::clean_message(note));
     }
     let out = open_output(report.output.as_ref())?;
     Ok((loaded, out))

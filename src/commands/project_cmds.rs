@@ -21,7 +21,15 @@ pub(super) fn config_init(force: bool) -> Exit {
         }
         Ok(_) => {}
     }
-    match crate::tree_write::replace(&file, crate::settings::project::STARTER.as_bytes()) {
+    let salt = match fresh_salt() {
+        Ok(salt) => salt,
+        Err(e) => {
+            error(format_args!("cannot make a fingerprint salt: {e}"));
+            return Exit::Error;
+        }
+    };
+    let text = crate::settings::project::starter(&salt);
+    match crate::tree_write::replace(&file, text.as_bytes()) {
         Ok(()) => {
             println!(
                 "wayscan: wrote {} (every key commented out; see the README)",
@@ -34,6 +42,13 @@ pub(super) fn config_init(force: bool) -> Exit {
             Exit::Error
         }
     }
+}
+
+/// 16 bytes from the operating system's generator.
+pub(super) fn fresh_salt() -> Result<crate::model::Salt, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)?;
+    Ok(crate::model::Salt::from_bytes(&bytes))
 }
 
 /// `wayscan baseline create|prune`.
@@ -76,6 +91,7 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
         stdin_name: None,
     };
     let mut outcome = pipeline::scan_tree(&matcher, &paths, &walk);
+    outcome.key_fingerprints(prepared.salt());
     // What the configuration excludes or allowlists is never reported: nothing to accept.
     if let Some(project) = &prepared.project {
         outcome.suppress(crate::model::Suppression::Configuration, |f| project.drops(f));

@@ -4,6 +4,7 @@
 //! crate, so no stage depends on another through a shared type; the layer test in
 //! `tests/integration/layers.rs` keeps it so.
 
+mod escape;
 mod finding;
 mod outcome;
 mod place;
@@ -14,12 +15,13 @@ mod text;
 mod time;
 mod verdict;
 
+pub use escape::{clean, clean_message, regex_error, toml_error};
 pub use finding::{encoding_chain, Detection, Encoding, Finding, FoundSecret, Severity};
 pub use outcome::{count_skips, GitignoreFix, Outcome, Stats, Suppressed, Suppression, Unit};
 pub use place::{CommitInfo, Position, ShownPaths, ShownRoot};
 pub use problem::{Problem, ProblemKind, Skip, SkipReason};
 pub use properties::Properties;
-pub use secret::{digest, fingerprint, hex, redact, Secret};
+pub use secret::{digest, fingerprint, hex, redact, Salt, Secret};
 pub use text::{render_template, Text};
 pub use time::rfc3339;
 pub use verdict::{Status, Verification, Verifications};

@@ -87,6 +87,9 @@ pub struct Outcome {
     pub gitignore_fixes: Vec<(String, bool, GitignoreFix)>,
     /// How reports show the findings' paths.
     pub shown: super::ShownPaths,
+    /// The project's fingerprint salt, once [`Outcome::key_fingerprints`] applied it:
+    /// leak ids are keyed with it too.
+    pub salt: Option<super::Salt>,
 }
 
 impl Outcome {
@@ -110,6 +113,19 @@ impl Outcome {
     /// How many findings `by` kept from the report.
     pub fn suppressed_by(&self, by: Suppression) -> u64 {
         self.suppressed.iter().filter(|s| s.by == by).count() as u64
+    }
+
+    /// Keys every fingerprint with the project's salt (see [`super::Salt`]). Scans
+    /// name findings unsalted while they run (history merges the same leak by it);
+    /// this runs once, before anything compares them with a baseline or writes them.
+    pub fn key_fingerprints(&mut self, salt: Option<&super::Salt>) {
+        let Some(salt) = salt else { return };
+        debug_assert!(self.salt.is_none(), "fingerprints keyed twice");
+        let key = |fingerprint: &mut String| *fingerprint = salt.key_fingerprint(fingerprint);
+        self.findings.iter_mut().for_each(|f| key(&mut f.fingerprint));
+        self.suppressed.iter_mut().for_each(|s| key(&mut s.finding.fingerprint));
+        self.gitignore_fixes.iter_mut().for_each(|(f, _, _)| key(f));
+        self.salt = Some(salt.clone());
     }
 
     /// Moves the findings `drop` accepts out of the report, into the suppressed ones.

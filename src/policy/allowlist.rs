@@ -10,7 +10,7 @@ use serde::Deserialize;
 /// (`allowlists[0].paths[1]`), the caller adds the file.
 #[derive(Debug, thiserror::Error)]
 pub enum AllowlistError {
-    #[error("{at}: invalid regex: {source}")]
+    #[error("{at}: invalid regex: {}", crate::model::regex_error(source))]
     Regex { at: String, source: regex::Error },
     #[error("{at}: {commit:?} is not a full commit id (40 hex digits)")]
     Commit { at: String, commit: String },

@@ -124,7 +124,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             .map(|leak| {
                 let first = &outcome.findings[leak.places[0]];
                 JsonLeak {
-                    id: leak.id(&outcome.findings),
+                    id: leak.id(&outcome.findings, outcome.salt.as_ref()),
                     rule_id: &first.rule_id,
                     secret: first.shown_secret(report.show_secrets),
                     fingerprints: leak

@@ -78,13 +78,17 @@ impl Leak {
     /// leak in another scan or repository has the same id. Like the fingerprint, it
     /// is a hash, never the secret. Computed on demand: only repeated secrets need
     /// one, and a one-line export of 26,000 tokens should not pay for 26,000.
-    pub fn id(&self, findings: &[Finding]) -> String {
+    /// Keyed by the project's salt when it has one, like fingerprints.
+    pub fn id(&self, findings: &[Finding], salt: Option<&crate::model::Salt>) -> String {
         let f = &findings[self.places[0]];
         let hex = match &f.secret {
             Some(secret) => crate::model::digest(&["leak", &f.rule_id, secret.value.expose()]),
             None => crate::model::digest(&["leak", &f.rule_id, "", &f.repo_path]),
         };
-        guid(&hex)
+        match salt {
+            Some(salt) => guid(&salt.key_leak(&hex)),
+            None => guid(&hex),
+        }
     }
 }
 

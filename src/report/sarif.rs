@@ -173,7 +173,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .filter(|l| l.places.len() > 1)
     {
-        let id = leak.id(&report.outcome.findings);
+        let id = leak.id(&report.outcome.findings, report.outcome.salt.as_ref());
         for &place in &leak.places {
             correlation.insert(place, id.clone());
         }

@@ -3,6 +3,7 @@
 //! a hostile file name cannot rewrite the terminal.
 
 use super::Report;
+pub use crate::model::clean;
 use crate::model::Finding;
 use crate::model::Status;
 use crate::model::{Outcome, Suppression};
@@ -273,28 +274,6 @@ fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
-}
-
-/// Replaces control characters (C0, DEL, C1) and bidirectional overrides, which can
-/// hide or reorder text on a terminal, with visible `\u{..}` escapes.
-pub fn clean(text: &str) -> Cow<'_, str> {
-    let bad = |c: char| {
-        c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    };
-    if !text.chars().any(bad) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if bad(c) {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
 }
 
 /// The one-line summary for standard error.

@@ -111,9 +111,16 @@ impl Loaded {
             .unwrap_or(crate::units::DEFAULT_MAX_FILE_SIZE)
     }
 
-    /// Sets apart what the project configuration excludes or allowlists and what the
-    /// baseline accepts, before any key is sent to the API.
+    /// The project's fingerprint salt, if it has one.
+    pub fn salt(&self) -> Option<&crate::model::Salt> {
+        self.project.as_ref().and_then(|p| p.salt.as_ref())
+    }
+
+    /// Keys the fingerprints with the project's salt, then sets apart what the
+    /// project configuration excludes or allowlists and what the baseline accepts,
+    /// before any key is sent to the API.
     pub fn drop_accepted(&self, outcome: &mut Outcome) {
+        outcome.key_fingerprints(self.salt());
         if let Some(project) = &self.project {
             outcome.suppress(Suppression::Configuration, |f| project.drops(f));
         }

@@ -7,7 +7,7 @@
 //! Verification settings are not here: nothing in a repository decides where keys
 //! are sent.
 
-use crate::model::Finding;
+use crate::model::{Finding, Salt};
 use crate::policy::allowlist::{Allowlist, AllowlistError, AllowlistSpec};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -57,6 +57,9 @@ struct ProjectFile {
     exclude: Vec<String>,
     #[serde(default)]
     max_file_size: Option<String>,
+    /// Hex; keys fingerprints so reports are not oracles (`model::Salt`).
+    #[serde(default)]
+    fingerprint_salt: Option<String>,
     #[serde(default)]
     allowlist: AllowlistSpec,
     /// Per-rule allowlists: `[rule.wayscloud-api-key]`.
@@ -76,6 +79,8 @@ pub struct Project {
     pub rule_files: Vec<PathBuf>,
     pub disable_rules: Vec<String>,
     pub max_file_size: Option<u64>,
+    /// Keys the fingerprints of every scan of this project.
+    pub salt: Option<Salt>,
     excludes: GlobSet,
     /// `[allowlist]`, then `[rule.<id>]` (each limited to its rule), then
     /// `[[allowlists]]`.
@@ -142,7 +147,7 @@ impl Project {
                 source,
             })
         };
-        let spec: ProjectFile = toml::from_str(text).map_err(|e| invalid(toml_error(&e, text)))?;
+        let spec: ProjectFile = toml::from_str(text).map_err(|e| invalid(crate::model::toml_error(&e, text)))?;
         let mut excludes = GlobSetBuilder::new();
         for (i, pattern) in spec.exclude.iter().enumerate() {
             let glob =
@@ -156,6 +161,12 @@ impl Project {
             .map(crate::units::parse_size)
             .transpose()
             .map_err(|e| invalid(format!("max_file_size: {e}")))?;
+        let salt = spec
+            .fingerprint_salt
+            .as_deref()
+            .map(Salt::parse)
+            .transpose()
+            .map_err(|e| invalid(format!("fingerprint_salt: {e}")))?;
         let mut allowlists = vec![allowlist(&spec.allowlist, "allowlist")?];
         let mut named_rules = spec.disable_rules.clone();
         for (id, list) in &spec.rule {
@@ -181,6 +192,7 @@ impl Project {
             rule_files: spec.rules.iter().map(|r| base.join(r)).collect(),
             disable_rules: spec.disable_rules,
             max_file_size,
+            salt,
             excludes,
             allowlists,
             named_rules,
@@ -206,39 +218,12 @@ impl Project {
     }
 }
 
-/// A TOML error as `line L, column C: what`, never quoting the file: it may be any
-/// file a link pointed at, and a CI log is public. Values serde names in double
-/// quotes are masked; keys (in backticks) are kept, they say what to fix.
-fn toml_error(e: &toml::de::Error, text: &str) -> String {
-    let mut message = String::new();
-    let mut quoted = false;
-    for c in e.message().trim_end().chars() {
-        match (c, quoted) {
-            ('"', false) => {
-                quoted = true;
-                message.push_str("\"…");
-            }
-            ('"', true) => {
-                quoted = false;
-                message.push('"');
-            }
-            (c, false) if !c.is_control() => message.push(c),
-            _ => {}
-        }
-    }
-    match e.span() {
-        Some(span) => {
-            let before = &text.as_bytes()[..span.start.min(text.len())];
-            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-            let column = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
-            format!("line {line}, column {column}: {message}")
-        }
-        None => message,
-    }
+/// The commented starter file of `wayscan config init`, with a fresh salt.
+pub fn starter(salt: &Salt) -> String {
+    STARTER.replace("{SALT}", &salt.to_hex())
 }
 
-/// The commented starter file of `wayscan config init`.
-pub const STARTER: &str = r#"# wayscan project configuration. Every key is optional; wayscan reads this file from
+const STARTER: &str = r#"# wayscan project configuration. Every key is optional; wayscan reads this file from
 # the repository root (or --config FILE; --no-config ignores it). It can only narrow
 # what is reported, and what it drops is counted in the summary.
 
@@ -253,6 +238,11 @@ pub const STARTER: &str = r#"# wayscan project configuration. Every key is optio
 
 # Skip files larger than this (K, M, G: binary multiples); --max-file-size wins.
 # max_file_size = "50MiB"
+
+# Keys the fingerprints of reports and baselines (HMAC), so one read without the
+# repository cannot confirm a guessed secret. Made at random by `wayscan config
+# init`; changing or removing it renames every finding (recreate the baseline).
+fingerprint_salt = "{SALT}"
 
 # Findings not reported anywhere: a secret matching a regex or holding a stopword
 # (any case), a path matching a path regex, or a commit listed (full ids). With
@@ -289,7 +279,9 @@ mod tests {
 
     #[test]
     fn the_starter_file_loads() {
-        let project = load(STARTER).unwrap();
+        let salt = Salt::parse("00112233445566778899aabbccddeeff").unwrap();
+        let project = load(&starter(&salt)).unwrap();
+        assert_eq!(project.salt, Some(salt));
         assert!(project.rule_files.is_empty() && project.max_file_size.is_none());
     }
 

@@ -5,6 +5,7 @@ use super::{Status, Verification, VerifyError};
 pub use crate::engine::rules::Auth;
 use std::net::IpAddr;
 use std::time::Duration;
+use ureq::http::Uri;
 
 /// The documented API.
 pub const DEFAULT_API: &str = "https://api.wayscloud.services";
@@ -30,6 +31,12 @@ impl ApiBase {
             Some(v6) => v6.split(']').next().unwrap_or(""),
             None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
         };
+        // The base must be a URI the http library reads the same way: paths are
+        // joined onto it with that library (see `join`).
+        let uri: Uri = url.parse().map_err(|_| bad("not a valid URL"))?;
+        if uri.query().is_some() || url.contains('#') {
+            return Err(bad("expected https://host[:port][/path], without a query or fragment"));
+        }
         match scheme.to_ascii_lowercase().as_str() {
             "https" => Ok(ApiBase(url.to_string())),
             "http" if is_loopback(host) => Ok(ApiBase(url.to_string())),
@@ -42,6 +49,69 @@ impl ApiBase {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A rule's API `path` under this base. Built by the http library from the
+    /// base's scheme and authority, which the path cannot change: the request goes
+    /// to the host the user chose whatever the path holds (rule loading also checks
+    /// paths are plain absolute paths; this is the second wall).
+    pub fn join(&self, path: &str) -> Result<String, VerifyError> {
+        let refused = || VerifyError::ApiPath { path: path.to_string() };
+        let base: Uri = self.0.parse().map_err(|_| refused())?;
+        let (Some(scheme), Some(authority)) = (base.scheme(), base.authority()) else {
+            return Err(refused());
+        };
+        if !path.starts_with('/') || path.starts_with("//") || path.contains(['?', '#', '@', '\\']) {
+            return Err(refused());
+        }
+        let joined = Uri::builder()
+            .scheme(scheme.clone())
+            .authority(authority.clone())
+            .path_and_query(format!("{}{path}", base.path().trim_end_matches('/')))
+            .build()
+            .map_err(|_| refused())?;
+        match joined.authority() == Some(authority) && joined.scheme() == Some(scheme) {
+            true => Ok(joined.to_string()),
+            false => Err(refused()),
+        }
+    }
+
+    /// Whether the API is on this machine (a test server, a local mock).
+    fn is_loopback(&self) -> bool {
+        let authority = self
+            .0
+            .split_once("://")
+            .map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+        };
+        is_loopback(host)
+    }
+
+    /// The proxy requests to this API go through: the first of `ALL_PROXY`,
+    /// `HTTPS_PROXY`, `HTTP_PROXY` (or their lower-case forms) in the environment of
+    /// the person running wayscan, unless `NO_PROXY` names the host; never for an API
+    /// on this machine, whose plain http would show the key to the proxy. Over https
+    /// the proxy relays the encrypted connection (CONNECT) and sees only the host.
+    /// Nothing in a scanned repository reaches the environment.
+    pub fn proxy(&self) -> Option<ureq::Proxy> {
+        match self.is_loopback() {
+            true => None,
+            false => ureq::Proxy::try_from_env(),
+        }
+    }
+
+    /// What to tell the user about the proxy keys go through, without its
+    /// credentials; `None` when there is none.
+    pub fn proxy_note(&self) -> Option<String> {
+        let proxy = self.proxy()?;
+        Some(format!(
+            "requests to the key API {} go through the proxy {}:{} (from ALL_PROXY/HTTPS_PROXY/HTTP_PROXY; NO_PROXY or unsetting them goes direct)",
+            self.0,
+            proxy.host(),
+            proxy.port()
+        ))
     }
 }
 
@@ -59,11 +129,12 @@ pub struct Limits {
     pub max_retry_after: Duration,
 }
 
-/// A client that never follows redirects (a key or a token must not reach another
+/// A client for `api` (through the proxy [`ApiBase::proxy`] says) that never follows redirects (a key or a token must not reach another
 /// host) and verifies certificates (rustls with the Mozilla roots); every request
 /// ends within `timeout`.
-pub fn agent(timeout: Duration) -> ureq::Agent {
+pub fn agent(api: &ApiBase, timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
+        .proxy(api.proxy())
         .timeout_global(Some(timeout))
         .max_redirects(0)
         .max_redirects_will_error(false)
@@ -199,6 +270,27 @@ fn unknown(http_status: Option<u16>, detail: String) -> Verification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_joined_under_the_base_and_never_change_its_host() {
+        let base = ApiBase::parse("https://api.example.com/").unwrap();
+        assert_eq!(base.join("/v1/keys").unwrap(), "https://api.example.com/v1/keys");
+        let prefixed = ApiBase::parse("http://127.0.0.1:8080/wc").unwrap();
+        assert_eq!(prefixed.join("/v1/keys").unwrap(), "http://127.0.0.1:8080/wc/v1/keys");
+        for bad in [
+            "@evil.example/x",
+            "//evil.example/x",
+            "/x?to=evil",
+            "/x#f",
+            "/a@b",
+            "v1/keys",
+            "/\\evil",
+        ] {
+            assert!(base.join(bad).is_err(), "{bad}");
+        }
+        assert!(ApiBase::parse("https://api.example.com/?x=1").is_err());
+        assert_eq!(ApiBase::parse("http://localhost:9").unwrap().proxy_note(), None);
+    }
 
     #[test]
     fn keys_go_over_https_or_to_this_machine_only() {

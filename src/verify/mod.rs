@@ -31,6 +31,9 @@ pub enum VerifyError {
     /// `--api-url` or `WAYSCLOUD_API_URL` is not a place keys may go.
     #[error("API URL {url:?}: {reason}")]
     ApiUrl { url: String, reason: &'static str },
+    /// A rule's API path that would leave the API's host (a rule check let it by).
+    #[error("API path {path:?} of the rule cannot be joined to the API URL; no key is sent with it")]
+    ApiPath { path: String },
     #[error("cannot read the verification cache {}: {source}", file.display())]
     ReadCache { file: PathBuf, source: std::io::Error },
     #[error("the verification cache {} is damaged ({source})", file.display())]
@@ -86,8 +89,20 @@ pub fn verify(findings: &[Finding], rules: &RuleSet, options: &Options) -> (Veri
         let Some(secret) = &finding.secret else { continue };
         let key = secret.value.expose();
         let service = finding.properties.get("service").cloned().unwrap_or_default();
-        keys.entry(key_hash(&options.api, key))
-            .or_insert_with(|| request(&options.api, spec, key, service));
+        let hash = key_hash(&options.api, key);
+        if keys.contains_key(&hash) {
+            continue;
+        }
+        match request(&options.api, spec, key, service) {
+            Ok(request) => {
+                keys.insert(hash, request);
+            }
+            Err(e) => problems.push(Problem {
+                path: finding.rule_id.clone(),
+                message: e.to_string(),
+                kind: crate::model::ProblemKind::Warning,
+            }),
+        }
     }
     if keys.is_empty() {
         return (Verifications::default(), problems);
@@ -144,15 +159,20 @@ pub fn verify(findings: &[Finding], rules: &RuleSet, options: &Options) -> (Veri
 }
 
 /// The live check a rule's `verify` section describes for `key`, on `api`.
-pub fn request(api: &ApiBase, spec: &crate::engine::rules::VerifySpec, key: &str, service: String) -> Request {
+pub fn request(
+    api: &ApiBase,
+    spec: &crate::engine::rules::VerifySpec,
+    key: &str,
+    service: String,
+) -> Result<Request, VerifyError> {
     let path = spec.service_paths.get(&service).unwrap_or(&spec.path);
-    Request {
-        url: format!("{}{path}", api.as_str()),
+    Ok(Request {
+        url: api.join(path)?,
         key: key.to_string(),
         auth: spec.auth,
         service,
         checked: spec.checked_service.clone(),
-    }
+    })
 }
 
 /// Asks about every key, `options.concurrency` at a time, at most `options.rate`
@@ -175,7 +195,7 @@ fn ask_all(keys: &[(&String, &Request)], options: &Options) -> Vec<(String, Veri
         };
         std::thread::sleep(at.saturating_duration_since(Instant::now()));
     };
-    let agent = api::agent(options.limits.timeout);
+    let agent = api::agent(&options.api, options.limits.timeout);
     std::thread::scope(|scope| {
         for _ in 0..options.concurrency.max(1).min(keys.len()) {
             scope.spawn(|| loop {

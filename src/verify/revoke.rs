@@ -6,6 +6,7 @@
 
 use super::{ApiBase, VerifyError};
 use crate::engine::rules::{RevokeSpec, RuleSet};
+use crate::model::clean;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -60,11 +61,13 @@ pub fn targets_from_report(text: &str, rules: &RuleSet) -> Result<(Vec<Target>, 
         if !revocable {
             continue;
         }
+        // Every value taken from the report is cleaned here, once: a report is a file
+        // anyone could have written, and these values are printed and logged.
         if !valid_key_id(key_id) {
             left.insert(
                 key_id.into(),
                 Left {
-                    key_id: key_id.into(),
+                    key_id: clean(key_id).into_owned(),
                     why: "not a valid key id".into(),
                 },
             );
@@ -72,14 +75,14 @@ pub fn targets_from_report(text: &str, rules: &RuleSet) -> Result<(Vec<Target>, 
         }
         let place = format!(
             "{}:{}",
-            f["path"].as_str().unwrap_or("?"),
+            clean(f["path"].as_str().unwrap_or("?")),
             f["line"].as_u64().unwrap_or(0)
         );
         match f["verification"]["status"].as_str() {
             Some("live") => {
                 let target = targets.entry(key_id.to_string()).or_insert_with(|| Target {
                     key_id: key_id.to_string(),
-                    service: f["properties"]["service"].as_str().unwrap_or("").to_string(),
+                    service: clean(f["properties"]["service"].as_str().unwrap_or("")).into_owned(),
                     rule_id: rule_id.to_string(),
                     places: Vec::new(),
                 });
@@ -153,8 +156,11 @@ pub fn revoke(
     token: &str,
     timeout: Duration,
 ) -> (Outcome, Option<u16>) {
-    let url = format!("{}{}", api.as_str(), spec.path.replace("{key_id}", key_id));
-    let agent = super::agent(timeout);
+    let url = match api.join(&spec.path.replace("{key_id}", key_id)) {
+        Ok(url) => url,
+        Err(e) => return (Outcome::Failed(e.to_string()), None),
+    };
+    let agent = super::agent(api, timeout);
     let method = spec.method.to_ascii_uppercase();
     let mut last = String::new();
     for attempt in 0..3 {

@@ -354,3 +354,198 @@ fn a_rule_cannot_carry_the_secret_out_as_a_property() {
     assert!(sarif.contains("\"leaky\""), "the rule found the key");
     assert!(!sarif.contains(&key[key.len() - 20..]), "no raw key in the SARIF");
 }
+
+/// A committed baseline or an uploaded report named a weak password by its plain
+/// SHA-256 fingerprint: ten guesses found it. A project made by `config init` has a
+/// salt, and its fingerprints and leak ids are keyed by it: the plain recipe confirms
+/// no guess. Every mode still names the leak alike, and the baseline still holds.
+#[test]
+fn fingerprints_of_a_salted_project_do_not_confirm_a_guessed_secret() {
+    let s = Sandbox::git_repo();
+    let key = fake_key("storage", 71);
+    s.write("app.py", format!("k = \"{key}\"\n"));
+    s.commit("init");
+    let (_, plain) = s.scan_json(&[]);
+    let plain_id = plain["findings"][0]["fingerprint"].as_str().unwrap().to_string();
+    // Without a salt the fingerprint is the plain recipe (the documented trade-off).
+    assert_eq!(
+        plain_id,
+        wayscan::model::fingerprint("wayscloud-api-key", &key, "app.py")
+    );
+
+    let run = s.run(&["config", "init"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let config = std::fs::read_to_string(s.join(".wayscan.toml")).unwrap();
+    let salt_line = config.lines().find(|l| l.starts_with("fingerprint_salt = ")).unwrap();
+    s.commit("configure");
+    let (run, tree) = s.scan_json(&[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let salted = tree["findings"][0]["fingerprint"].as_str().unwrap().to_string();
+    assert_ne!(salted, plain_id, "the plain recipe confirms the secret");
+    let (_, history) = s.json_of("history", &[]);
+    assert_eq!(history["findings"][0]["fingerprint"], salted.as_str());
+    s.write("more.py", format!("k = \"{key}\"\n"));
+    s.git(&["add", "more.py"]);
+    let (_, staged) = s.json_of("staged", &[]);
+    let staged: Vec<&str> = staged["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(staged.len(), 1, "the staged file only");
+    assert_ne!(staged[0], salted, "another path is another finding");
+    s.git(&["rm", "-q", "--cached", "more.py"]);
+    std::fs::remove_file(s.join("more.py")).unwrap();
+
+    // The leak id (SARIF correlationGuid) is keyed too: one repeated key has one.
+    s.write("copy.py", format!("k = \"{key}\"\n"));
+    let run = s.run(&["scan", ".", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let guids: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["correlationGuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(guids.len(), 2);
+    assert_eq!(guids[0], guids[1]);
+    let plain_leak = wayscan::model::digest(&["leak", "wayscloud-api-key", &key]);
+    assert_ne!(guids[0].replace('-', ""), plain_leak);
+    std::fs::remove_file(s.join("copy.py")).unwrap();
+
+    // A baseline made under the salt holds; another salt renames every finding.
+    assert_eq!(s.run(&["baseline", "create"]).code, 0);
+    let baseline = std::fs::read_to_string(s.join(".wayscan-baseline.json")).unwrap();
+    assert!(
+        baseline.contains(&salted) && !baseline.contains(&plain_id),
+        "{baseline}"
+    );
+    let run = s.run(&["scan", ".", "--baseline", ".wayscan-baseline.json", "-q"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let other = config.replace(salt_line, "fingerprint_salt = \"00112233445566778899aabbccddeeff\"");
+    s.write(".wayscan.toml", other);
+    let run = s.run(&["scan", ".", "--baseline", ".wayscan-baseline.json", "-q"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+
+    // Each `config init` makes its own salt; a malformed one is refused by name.
+    let t = Sandbox::git_repo();
+    assert_eq!(t.run(&["config", "init"]).code, 0);
+    let theirs = std::fs::read_to_string(t.join(".wayscan.toml")).unwrap();
+    assert!(!theirs.contains(salt_line));
+    t.write(".wayscan.toml", "fingerprint_salt = \"0123\"\n");
+    t.run(&["scan", "."])
+        .assert_stderr(2, "fingerprint_salt: must be at least 32 hexadecimal digits");
+}
+
+/// A forged report given to `revoke` carried terminal escapes and line breaks in its
+/// paths, services and key ids, and the listing printed them raw: they reach the
+/// terminal (or a CI log, as forged lines) escaped.
+#[test]
+fn revoke_listings_of_a_forged_report_echo_nothing_raw() {
+    let s = Sandbox::new();
+    let finding = |key_id: &str, path: &str, service: &str, status: &str| {
+        serde_json::json!({
+            "rule_id": "wayscloud-api-key",
+            "path": path,
+            "line": 1,
+            "properties": {"key_id": key_id, "service": service},
+            "verification": {"status": status},
+        })
+    };
+    let report = serde_json::json!({
+        "schema": "wayscan-report/1",
+        "findings": [
+            finding("abcd1234", "app\u{1b}]0;owned\u{7}.py\n::error::forged", "stor\u{1b}[2Jage", "live"),
+            finding("bad\u{1b}[31mid", "x.py", "llm", "live"),
+        ],
+    });
+    s.write("report.json", report.to_string());
+    // No management token: it lists, then gives the manual steps; nothing is sent.
+    let run = s.run_with_env(
+        &["revoke", "--report", "report.json", "--api-url", "http://127.0.0.1:9"],
+        &[("WAYSCLOUD_MANAGEMENT_TOKEN", "")],
+    );
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(!all.contains('\u{1b}') && !all.contains('\u{7}'), "{all:?}");
+    assert!(!all.lines().any(|l| l.starts_with("::error::")), "{all}");
+    assert!(
+        all.contains("app\\u{1b}]0;owned\\u{7}.py\\u{a}::error::forged:1"),
+        "{all}"
+    );
+    assert!(all.contains("left alone: key bad\\u{1b}[31mid"), "{all}");
+}
+
+/// Errors about a configuration quoted it: a regex that does not compile was drawn in
+/// full (with a key in it, in a public CI log), as was the line of a TOML error in a
+/// rule file. They name the file, the place and the reason only.
+#[test]
+fn configuration_errors_never_quote_what_the_file_holds() {
+    let key = fake_key("storage", 72);
+    let s = Sandbox::git_repo();
+    s.write(".wayscan.toml", format!("[allowlist]\nregexes = ['({key}']\n"));
+    let run = s.run(&["scan", "."]);
+    run.assert_stderr(2, "allowlist.regexes[0]: invalid regex: unclosed group");
+    assert!(!run.stderr.contains(&key[10..]), "{}", run.stderr);
+
+    s.write(".wayscan.toml", "rules = [\"team.toml\"]\n");
+    s.write(
+        "team.toml",
+        format!("[[rules]]\nid = \"team\"\nregex = \"{key}\" oops\n"),
+    );
+    let run = s.run(&["scan", "."]);
+    run.assert_stderr(2, "team.toml");
+    assert!(run.stderr.contains("line 3, column"), "{}", run.stderr);
+    assert!(!run.stderr.contains(&key[10..]), "{}", run.stderr);
+
+    let rule = exfiltrating_rule("/v1/keys/verify").replace("verify = {", "# verify = {");
+    s.write(
+        "team.toml",
+        rule.replace("[a-z0-9]{8}", &format!("[a-z0-9]{{8}}({key}")),
+    );
+    let run = s.run(&["scan", "."]);
+    run.assert_stderr(2, "invalid regex: unclosed group");
+    assert!(!run.stderr.contains(&key[10..]), "{}", run.stderr);
+}
+
+/// `HTTP_PROXY` was honoured for the key API without a word. The environment is the
+/// user's, so a proxy still applies, but wayscan says which one; and an API on this
+/// machine, reached over plain http, never goes through one (the proxy would read
+/// the key).
+#[test]
+fn the_proxy_keys_go_through_is_named_and_never_used_for_plain_http() {
+    let api = FakeApi::start(|_, _| Reply::status(200));
+    let proxy = FakeApi::start(|_, _| Reply::status(502));
+    let key = fake_key("storage", 73);
+    let s = Sandbox::git_repo();
+    s.write("app.py", format!("KEY = '{key}'\n"));
+    s.commit("init");
+    let env = [("HTTP_PROXY", proxy.url.as_str()), ("ALL_PROXY", proxy.url.as_str())];
+    let run = s.run_with_env(&["scan", ".", "--verify", "--api-url", &api.url, "-q"], &env);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(api.count(&key), 1, "asked directly: {}", run.stderr);
+    assert_eq!(proxy.seen(), vec![], "the proxy never saw a plain-http request");
+    assert!(!run.stderr.contains("proxy"), "{}", run.stderr);
+
+    // An https API goes through the proxy, and the user is told. (The fake proxy
+    // refuses the tunnel, so the key stays unknown; it never reaches the proxy in
+    // the clear: CONNECT carries only the host.)
+    let run = s.run_with_env(
+        &[
+            "scan",
+            ".",
+            "--verify",
+            "--api-url",
+            "https://api.wayscan-test.invalid",
+            "-q",
+        ],
+        &[("HTTPS_PROXY", proxy.url.as_str())],
+    );
+    let authority = proxy.url.trim_start_matches("http://");
+    assert!(
+        run.stderr.contains(&format!("go through the proxy {authority}")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(proxy.count(&key), 0, "the key never reached the proxy in the clear");
+}

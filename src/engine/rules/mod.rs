@@ -187,7 +187,10 @@ impl Issuers {
             .map(|i| {
                 i.scheme
                     .as_deref()
-                    .map(|p| rule_regex(p).map_err(|e| format!("invalid issuer scheme regex '{p}': {e}")))
+                    .map(|p| {
+                        rule_regex(p)
+                            .map_err(|e| format!("invalid issuer scheme regex: {}", crate::model::regex_error(&e)))
+                    })
                     .transpose()
             })
             .collect::<Result<_, _>>()?;
@@ -475,7 +478,7 @@ pub fn parse_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
     let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError {
         file: file.to_string(),
         rule: None,
-        message: e.to_string().trim_end().to_string(),
+        message: crate::model::toml_error(&e, text),
     })?;
     if parsed.rules.is_empty() {
         return Err(RuleError {
@@ -532,7 +535,8 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             layer.as_str()
         )));
     }
-    let regex = rule_regex(&spec.regex).map_err(|e| fail(format!("invalid regex: {e}")))?;
+    let regex =
+        rule_regex(&spec.regex).map_err(|e| fail(format!("invalid regex: {}", crate::model::regex_error(&e))))?;
     let group =
         |name: &str| Group::named(&regex, name).ok_or_else(|| fail(format!("regex has no named group '{name}'")));
     let secret_group = if content { group("secret")? } else { Group::whole() };
@@ -559,7 +563,9 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     let placeholders = spec
         .placeholders
         .iter()
-        .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid placeholder regex '{p}': {e}"))))
+        .map(|p| {
+            rule_regex(p).map_err(|e| fail(format!("invalid placeholder regex: {}", crate::model::regex_error(&e))))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let group_placeholders = spec
         .group_placeholders
@@ -567,7 +573,10 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         .map(|(name, patterns)| {
             let compiled = patterns
                 .iter()
-                .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid placeholder regex '{p}': {e}"))))
+                .map(|p| {
+                    rule_regex(p)
+                        .map_err(|e| fail(format!("invalid placeholder regex: {}", crate::model::regex_error(&e))))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((group(name)?, compiled))
         })
@@ -583,7 +592,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     let path = spec
         .path
         .as_deref()
-        .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid path regex '{p}': {e}"))))
+        .map(|p| rule_regex(p).map_err(|e| fail(format!("invalid path regex: {}", crate::model::regex_error(&e)))))
         .transpose()?;
     let api_paths = spec
         .verify
