@@ -29,17 +29,15 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let (digits, unit) = text.split_at(split);
     let number: u64 = digits
         .parse()
-        .map_err(|_| format!("'{text}' is not a size: expected a number with an optional K, M or G suffix"))?;
+        .map_err(|_| "not a size: expected a number with an optional K, M or G suffix".to_string())?;
     let shift = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kb" | "kib" => 10,
         "m" | "mb" | "mib" => 20,
         "g" | "gb" | "gib" => 30,
-        _ => return Err(format!("'{text}': unknown size suffix '{unit}' (use K, M or G)")),
+        _ => return Err("unknown size suffix (use K, M or G)".to_string()),
     };
-    number
-        .checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("'{text}' is too large"))
+    number.checked_mul(1u64 << shift).ok_or_else(|| "too large".to_string())
 }
 
 /// A size as people read it: `512 B`, `4.7 MiB`, `1.0 GiB`.

@@ -402,6 +402,31 @@ fn show(abs: &Path, abs_root: &Path, root: &Path, display: &DisplayPaths) -> Str
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: if std::env::var_os("PROPTEST_CASES").is_some() { proptest::prelude::ProptestConfig::default().cases } else { 128 },
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// The line `--fix-gitignore` writes for any file name ignores that file, as
+        /// git's rules (the `ignore` crate) read it, and no other name.
+        #[test]
+        fn a_gitignore_literal_matches_its_name_and_no_other(
+            name in "[ -~]{0,12}[^/\\p{Cc}]",
+            other in "[ -~]{1,12}",
+        ) {
+            proptest::prop_assume!(!name.contains('/') && name != "." && name != "..");
+            let dir = tempfile::tempdir().unwrap();
+            let ignores = crate::git::gitignore::GitIgnores::new(dir.path());
+            let line = format!("/{}", gitignore_literal(&name).unwrap());
+            let verdict = |n: &str| ignores.verdict_with(Path::new(n), false, Some((Path::new(""), &line)));
+            proptest::prop_assert!(verdict(&name).is_ignored(), "{line:?} does not ignore {name:?}");
+            proptest::prop_assume!(other != name && !other.contains('/') && other.trim_end() != name.trim_end());
+            proptest::prop_assert!(!verdict(&other).is_ignored(), "{line:?} also ignores {other:?}");
+        }
+    }
+
     #[test]
     fn names_are_written_as_literals_for_gitignore_and_the_shell() {
         assert_eq!(gitignore_literal(".env").unwrap(), ".env");

@@ -127,7 +127,7 @@ impl GitIgnores {
         } else {
             let mut builder = GitignoreBuilder::new(&abs_dir);
             for line in text.iter().flat_map(|t| t.lines()).chain(extra) {
-                if let Err(e) = builder.add_line(Some(file.clone()), line) {
+                if let Err(e) = builder.add_line(Some(file.clone()), &braces_literal(line)) {
                     self.problem(&file, format!("pattern {line:?} is not valid: {e}"));
                 }
             }
@@ -154,6 +154,26 @@ impl GitIgnores {
             }
         }
     }
+}
+
+/// `line` with its braces escaped. Git's patterns have no `{a,b}` alternation (a brace
+/// is a plain character), the `ignore` crate's globs do: `.env.{local,prod}` would
+/// hide `.env.local` from the `.env` rule while git tracks it. Found by the property
+/// test in `exposure`.
+fn braces_literal(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains(['{', '}']) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len() + 4);
+    let mut escaped = false;
+    for c in line.chars() {
+        if !escaped && matches!(c, '{' | '}') {
+            out.push('\\');
+        }
+        escaped = !escaped && c == '\\';
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -29,7 +29,16 @@ pub fn clean_message(text: &str) -> Cow<'_, str> {
 pub fn toml_error(e: &toml::de::Error, text: &str) -> String {
     let mut message = String::new();
     let mut quoted = false;
-    for c in e.message().trim_end().chars() {
+    // serde names a value that is not one of an enum's in backticks, like a key.
+    let raw = e.message().trim_end();
+    let raw = match raw
+        .strip_prefix("unknown variant `")
+        .and_then(|rest| rest.split_once('`'))
+    {
+        Some((_, rest)) => format!("unknown variant `…`{rest}"),
+        None => raw.to_string(),
+    };
+    for c in raw.chars() {
         match (c, quoted) {
             ('"', false) => {
                 quoted = true;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 pub enum AllowlistError {
     #[error("{at}: invalid regex: {}", crate::model::regex_error(source))]
     Regex { at: String, source: regex::Error },
-    #[error("{at}: {commit:?} is not a full commit id (40 hex digits)")]
+    #[error("{at}: not a full commit id (40 hex digits)")]
     Commit { at: String, commit: String },
 }
 

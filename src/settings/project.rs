@@ -150,8 +150,7 @@ impl Project {
         let spec: ProjectFile = toml::from_str(text).map_err(|e| invalid(crate::model::toml_error(&e, text)))?;
         let mut excludes = GlobSetBuilder::new();
         for (i, pattern) in spec.exclude.iter().enumerate() {
-            let glob =
-                Glob::new(pattern).map_err(|e| invalid(format!("exclude[{i}]: invalid glob {pattern:?}: {e}")))?;
+            let glob = Glob::new(pattern).map_err(|e| invalid(format!("exclude[{i}]: invalid glob: {}", e.kind())))?;
             excludes.add(glob);
         }
         let excludes = excludes.build().map_err(|e| invalid(format!("exclude: {e}")))?;

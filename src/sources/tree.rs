@@ -77,7 +77,18 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
     // Each root's tracked files, listed once: the ignore-file cap reads them before
     // the walk, and the tracked files ignore rules hid are read after it.
     let tracked = tracked_roots(&existing, display);
-    let oversized = oversized_ignore_files(&existing, &tracked, display);
+    let (oversized, braced) = checked_ignore_files(&existing, &tracked, display);
+    for (shown, line) in &braced {
+        sink.problem(Problem {
+            path: shown.clone(),
+            message: format!(
+                "line {line} has braces, which git reads as plain characters and the walk as \
+                 alternatives ({{a,b}}): untracked files it names may not be scanned here \
+                 (`--no-ignore` reads them; history and staged scans follow git)"
+            ),
+            kind: crate::model::ProblemKind::Warning,
+        });
+    }
     for (shown, size) in &oversized {
         sink.problem(Problem {
             path: shown.clone(),
@@ -184,11 +195,11 @@ const MAX_IGNORE_FILE: u64 = 1 << 20;
 /// Ignore files over [`MAX_IGNORE_FILE`] under `roots`, as (shown path, size): the
 /// tracked `.gitignore` and `.ignore` files of each root's repository (what a clone
 /// of a hostile repository holds), and those at each root outside git.
-fn oversized_ignore_files(
-    roots: &[PathBuf],
-    tracked: &[TrackedRoot<'_>],
-    display: &DisplayPaths,
-) -> Vec<(String, u64)> {
+/// The ignore files over the size cap, (shown, size); and those with a pattern the
+/// walk reads otherwise than git, (shown, first such line).
+type CheckedIgnoreFiles = (Vec<(String, u64)>, Vec<(String, usize)>);
+
+fn checked_ignore_files(roots: &[PathBuf], tracked: &[TrackedRoot<'_>], display: &DisplayPaths) -> CheckedIgnoreFiles {
     let is_ignore_file = |path: &str| {
         let name = path.rsplit('/').next().unwrap_or(path);
         name == ".gitignore" || name == ".ignore"
@@ -208,17 +219,38 @@ fn oversized_ignore_files(
             });
         }
     }
-    let mut found: Vec<(String, u64)> = candidates
-        .into_iter()
-        .filter_map(|path| {
-            let size = std::fs::metadata(&path).ok().filter(|m| m.is_file())?.len();
-            (size > MAX_IGNORE_FILE).then(|| (display.show(&path), size))
-        })
-        .collect();
+    let mut oversized: Vec<(String, u64)> = Vec::new();
+    let mut braced: Vec<(String, usize)> = Vec::new();
+    for path in candidates {
+        let Some(size) = std::fs::metadata(&path).ok().filter(|m| m.is_file()).map(|m| m.len()) else {
+            continue;
+        };
+        if size > MAX_IGNORE_FILE {
+            oversized.push((display.show(&path), size));
+        } else if let Some(line) = std::fs::read(&path).ok().and_then(|text| braced_line(&text)) {
+            braced.push((display.show(&path), line));
+        }
+    }
     // A root's own ignore file is also a tracked one: named once.
-    found.sort();
-    found.dedup();
-    found
+    oversized.sort();
+    oversized.dedup();
+    braced.sort();
+    braced.dedup();
+    (oversized, braced)
+}
+
+/// The first pattern line (1-based) with an unescaped `{`: git has no `{a,b}`
+/// alternation, the `ignore` crate's walk does, so the two disagree on what it hides.
+fn braced_line(text: &[u8]) -> Option<usize> {
+    text.split(|&b| b == b'\n')
+        .position(|line| {
+            !line.starts_with(b"#")
+                && line
+                    .iter()
+                    .enumerate()
+                    .any(|(i, &b)| b == b'{' && (i == 0 || line[i - 1] != b'\\'))
+        })
+        .map(|i| i + 1)
 }
 
 /// A scan root inside a git work tree, and the files its repository tracks.

@@ -309,3 +309,25 @@ fn a_dot_ignore_file_hides_content_but_not_the_env_finding() {
         ".ignore keeps the content out of the scan"
     );
 }
+
+/// Git has no `{a,b}` alternation in ignore patterns; the walk's ignore crate has. A
+/// `.gitignore` line with braces hides files from the walk that git tracks or shows:
+/// the scan says so by file and line instead of skipping them silently; the `.env`
+/// verdict and `--no-ignore` follow git.
+#[test]
+fn a_gitignore_with_braces_is_named_and_no_ignore_follows_git() {
+    let s = Sandbox::git_repo();
+    s.write(".gitignore", "# local files\n.env.{local,prod}\n");
+    s.write(".env.local", format!("KEY={}\n", fake_key("storage", 74)));
+    s.git(&["add", ".gitignore"]);
+    s.git(&["commit", "-q", "-m", "ignore rules"]);
+    assert!(
+        !s.git_may_fail(&["check-ignore", "-q", "--no-index", "--", ".env.local"]),
+        "git does not ignore it"
+    );
+    let run = s.run(&["scan", ".", "-q"]);
+    assert!(run.stderr.contains(".gitignore: line 2 has braces"), "{}", run.stderr);
+    let run = s.run(&["scan", ".", "--no-ignore", "--format", "json"]);
+    let found = dotenv_paths(&run.json());
+    assert_eq!(found, BTreeSet::from([".env.local".to_string()]), "{}", run.stderr);
+}
