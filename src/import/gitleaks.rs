@@ -516,7 +516,8 @@ fn convert_allowlist(
     for (i, regex) in regexes.iter().chain(&list.paths).enumerate() {
         if let Err(e) = regex::Regex::new(regex) {
             notes.push(format!(
-                "{label}: regex {i} {regex:?} does not compile here ({e}); not converted"
+                "{label}: regex {i} {regex:?} does not compile here ({}); not converted",
+                crate::model::regex_error(&e)
             ));
             return None;
         }

@@ -549,3 +549,87 @@ fn the_proxy_keys_go_through_is_named_and_never_used_for_plain_http() {
     );
     assert_eq!(proxy.count(&key), 0, "the key never reached the proxy in the clear");
 }
+
+/// An API's 401 was cached by key alone, for 24 hours and every repository: one
+/// answer from another API (a test server, or one a configuration chose) marked the
+/// live key "revoked" everywhere. Answers are kept by API origin and key.
+#[test]
+fn a_verdict_from_one_api_is_never_reused_for_another() {
+    let other = FakeApi::start(|_, _| Reply::status(401));
+    let api = FakeApi::start(|_, _| Reply::status(200));
+    let cache = tempfile::tempdir().unwrap();
+    let env = [("XDG_CACHE_HOME", cache.path().to_str().unwrap())];
+    let key = fake_key("storage", 75);
+    let s = Sandbox::git_repo();
+    s.write("app.py", format!("KEY = '{key}'\n"));
+    s.commit("init");
+    let status = |url: &str| {
+        let run = s.run_with_env(&["scan", ".", "--verify", "--api-url", url, "--format", "json"], &env);
+        run.json()["findings"][0]["verification"]["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status(&other.url), "revoked");
+    assert_eq!(status(&api.url), "live", "the other API's answer was not reused");
+    assert_eq!(api.count(&key), 1);
+    assert_eq!(status(&other.url), "revoked");
+    assert_eq!(other.count(&key), 1, "each API's own answer is reused");
+}
+
+/// A gitleaks allowlist regex holding line breaks was written raw into the imported
+/// `.wayscan.toml`, so a shared gitleaks configuration could add keys of its own
+/// (here a table that turns a rule off). The written file holds it as one value.
+#[test]
+fn an_imported_regex_cannot_write_lines_of_its_own() {
+    let s = Sandbox::git_repo();
+    s.write(
+        ".gitleaks.toml",
+        "[allowlist]\nregexes = [\"\"\"abc\ndisable_rules = [\\\"wayscloud\\\"]\n[x]\"\"\"]\n",
+    );
+    let run = s.run(&["import", "gitleaks"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(s.join(".wayscan.toml")).unwrap();
+    let table: toml::Table = toml::from_str(&written).unwrap();
+    let keys: Vec<&str> = table.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["allowlists", "fingerprint_salt"], "no key of its own: {written}");
+    assert_eq!(
+        table["allowlists"][0]["regexes"][0].as_str(),
+        Some("abc\ndisable_rules = [\"wayscloud\"]\n[x]"),
+        "kept as one value"
+    );
+    // What it wrote loads, and still finds keys.
+    s.write("app.py", format!("KEY = '{}'\n", fake_key("llm", 76)));
+    let scan = s.run(&["scan", ".", "-q"]);
+    assert_eq!(scan.code, 1, "{}", scan.stderr);
+}
+
+/// `https://user:pa/ss@host/repo` in an audit list: the `/` in the password ended the
+/// user information early, and the rest of the password reached the output.
+#[test]
+fn an_audit_never_shows_a_password_holding_a_slash() {
+    let s = Sandbox::new();
+    let cache = s.join("cache");
+    s.write("repos.txt", "https://auditor:hunter2/pass@127.0.0.1:9/org/private.git\n");
+    let run = s.run(&["audit", "repos.txt", "-o", "out", "--cache", cache.to_str().unwrap()]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("org/private"), "{}", run.stderr);
+    let mut written = String::new();
+    for entry in walk_files(&s.join("out")) {
+        written.push_str(&std::fs::read_to_string(entry).unwrap_or_default());
+    }
+    for said in [&run.stdout, &run.stderr, &written] {
+        assert!(!said.contains("hunter2") && !said.contains("/pass@"), "{said}");
+    }
+}
+
+fn walk_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            match entry.file_type().is_ok_and(|t| t.is_dir()) {
+                true => stack.push(entry.path()),
+                false => found.push(entry.path()),
+            }
+        }
+    }
+    found
+}
