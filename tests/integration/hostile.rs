@@ -565,7 +565,10 @@ fn a_verdict_from_one_api_is_never_reused_for_another() {
     s.commit("init");
     let status = |url: &str| {
         let run = s.run_with_env(&["scan", ".", "--verify", "--api-url", url, "--format", "json"], &env);
-        run.json()["findings"][0]["verification"]["status"].as_str().unwrap().to_string()
+        run.json()["findings"][0]["verification"]["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     assert_eq!(status(&other.url), "revoked");
     assert_eq!(status(&api.url), "live", "the other API's answer was not reused");
@@ -607,7 +610,10 @@ fn an_imported_regex_cannot_write_lines_of_its_own() {
 fn an_audit_never_shows_a_password_holding_a_slash() {
     let s = Sandbox::new();
     let cache = s.join("cache");
-    s.write("repos.txt", "https://auditor:hunter2/pass@127.0.0.1:9/org/private.git\n");
+    s.write(
+        "repos.txt",
+        "https://auditor:hunter2/pass@127.0.0.1:9/org/private.git\n",
+    );
     let run = s.run(&["audit", "repos.txt", "-o", "out", "--cache", cache.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("org/private"), "{}", run.stderr);
