@@ -98,7 +98,7 @@ struct Summary {
     elapsed_ms: u128,
 }
 
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     let outcome = report.outcome;
     let stats = &outcome.stats;
     let leaks = super::leaks(&outcome.findings);

@@ -58,11 +58,16 @@ impl Report<'_> {
 
 /// Writes `report` in `format`.
 pub fn render(format: Format, report: &Report<'_>, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    // The writers make many small writes (serde_json one per token): a buffer they
+    // reach without dynamic dispatch turns them into copies, and the destination
+    // sees one write per 64 KiB.
+    let mut buffered = io::BufWriter::with_capacity(1 << 16, out);
     match format {
-        Format::Text => text::write(report, color, out),
-        Format::Json => json::write(report, out),
-        Format::Sarif => sarif::write(report, out),
-    }
+        Format::Text => text::write(report, color, &mut buffered),
+        Format::Json => json::write(report, &mut buffered),
+        Format::Sarif => sarif::write(report, &mut buffered),
+    }?;
+    buffered.flush()
 }
 
 /// One secret and every place it was found: the findings of one rule with the same

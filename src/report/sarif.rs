@@ -164,7 +164,7 @@ struct Region {
     end_column: usize,
 }
 
-pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     let rules = &report.rules.rules;
     // The places of one secret share a correlationGuid: code scanning shows one alert
     // per place (each needs fixing), and a reader can group them as one leak.
