@@ -123,7 +123,9 @@ change_range() {
 scan() {
   local path=${INPUT_PATH:-.} mode=${INPUT_MODE:-auto} format=${INPUT_FORMAT:-sarif}
   local report=${INPUT_SARIF_FILE:-wayscan.sarif} fail_on=${INPUT_FAIL_ON_FINDINGS:-true}
-  local category=${INPUT_CATEGORY:-} range="" args
+  local category=${INPUT_CATEGORY:-} baseline=${INPUT_BASELINE:-} range="" args
+  # What the step's outcome and the summary come from, whatever the requested format.
+  local json="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/wayscan-$$-report.json"
   cd "${GITHUB_WORKSPACE:-.}"
   [[ -e $path ]] || fail "path '$path' does not exist"
   case $format in sarif | json | text) ;; *) fail "format must be sarif, json or text, not '$format'" ;; esac
@@ -163,7 +165,13 @@ scan() {
   if [[ $verify == true ]]; then
     command+=(--verify --no-verify-cache)
   fi
-  command+=(--format "$format" --output "$report" --exit-code 1)
+  # A baseline named here; else the project's `baseline` key applies (in range mode,
+  # from the base commit).
+  if [[ -n $baseline ]]; then
+    command+=(--baseline "$baseline")
+  fi
+  command+=(--format "$format" --output "$report" --json-report "$json" --exit-code 1)
+  command+=(--sarif-category "$category")
   say "mode $mode${range:+, commits $range}: ${command[*]}"
   output mode "$mode"
   output range "$range"
@@ -171,32 +179,35 @@ scan() {
   output sarif-file "$report"
 
   local status=0
+  rm -f "$json"
   "${command[@]}" || status=$?
-  if [[ $status -ge 2 || ! -f $report ]]; then
+  if [[ $status -ge 2 || ! -f $report || ! -f $json ]]; then
     output findings 0
-    summary "$report" "$format" "$mode" "$range" error
+    summary "$json" "$mode" "$range" error
     fail "wayscan could not complete the scan (exit $status)"
   fi
+  # The exit code says whether anything was found; the JSON report how much.
   local findings edited=""
-  findings=$(count_findings "$report" "$format")
+  findings=$(count_findings "$json")
+  if [[ $status -eq 1 && $findings -eq 0 ]] || [[ $status -eq 0 && $findings -ne 0 ]]; then
+    fail "wayscan exited $status but its JSON report lists $findings findings"
+  fi
   output findings "$findings"
   # A change that edits its own scan settings: they were read from the base commit.
   if [[ $mode == range ]]; then
     edited=$(git -C "$path" diff --name-only "$range" -- .wayscan.toml .wayscan-baseline.json 2>/dev/null | tr '\n' ' ')
   fi
-  summary "$report" "$format" "$mode" "$range" ok "$edited"
-  if [[ $findings -gt 0 && $fail_on == true ]]; then
+  summary "$json" "$mode" "$range" ok "$edited"
+  if [[ $status -eq 1 && $fail_on == true ]]; then
     say "$findings finding(s): failing the step (fail-on-findings: true)"
     exit 1
   fi
 }
 
+# Findings in a JSON report (`--json-report`): never parsed from a text report, where
+# a file named "0 findings in x" would read as a count.
 count_findings() {
-  case $2 in
-    sarif) python3 -c 'import json,sys; print(sum(len(r.get("results", [])) for r in json.load(open(sys.argv[1]))["runs"]))' "$1" ;;
-    json) python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$1" ;;
-    *) grep -Eo '^[0-9]+ findings? in' "$1" | grep -Eo '^[0-9]+' || echo 0 ;;
-  esac
+  python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1], encoding="utf-8"))["findings"]))' "$1"
 }
 
 # The job summary: counts by rule, the findings (redacted), and what to do.
@@ -204,8 +215,8 @@ summary() {
   [[ -n ${GITHUB_STEP_SUMMARY:-} ]] || return 0
   python3 - "$@" >>"$GITHUB_STEP_SUMMARY" <<'EOF'
 import collections, json, sys
-report, fmt, mode, commits, state = sys.argv[1:6]
-edited = sys.argv[6].split() if len(sys.argv) > 6 else []
+report, mode, commits, state = sys.argv[1:5]
+edited = sys.argv[5].split() if len(sys.argv) > 5 else []
 scope = {"tree": "the checked-out files", "history": "the whole git history",
          "range": f"the commits {commits}"}[mode]
 print(f"## wayscan: {scope}\n")
@@ -213,13 +224,7 @@ print(f"## wayscan: {scope}\n")
 problems = []
 try:
     data = json.load(open(report, encoding="utf-8"))
-    if fmt == "sarif":
-        for run in data["runs"]:
-            for inv in run.get("invocations", []):
-                problems += [(n.get("level", "error"), n["message"]["text"])
-                             for n in inv.get("toolExecutionNotifications", [])]
-    elif fmt == "json":
-        problems = [("error", f'{e["path"]}: {e["message"]}') for e in data.get("errors", [])]
+    problems = [("error", f'{e["path"]}: {e["message"]}') for e in data.get("errors", [])]
 except (OSError, ValueError, KeyError):
     pass
 def cell(text):
@@ -241,17 +246,9 @@ for path in edited:
     print(f"> **Note:** this change edits `{path}`; the version of the base commit applied, "
           "so a change cannot loosen its own scan.\n")
 rows = []
-if fmt == "sarif":
-    for run in json.load(open(report, encoding="utf-8"))["runs"]:
-        for r in run.get("results", []):
-            loc = r["locations"][0]["physicalLocation"]
-            props = r.get("properties", {})
-            rows.append((r["ruleId"], loc["artifactLocation"]["uri"], loc.get("region", {}).get("startLine", 1),
-                         props.get("redactedSecret", ""), props.get("commitSha", ""), props.get("verification", "")))
-elif fmt == "json":
-    for f in json.load(open(report, encoding="utf-8"))["findings"]:
-        rows.append((f["rule_id"], f["path"], f["line"], f.get("secret") or "", (f.get("commit") or {}).get("id", ""),
-                     (f.get("verification") or {}).get("status", "")))
+for f in json.load(open(report, encoding="utf-8"))["findings"]:
+    rows.append((f["rule_id"], f["path"], f["line"], f.get("secret") or "", (f.get("commit") or {}).get("id", ""),
+                 (f.get("verification") or {}).get("status", "")))
 if not rows:
     print("No findings.")
     sys.exit(0)

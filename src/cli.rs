@@ -519,6 +519,17 @@ pub struct OutputArgs {
     #[arg(long)]
     pub show_suppressed: bool,
 
+    /// Also write the JSON report to FILE, whatever --format says: what CI reads
+    /// counts and summaries from.
+    #[arg(long, value_name = "FILE")]
+    pub json_report: Option<PathBuf>,
+
+    /// The SARIF code-scanning category (automationDetails.id); default
+    /// wayscan/<kind>/ (tree, history, range, staged), so analyses of different
+    /// kinds never close each other's alerts.
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
+
     /// Exit code when findings are reported (0 to never fail on findings).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=125))]
     pub exit_code: u8,

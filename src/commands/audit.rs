@@ -284,6 +284,7 @@ fn write_repo(
         rules: audit.rules,
         show_secrets: false,
         show_suppressed: false,
+        category: None,
     };
     let dir = audit.out.join("repos");
     for (format, extension) in [

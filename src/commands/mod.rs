@@ -263,8 +263,12 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     let verifications = verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = vec![config.repo.display().to_string()];
     left_for_exit(matcher);
+    let kind = match config.selection.range {
+        Some(_) => ScanKind::Range,
+        None => ScanKind::History,
+    };
     let exit = finish(
-        ScanKind::History,
+        kind,
         roots,
         &mut outcome,
         &verifications,
@@ -332,7 +336,16 @@ fn finish(
         rules,
         show_secrets: config.show_secrets,
         show_suppressed: config.show_suppressed,
+        category: config.sarif_category.clone(),
     };
+    if let Some(path) = &config.json_report {
+        let written = std::fs::File::create(path)
+            .and_then(|mut file| report::render(crate::units::Format::Json, &report, false, &mut file));
+        if let Err(e) = written {
+            error(format_args!("cannot write the JSON report to {}: {e}", path.display()));
+            return Exit::Error;
+        }
+    }
     let written = report::render(config.format, &report, config.color, &mut out).and_then(|()| out.flush());
     match written {
         Ok(()) => {}

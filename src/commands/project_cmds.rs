@@ -126,6 +126,15 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
     match baseline.save(&file) {
         Ok(()) => {
             println!("wayscan: {}: {said}", file.display());
+            if prepared.project.as_ref().is_none_or(|p| p.baseline.is_none()) {
+                // Named in the configuration, it reaches every scan: the hook, the
+                // Action, a range's base commit.
+                println!(
+                    "wayscan: to apply it in every scan (the hook, the Action), add to {}:\n  baseline = {}",
+                    crate::settings::project::FILE_NAME,
+                    toml_string(&file.to_string_lossy())
+                );
+            }
             Exit::Clean
         }
         Err(message) => {
@@ -133,4 +142,9 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
             Exit::Error
         }
     }
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
 }

@@ -19,6 +19,8 @@ use std::io::{self, Write};
 pub enum ScanKind {
     Tree,
     History,
+    /// The commits of a change (`history --range A..B`).
+    Range,
     Staged,
     /// A repository's history and work tree together (`wayscan audit`).
     Repository,
@@ -29,6 +31,7 @@ impl ScanKind {
         match self {
             ScanKind::Tree => "tree",
             ScanKind::History => "history",
+            ScanKind::Range => "range",
             ScanKind::Staged => "staged",
             ScanKind::Repository => "repository",
         }
@@ -46,6 +49,9 @@ pub struct Report<'a> {
     pub show_secrets: bool,
     /// List the findings that were found but not reported (`--show-suppressed`).
     pub show_suppressed: bool,
+    /// The SARIF code-scanning category (`--sarif-category`); `wayscan/<kind>/` when
+    /// `None`.
+    pub category: Option<String>,
 }
 
 impl Report<'_> {

@@ -192,10 +192,14 @@ pub fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
                     rules: rules.iter().map(descriptor).collect(),
                 },
             },
-            // The trailing slash makes the whole id the code scanning category, so tree
-            // and history analyses never replace each other's alerts.
+            // The trailing slash makes the whole id the code scanning category, so tree,
+            // history, range and staged analyses never replace each other's alerts (the
+            // upload step's own `category` is ignored when this is present).
             automation_details: AutomationDetails {
-                id: format!("wayscan/{}/", report.kind.as_str()),
+                id: match &report.category {
+                    Some(category) => format!("{}/", category.trim_end_matches('/')),
+                    None => format!("wayscan/{}/", report.kind.as_str()),
+                },
             },
             column_kind: "utf16CodeUnits",
             original_uri_base_ids: src_root(&report.roots),

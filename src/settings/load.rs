@@ -66,7 +66,14 @@ impl Loaded {
             project.check_rule_ids(&known)?;
             rules.rules.retain(|r| !project.disable_rules.contains(&r.spec.id));
         }
-        let baseline = match (&report.baseline, from) {
+        // `--baseline` wins; else the project's key, read like its rule files (from
+        // the base commit of a range).
+        let project_baseline = project
+            .as_ref()
+            .and_then(|p| p.baseline.clone())
+            .filter(|_| report.project_baseline);
+        let baseline_path = report.baseline.clone().or(project_baseline);
+        let baseline = match (&baseline_path, from) {
             (None, _) => None,
             (Some(path), None) => Some(Baseline::load(path)?),
             (Some(path), Some(base)) => {
@@ -87,7 +94,7 @@ impl Loaded {
             }
         };
         if let Some(base) = from {
-            notes.extend(base.changes(&[project::FILE_NAME], report.baseline.as_deref()));
+            notes.extend(base.changes(&[project::FILE_NAME], baseline_path.as_deref()));
         }
         Ok(Loaded {
             rules,
@@ -168,7 +175,7 @@ fn load_project(
                 // resolve inside it. (`--config` and `--rules` are the user's choice.)
                 Project::check_inside(&file, &top)?;
                 let project = Project::load(&file)?;
-                for path in &project.rule_files {
+                for path in project.rule_files.iter().chain(&project.baseline) {
                     Project::check_inside(path, &top)?;
                 }
                 Ok(project)

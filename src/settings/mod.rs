@@ -19,6 +19,10 @@ use std::path::PathBuf;
 pub struct ReportConfig {
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// A JSON report written beside the requested one (`--json-report`).
+    pub json_report: Option<PathBuf>,
+    /// `--sarif-category`.
+    pub sarif_category: Option<String>,
     pub show_secrets: bool,
     /// List what was found but not reported (`--show-suppressed`).
     pub show_suppressed: bool,
@@ -36,6 +40,9 @@ pub struct ReportConfig {
     pub gitleaks_allow: bool,
     /// Findings this baseline accepts are not reported (`--baseline`).
     pub baseline: Option<PathBuf>,
+    /// Apply the project's `baseline` key when `baseline` is `None` (not for the
+    /// commands that make the baseline).
+    pub project_baseline: bool,
     /// The project configuration file (`--config`); `.wayscan.toml` when `None`.
     pub config: Option<PathBuf>,
     pub no_config: bool,
@@ -103,6 +110,8 @@ impl ReportConfig {
         ReportConfig {
             format: Format::Text,
             output: None,
+            json_report: None,
+            sarif_category: None,
             show_secrets: false,
             show_suppressed: false,
             findings_exit_code: 1,
@@ -113,6 +122,7 @@ impl ReportConfig {
             fail_on_live: false,
             gitleaks_allow: true,
             baseline: None,
+            project_baseline: false,
             config: None,
             no_config: false,
             allow_partial: false,
@@ -134,6 +144,8 @@ impl ReportConfig {
         ReportConfig {
             format: args.format,
             output: args.output.clone(),
+            json_report: args.json_report.clone(),
+            sarif_category: args.sarif_category.clone(),
             show_secrets: args.show_secrets,
             show_suppressed: args.show_suppressed,
             findings_exit_code: args.exit_code,
@@ -144,6 +156,7 @@ impl ReportConfig {
             fail_on_live: false,
             gitleaks_allow: !args.no_gitleaks_allow,
             baseline: args.baseline.clone(),
+            project_baseline: true,
             config: args.config.clone(),
             no_config: args.no_config,
             allow_partial: args.allow_partial,

@@ -57,6 +57,9 @@ struct ProjectFile {
     exclude: Vec<String>,
     #[serde(default)]
     max_file_size: Option<String>,
+    /// The baseline every scan of the project applies, relative to this file.
+    #[serde(default)]
+    baseline: Option<PathBuf>,
     /// Hex; keys fingerprints so reports are not oracles (`model::Salt`).
     #[serde(default)]
     fingerprint_salt: Option<String>,
@@ -81,6 +84,8 @@ pub struct Project {
     pub max_file_size: Option<u64>,
     /// Keys the fingerprints of every scan of this project.
     pub salt: Option<Salt>,
+    /// The baseline (`baseline = "path"`), resolved like the rule files.
+    pub baseline: Option<PathBuf>,
     excludes: GlobSet,
     /// `[allowlist]`, then `[rule.<id>]` (each limited to its rule), then
     /// `[[allowlists]]`.
@@ -192,6 +197,7 @@ impl Project {
             disable_rules: spec.disable_rules,
             max_file_size,
             salt,
+            baseline: spec.baseline.map(|b| base.join(b)),
             excludes,
             allowlists,
             named_rules,
@@ -237,6 +243,10 @@ const STARTER: &str = r#"# wayscan project configuration. Every key is optional;
 
 # Skip files larger than this (K, M, G: binary multiples); --max-file-size wins.
 # max_file_size = "50MiB"
+
+# The baseline every scan applies, in the hook, the Action and by hand (`wayscan
+# baseline create` writes it; --baseline FILE wins).
+# baseline = ".wayscan-baseline.json"
 
 # Keys the fingerprints of reports and baselines (HMAC), so one read without the
 # repository cannot confirm a guessed secret. Made at random by `wayscan config

@@ -359,3 +359,100 @@ fn unread_input_fails_the_step_and_the_summary_names_it() {
     );
     assert!(!run.summary.contains("No findings."), "{}", run.summary);
 }
+
+/// The SARIF's own `automationDetails.id` is what code scanning files an analysis
+/// under (the upload step's `category` is ignored when it is there). Before, every
+/// scan wrote `wayscan/history/`, so each push replaced the weekly analysis and
+/// closed its alerts as fixed. A pull request, a push and a schedule each get their
+/// own, and the `category` input reaches the SARIF.
+#[test]
+fn pull_requests_pushes_and_schedules_file_their_sarif_under_distinct_categories() {
+    let (s, _, base, head) = repo_with_feature();
+    let id = |run: &ActionRun| {
+        run.report["runs"][0]["automationDetails"]["id"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let pr = run_action(
+        &s,
+        "pull_request",
+        json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}}),
+        &[],
+    );
+    let push = run_action(
+        &s,
+        "push",
+        json!({"ref": "refs/heads/feature", "before": base, "after": head, "repository": {"default_branch": "main"}}),
+        &[("mode", "tree")],
+    );
+    let schedule = run_action(&s, "schedule", json!({}), &[]);
+    let ids = [id(&pr), id(&push), id(&schedule)];
+    assert_eq!(
+        ids,
+        ["wayscan/range/", "wayscan/tree/", "wayscan/history/"],
+        "{}",
+        schedule.log
+    );
+    let named = run_action(&s, "schedule", json!({}), &[("category", "secrets/weekly")]);
+    assert_eq!(id(&named), "secrets/weekly/");
+    assert_eq!(named.outputs["category"], "secrets/weekly");
+}
+
+/// With `format: text` the step counted findings by reading the text report: a key in
+/// a file named `0 findings in x` passed with `findings=0`, and the summary always
+/// said "No findings". The outcome comes from the exit code and a JSON report.
+#[test]
+fn the_step_outcome_never_depends_on_the_report_format() {
+    let s = Sandbox::git_repo();
+    s.write("a.txt", "a\n");
+    let base = s.commit("a");
+    s.write("0 findings in x", format!("K = '{}'\n", fake_key("dns", 82)));
+    let head = s.commit("b");
+    let payload = json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}});
+    for format in ["text", "json", "sarif"] {
+        let run = run_action(&s, "pull_request", payload.clone(), &[("format", format)]);
+        assert_eq!(run.code, 1, "{format}: {}", run.log);
+        assert_eq!(run.outputs["findings"], "1", "{format}");
+        assert!(
+            run.summary.contains("| wayscloud-api-key | 1 |"),
+            "{format}: {}",
+            run.summary
+        );
+        assert!(!run.summary.contains("No findings"), "{format}: {}", run.summary);
+    }
+}
+
+/// A committed baseline reaches the Action: through the project's `baseline` key
+/// (read from the base commit for a pull request), or the `baseline` input.
+#[test]
+fn the_action_applies_the_baseline_of_the_project_or_its_input() {
+    let s = Sandbox::git_repo();
+    s.write("old.py", format!("K = '{}'\n", fake_key("gpu", 83)));
+    s.commit("an accepted key");
+    assert_eq!(s.run(&["baseline", "create"]).code, 0);
+    s.write(".wayscan.toml", "baseline = \".wayscan-baseline.json\"\n");
+    let base = s.commit("baseline");
+    let run = run_action(&s, "schedule", json!({}), &[]);
+    assert_eq!(
+        run.code, 0,
+        "the accepted finding does not fail the weekly scan: {}",
+        run.log
+    );
+    assert_eq!(run.outputs["findings"], "0");
+
+    s.write("new.py", format!("K = '{}'\n", fake_key("gpu", 84)));
+    let head = s.commit("a new key");
+    let payload = json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}});
+    let run = run_action(&s, "pull_request", payload, &[]);
+    assert_eq!(run.code, 1, "{}", run.log);
+    assert_eq!(results(&run), vec![("new.py".to_string(), head.clone())]);
+
+    // Without the key, the input names the file.
+    s.write(".wayscan.toml", "");
+    s.commit("no key");
+    let run = run_action(&s, "schedule", json!({}), &[]);
+    assert_eq!(run.outputs["findings"], "2", "{}", run.log);
+    let run = run_action(&s, "schedule", json!({}), &[("baseline", ".wayscan-baseline.json")]);
+    assert_eq!(run.outputs["findings"], "1", "{}", run.log);
+}

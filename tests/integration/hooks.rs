@@ -271,3 +271,61 @@ fn make_executable(path: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// A baseline named in `.wayscan.toml` reaches the hook: editing a file that holds an
+/// accepted key commits, and a new key is still blocked.
+#[test]
+fn the_hook_applies_the_baseline_the_configuration_names() {
+    let s = repo();
+    let accepted = fake_key("llm", 61);
+    s.write("legacy.py", format!("KEY = '{accepted}'\n"));
+    s.commit("legacy");
+    let run = s.run(&["baseline", "create"]);
+    assert!(
+        run.stdout.contains("baseline = \".wayscan-baseline.json\""),
+        "{}",
+        run.stdout
+    );
+    s.write(".wayscan.toml", "baseline = \".wayscan-baseline.json\"\n");
+    s.commit("baseline");
+    assert_eq!(s.run(&["hook", "install"]).code, 0);
+
+    s.write("legacy.py", format!("# to be moved\nKEY = '{accepted}'\n"));
+    let (ok, out) = s.git_with_path(&["commit", "-q", "-a", "-m", "touch legacy"], &path_with_wayscan());
+    assert!(ok, "the accepted key passes:\n{out}");
+    s.write("new.py", format!("KEY = '{}'\n", fake_key("llm", 62)));
+    s.git(&["add", "new.py"]);
+    let (ok, out) = s.git_with_path(&["commit", "-q", "-m", "new key"], &path_with_wayscan());
+    assert!(!ok, "a new key is blocked:\n{out}");
+    assert!(out.contains("new.py") && !out.contains("legacy.py"), "{out}");
+}
+
+/// In range mode the baseline the configuration names comes from the base commit:
+/// a change that adds its own key to the baseline is still failed by it.
+#[test]
+fn a_change_cannot_accept_its_own_key_through_the_configured_baseline() {
+    let s = repo();
+    s.write(".wayscan.toml", "baseline = \".wayscan-baseline.json\"\n");
+    s.write(
+        ".wayscan-baseline.json",
+        "{\"schema\": \"wayscan-baseline/1\", \"entries\": []}\n",
+    );
+    let base = s.commit("empty baseline");
+    s.write("new.py", format!("KEY = '{}'\n", fake_key("gpu", 63)));
+    s.commit("a key");
+    assert_eq!(s.run(&["baseline", "create"]).code, 0);
+    let head = s.commit("accept it");
+    let run = s.run(&["history", "--range", &format!("{base}..{head}"), "-q"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(".wayscan-baseline.json"),
+        "the edit is noted: {}",
+        run.stderr
+    );
+    let run = s.run(&["scan", ".", "-q"]);
+    assert_eq!(
+        run.code, 0,
+        "the work tree's own baseline applies to a tree scan: {}",
+        run.stderr
+    );
+}
