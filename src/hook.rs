@@ -104,6 +104,14 @@ impl fmt::Display for Done {
 
 /// The directory git runs hooks from, for the repository holding `repo`.
 pub fn hooks_dir(repo: &Path) -> Result<PathBuf, HookError> {
+    // A path that is not a directory would make the spawn fail, and the error would
+    // blame git ("cannot run git: No such file or directory").
+    if let Err(e) = std::fs::metadata(repo) {
+        return Err(io_error(repo, e));
+    }
+    if !repo.is_dir() {
+        return Err(HookError::Other(format!("{}: not a directory", repo.display())));
+    }
     let output = Command::new("git")
         .args(["rev-parse", "--git-path", "hooks"])
         .current_dir(repo)

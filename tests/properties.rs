@@ -160,28 +160,32 @@ proptest! {
 }
 
 /// A value that must never be quoted back: looks like a key, found nowhere else.
-const MARK: &str = "wayscloud_storage_q9z8y7x6_PropertyMarkNeverQuoted01";
+/// Put together at run time, so the source holds nothing key-like.
+fn mark() -> &'static str {
+    static MARK: OnceLock<String> = OnceLock::new();
+    MARK.get_or_init(|| ["wayscloud", "storage", "q9z8y7x6", "PropertyMarkNeverQuoted01"].join("_"))
+}
 
 /// TOML lines for `.wayscan.toml`, some valid, some not, with the mark in values.
 fn project_line() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just(format!("exclude = ['{MARK}[']")),
-        Just(format!("exclude = [\"{MARK}\"]")),
-        Just(format!("max_file_size = \"{MARK}\"")),
-        Just(format!("fingerprint_salt = \"{MARK}\"")),
-        Just(format!("disable_rules = [\"{MARK}\"]")),
-        Just(format!("rules = {MARK}")),
+        Just(format!("exclude = ['{}[']", mark())),
+        Just(format!("exclude = [\"{}\"]", mark())),
+        Just(format!("max_file_size = \"{}\"", mark())),
+        Just(format!("fingerprint_salt = \"{}\"", mark())),
+        Just(format!("disable_rules = [\"{}\"]", mark())),
+        Just(format!("rules = {}", mark())),
         Just("[allowlist]".to_string()),
-        Just(format!("regexes = ['({MARK}']")),
-        Just(format!("regexes = ['{MARK}']")),
-        Just(format!("stopwords = [\"{MARK}\"]")),
-        Just(format!("paths = ['{MARK}**(']")),
-        Just(format!("commits = [\"{MARK}\"]")),
+        Just(format!("regexes = ['({}']", mark())),
+        Just(format!("regexes = ['{}']", mark())),
+        Just(format!("stopwords = [\"{}\"]", mark())),
+        Just(format!("paths = ['{}**(']", mark())),
+        Just(format!("commits = [\"{}\"]", mark())),
         Just("condition = \"and\"".to_string()),
         Just("[[allowlists]]".to_string()),
-        Just(format!("description = \"{MARK}\" trailing")),
-        Just(format!("\"{MARK}\"")),
-        Just(format!("x = '''{MARK}")),
+        Just(format!("description = \"{}\" trailing", mark())),
+        Just(format!("\"{}\"", mark())),
+        Just(format!("x = '''{}", mark())),
         "[ -~]{0,40}",
     ]
 }
@@ -197,13 +201,13 @@ fn rule_line() -> impl Strategy<Value = String> {
         Just("message = \"m\"".to_string()),
         Just("remediation = \"r\"".to_string()),
         Just("keywords = [\"wayscloud_\"]".to_string()),
-        Just(format!("regex = '''(?P<secret>{MARK}('''")),
-        Just(format!("regex = '''(?P<secret>{MARK})'''")),
-        Just(format!("path = '''{MARK}['''")),
-        Just(format!("examples = [\"{MARK}\"]")),
-        Just(format!("severity = \"{MARK}\"")),
-        Just(format!("properties = [\"{MARK}\"]")),
-        Just(format!("regex = \"{MARK}")),
+        Just(format!("regex = '''(?P<secret>{}('''", mark())),
+        Just(format!("regex = '''(?P<secret>{})'''", mark())),
+        Just(format!("path = '''{}['''", mark())),
+        Just(format!("examples = [\"{}\"]", mark())),
+        Just(format!("severity = \"{}\"", mark())),
+        Just(format!("properties = [\"{}\"]", mark())),
+        Just(format!("regex = \"{}", mark())),
         "[ -~]{0,40}",
     ]
 }
@@ -218,7 +222,7 @@ proptest! {
         let text = lines.join("\n");
         if let Err(e) = wayscan::settings::project::Project::parse(&text, ".wayscan.toml", std::path::Path::new("")) {
             let message = e.to_string();
-            prop_assert!(!message.contains(&MARK[10..]), "{message}\n--- from ---\n{text}");
+            prop_assert!(!message.contains(&mark()[10..]), "{message}\n--- from ---\n{text}");
             prop_assert!(message.starts_with(".wayscan.toml"), "{message}");
         }
     }
@@ -229,7 +233,7 @@ proptest! {
         let text = lines.join("\n");
         if let Err(e) = wayscan::engine::rules::parse_rule_file("team.toml", &text) {
             let message = e.to_string();
-            prop_assert!(!message.contains(&MARK[10..]), "{message}\n--- from ---\n{text}");
+            prop_assert!(!message.contains(&mark()[10..]), "{message}\n--- from ---\n{text}");
             prop_assert!(message.contains("team.toml"), "{message}");
         }
     }

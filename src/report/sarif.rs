@@ -240,7 +240,9 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
             text: format!("{}\n\n{}", spec.description, remediation),
             markdown: format!(
                 "**{}**\n\n{}\n\n**What to do:** {}",
-                spec.name, spec.description, remediation
+                markdown_text(&spec.name),
+                markdown_text(&spec.description),
+                markdown_text(&remediation)
             ),
         },
         default_configuration: Configuration {
@@ -252,6 +254,23 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
             security_severity: spec.severity.security_severity(),
         },
     }
+}
+
+/// Plain text as Markdown that shows it as written: GitHub turned the underscores of
+/// `wayscloud_{service}_{keyid}_{secret}` into italics and dropped `<key_id>` as an
+/// HTML tag. Backtick spans the rules write stay code spans (shown literally).
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut in_code = false;
+    for c in text.chars() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if !in_code && matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The results, each built as it is written (its message and remediation rendered
@@ -428,6 +447,14 @@ fn pascal_case(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_help_markdown_shows_text_as_written() {
+        assert_eq!(
+            markdown_text("wayscloud_{service}_{keyid} <key_id> *x* `a_b <c>`"),
+            "wayscloud\\_{service}\\_{keyid} \\<key\\_id\\> \\*x\\* `a_b <c>`"
+        );
+    }
 
     #[test]
     fn uris_are_percent_encoded() {

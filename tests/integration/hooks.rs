@@ -329,3 +329,88 @@ fn a_change_cannot_accept_its_own_key_through_the_configured_baseline() {
         run.stderr
     );
 }
+
+/// The other commits git runs the pre-commit hook for: a merge whose conflict was
+/// resolved (with a key), `cherry-pick --continue` after a conflict, and `commit
+/// --amend` of a staged key. (Clean merges, cherry-picks, reverts and rebases make
+/// their commits without running pre-commit: git's choice; what they bring was
+/// checked when it was first committed.)
+#[test]
+fn merges_cherry_picks_and_amends_git_runs_the_hook_for_are_checked() {
+    let conflicted = |s: &Sandbox| {
+        s.write("f.txt", "base\n");
+        s.commit("base");
+        s.git(&["checkout", "-q", "-b", "other"]);
+        s.write("f.txt", "theirs\n");
+        s.commit("theirs");
+        s.git(&["checkout", "-q", "-"]);
+        s.write("f.txt", "ours\n");
+        s.commit("ours");
+        assert_eq!(s.run(&["hook", "install"]).code, 0);
+    };
+    let key = fake_key("database", 64);
+    let with_key = format!("resolved = '{key}'\n");
+
+    let s = repo();
+    conflicted(&s);
+    assert!(!s.git_may_fail(&["merge", "-q", "other"]), "a conflict");
+    s.write("f.txt", &with_key);
+    s.git(&["add", "f.txt"]);
+    let (ok, out) = s.git_with_path(&["commit", "-q", "--no-edit"], &path_with_wayscan());
+    assert!(
+        !ok && out.contains("f.txt"),
+        "a merge resolved with a key is blocked:\n{out}"
+    );
+    s.write("f.txt", "resolved\n");
+    s.git(&["add", "f.txt"]);
+    let (ok, out) = s.git_with_path(&["commit", "-q", "--no-edit"], &path_with_wayscan());
+    assert!(ok, "{out}");
+
+    let s = repo();
+    conflicted(&s);
+    assert!(!s.git_may_fail(&["cherry-pick", "other"]), "a conflict");
+    s.write("f.txt", &with_key);
+    s.git(&["add", "f.txt"]);
+    let (ok, out) = s.git_with_path(
+        &["-c", "core.editor=true", "cherry-pick", "--continue"],
+        &path_with_wayscan(),
+    );
+    assert!(
+        !ok && out.contains("f.txt"),
+        "cherry-pick --continue with a key is blocked:\n{out}"
+    );
+
+    let s = repo();
+    assert_eq!(s.run(&["hook", "install"]).code, 0);
+    s.write("f.txt", &with_key);
+    s.git(&["add", "f.txt"]);
+    let before = s.git(&["rev-parse", "HEAD"]);
+    let (ok, out) = s.git_with_path(&["commit", "-q", "--amend", "--no-edit"], &path_with_wayscan());
+    assert!(!ok && out.contains("f.txt"), "an amend adding a key is blocked:\n{out}");
+    assert_eq!(s.git(&["rev-parse", "HEAD"]), before);
+}
+
+/// Smaller things a new user met: `hook install` on a path that does not exist blamed
+/// git ("cannot run git"); `completions` into a closed pipe must not panic.
+#[test]
+fn hook_install_names_a_bad_path_and_completions_survive_a_closed_pipe() {
+    let s = Sandbox::new();
+    s.run(&["hook", "install", "/nonexistent/repo"])
+        .assert_stderr(2, "/nonexistent/repo: No such file or directory");
+    s.write("file.txt", "x");
+    s.run(&["hook", "install", "file.txt"])
+        .assert_stderr(2, "file.txt: not a directory");
+
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wayscan"))
+        .args(["completions", "zsh"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{out:?}");
+    assert!(out.status.code().is_some(), "ended by a signal or a panic: {out:?}");
+}
