@@ -42,9 +42,18 @@ pub fn run(mut cli: Cli) -> Exit {
         Command::Hook(HookCommand::Install { repo }) => hook_result(hook::install(&repo)),
         Command::Hook(HookCommand::Uninstall { repo }) => hook_result(hook::uninstall(&repo)),
         Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(shell, &mut command, "wayscan", &mut io::stdout());
-            Exit::Clean
+            // clap_complete panics when its writer fails (a closed pipe): it writes
+            // into memory, and only this write can meet the pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "wayscan", &mut script);
+            match io::stdout().write_all(&script).and_then(|()| io::stdout().flush()) {
+                Ok(()) => Exit::Clean,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Exit::Clean,
+                Err(e) => {
+                    error(format_args!("cannot write the completions: {e}"));
+                    Exit::Error
+                }
+            }
         }
         Command::Baseline(command) => run_baseline(command),
         Command::Import(crate::cli::ImportCommand::Gitleaks(args)) => import::run_import_gitleaks(&args),
