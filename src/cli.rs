@@ -39,6 +39,20 @@ pub enum Command {
     /// already in the repository do not block unrelated commits. A staged .env file
     /// is always a finding.
     Staged(StagedArgs),
+    /// Git's pre-push hook: scan the commits `git push` is about to send.
+    ///
+    /// Reads git's lines (`<local ref> <local id> <remote ref> <remote id>`) on
+    /// standard input; scans the commits reachable from what is pushed and not from
+    /// what the remote already has (its remote-tracking refs). Installed by `wayscan
+    /// hook install --pre-push`.
+    PrePush(PrePushArgs),
+    /// Git's pre-receive hook, on a server: refuse a push that brings a secret.
+    ///
+    /// Reads git's lines (`<old> <new> <ref>`) on standard input; scans the commits
+    /// no existing ref reaches (new branches, tags and force pushes included),
+    /// reading them from git's quarantine. Settings and baseline come from the
+    /// default branch. Installed by `wayscan hook install --pre-receive`.
+    PreReceive(PreReceiveArgs),
     /// List the rules, or check rule files against their own examples.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -312,16 +326,84 @@ pub enum HookCommand {
     /// same as once. Hooks managed by husky or the pre-commit framework are left
     /// alone, with what to add to their configuration.
     Install {
-        /// The repository (any directory inside it).
+        /// The repository (any directory inside it; a bare one for --pre-receive).
         #[arg(value_name = "REPO", default_value = ".")]
         repo: PathBuf,
+        #[command(flatten)]
+        kind: HookKindArgs,
     },
     /// Remove wayscan's hook and put back the hook it kept, if any.
     Uninstall {
         /// The repository (any directory inside it).
         #[arg(value_name = "REPO", default_value = ".")]
         repo: PathBuf,
+        #[command(flatten)]
+        kind: HookKindArgs,
     },
+}
+
+/// Which hook (pre-commit by default).
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct HookKindArgs {
+    /// The pre-push hook: scans the commits a push sends.
+    #[arg(long)]
+    pub pre_push: bool,
+    /// The server's pre-receive hook: refuses pushes that bring a secret.
+    #[arg(long)]
+    pub pre_receive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PrePushArgs {
+    /// The remote's name, as git passes it to the hook.
+    #[arg(value_name = "REMOTE")]
+    pub remote: Option<String>,
+    /// The remote's URL, as git passes it (not used).
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    /// The repository.
+    #[arg(long, value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Load this rule file beside the built-in rules (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PreReceiveArgs {
+    /// The repository (the bare repository git runs the hook in).
+    #[arg(long, value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Time allowed for the scan (30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+    /// What a scan that runs out of time does: refuse the push (closed, the
+    /// default) or let it through with a warning (open).
+    #[arg(long, value_enum, default_value_t = OnTimeout::Closed)]
+    pub on_timeout: OnTimeout,
+    /// Refuse `git push -o wayscan.skip="reason"` (by default a skip is allowed,
+    /// with a reason, and logged).
+    #[arg(long)]
+    pub no_skip: bool,
+    /// Where skips are logged, one JSON line each (default: wayscan-skips.log in
+    /// the repository's git directory).
+    #[arg(long, value_name = "FILE")]
+    pub skip_log: Option<PathBuf>,
+    /// Load this rule file beside the built-in rules (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Fail open or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnTimeout {
+    Open,
+    Closed,
 }
 
 #[derive(Debug, Args)]

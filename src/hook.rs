@@ -16,8 +16,40 @@ pub const SCRIPT: &str = include_str!("../hooks/pre-commit");
 /// The line that marks a hook file as wayscan's.
 const MARKER: &str = "# wayscan-managed-hook";
 
-/// Where an earlier hook is kept while wayscan's runs it first.
-const CHAINED: &str = "pre-commit.wayscan-chained";
+/// The hooks wayscan installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookKind {
+    /// `wayscan staged --hook` before each commit.
+    PreCommit,
+    /// `wayscan pre-push` before each push leaves the machine.
+    PrePush,
+    /// `wayscan pre-receive` on the server, before a push updates any ref.
+    PreReceive,
+}
+
+impl HookKind {
+    /// The hook's file name, as git runs it.
+    pub fn name(self) -> &'static str {
+        match self {
+            HookKind::PreCommit => "pre-commit",
+            HookKind::PrePush => "pre-push",
+            HookKind::PreReceive => "pre-receive",
+        }
+    }
+
+    fn script(self) -> &'static str {
+        match self {
+            HookKind::PreCommit => SCRIPT,
+            HookKind::PrePush => include_str!("../hooks/pre-push"),
+            HookKind::PreReceive => include_str!("../hooks/pre-receive"),
+        }
+    }
+
+    /// Where an earlier hook is kept while wayscan's runs it first.
+    fn chained(self) -> String {
+        format!("{}.wayscan-chained", self.name())
+    }
+}
 
 /// What the user must do next, printed under the findings of a blocked commit.
 pub fn blocked_message(findings: usize) -> String {
@@ -64,40 +96,64 @@ impl fmt::Display for HookError {
 /// What install or uninstall did, for the user.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Done {
-    Installed { hook: PathBuf, chained: Option<PathBuf> },
-    Updated { hook: PathBuf },
-    Removed { hook: PathBuf, restored: bool },
-    NotInstalled { hook: PathBuf },
+    Installed {
+        kind: HookKind,
+        hook: PathBuf,
+        chained: Option<PathBuf>,
+    },
+    Updated {
+        kind: HookKind,
+        hook: PathBuf,
+    },
+    Removed {
+        kind: HookKind,
+        hook: PathBuf,
+        restored: bool,
+    },
+    NotInstalled {
+        kind: HookKind,
+        hook: PathBuf,
+    },
 }
 
 impl fmt::Display for Done {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Done::Installed { hook, chained: None } => {
-                write!(f, "installed the wayscan pre-commit hook: {}", hook.display())
-            }
             Done::Installed {
+                kind,
+                hook,
+                chained: None,
+            } => write!(f, "installed the wayscan {} hook: {}", kind.name(), hook.display()),
+            Done::Installed {
+                kind,
                 hook,
                 chained: Some(kept),
             } => write!(
                 f,
-                "installed the wayscan pre-commit hook: {}\nthe hook that was there runs first, kept as {}",
+                "installed the wayscan {} hook: {}\nthe hook that was there runs first, kept as {}",
+                kind.name(),
                 hook.display(),
                 kept.display()
             ),
-            Done::Updated { hook } => write!(
+            Done::Updated { kind, hook } => write!(
                 f,
-                "the wayscan pre-commit hook is installed (updated): {}",
+                "the wayscan {} hook is installed (updated): {}",
+                kind.name(),
                 hook.display()
             ),
-            Done::Removed { hook, restored } => {
-                write!(f, "removed the wayscan pre-commit hook: {}", hook.display())?;
+            Done::Removed { kind, hook, restored } => {
+                write!(f, "removed the wayscan {} hook: {}", kind.name(), hook.display())?;
                 if *restored {
                     write!(f, "\nthe hook that was there before is back in place")?;
                 }
                 Ok(())
             }
-            Done::NotInstalled { hook } => write!(f, "no wayscan pre-commit hook at {}: nothing to do", hook.display()),
+            Done::NotInstalled { kind, hook } => write!(
+                f,
+                "no wayscan {} hook at {}: nothing to do",
+                kind.name(),
+                hook.display()
+            ),
         }
     }
 }
@@ -153,16 +209,16 @@ fn instead(manager: &str) -> String {
     }
 }
 
-/// Installs wayscan's pre-commit hook for the repository holding `repo`.
-pub fn install(repo: &Path) -> Result<Done, HookError> {
+/// Installs wayscan's `kind` hook for the repository holding `repo`.
+pub fn install(repo: &Path, kind: HookKind) -> Result<Done, HookError> {
     let dir = hooks_dir(repo)?;
-    let hook = dir.join("pre-commit");
+    let hook = dir.join(kind.name());
     let existing = read_if_present(&hook)?;
     if existing.as_deref().is_some_and(|text| text.contains(MARKER)) {
-        write_script(&hook)?;
-        return Ok(Done::Updated { hook });
+        write_script(&hook, kind)?;
+        return Ok(Done::Updated { kind, hook });
     }
-    if let Some(manager) = manager(&dir, existing.as_deref()) {
+    if let Some(manager) = manager(&dir, existing.as_deref()).filter(|_| kind == HookKind::PreCommit) {
         return Err(HookError::Managed(format!(
             "{} is managed by {manager}; wayscan leaves it alone. To run wayscan on every commit, {}",
             hook.display(),
@@ -171,12 +227,13 @@ pub fn install(repo: &Path) -> Result<Done, HookError> {
     }
     std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, e))?;
     let chained = if existing.is_some() {
-        let kept = dir.join(CHAINED);
+        let kept = dir.join(kind.chained());
         if kept.exists() {
             return Err(HookError::Other(format!(
-                "{} already exists beside a pre-commit hook that is not wayscan's; \
+                "{} already exists beside a {} hook that is not wayscan's; \
                  move one of them away, then install again",
-                kept.display()
+                kept.display(),
+                kind.name()
             )));
         }
         std::fs::rename(&hook, &kept).map_err(|e| io_error(&hook, e))?;
@@ -184,25 +241,25 @@ pub fn install(repo: &Path) -> Result<Done, HookError> {
     } else {
         None
     };
-    write_script(&hook)?;
-    Ok(Done::Installed { hook, chained })
+    write_script(&hook, kind)?;
+    Ok(Done::Installed { kind, hook, chained })
 }
 
-/// Removes wayscan's pre-commit hook and puts back the one it kept, if any.
-pub fn uninstall(repo: &Path) -> Result<Done, HookError> {
+/// Removes wayscan's `kind` hook and puts back the one it kept, if any.
+pub fn uninstall(repo: &Path, kind: HookKind) -> Result<Done, HookError> {
     let dir = hooks_dir(repo)?;
-    let hook = dir.join("pre-commit");
+    let hook = dir.join(kind.name());
     match read_if_present(&hook)? {
         Some(text) if text.contains(MARKER) => {}
-        _ => return Ok(Done::NotInstalled { hook }),
+        _ => return Ok(Done::NotInstalled { kind, hook }),
     }
     std::fs::remove_file(&hook).map_err(|e| io_error(&hook, e))?;
-    let kept = dir.join(CHAINED);
+    let kept = dir.join(kind.chained());
     let restored = kept.exists();
     if restored {
         std::fs::rename(&kept, &hook).map_err(|e| io_error(&kept, e))?;
     }
-    Ok(Done::Removed { hook, restored })
+    Ok(Done::Removed { kind, hook, restored })
 }
 
 fn read_if_present(path: &Path) -> Result<Option<String>, HookError> {
@@ -213,8 +270,8 @@ fn read_if_present(path: &Path) -> Result<Option<String>, HookError> {
     }
 }
 
-fn write_script(hook: &Path) -> Result<(), HookError> {
-    std::fs::write(hook, SCRIPT).map_err(|e| io_error(hook, e))?;
+fn write_script(hook: &Path, kind: HookKind) -> Result<(), HookError> {
+    std::fs::write(hook, kind.script()).map_err(|e| io_error(hook, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -236,7 +293,11 @@ mod tests {
         assert!(SCRIPT.starts_with("#!/bin/sh\n"));
         assert!(SCRIPT.contains(MARKER));
         assert!(SCRIPT.contains("exec wayscan staged --hook"));
-        assert!(SCRIPT.contains(CHAINED));
+        assert!(SCRIPT.contains(&HookKind::PreCommit.chained()));
+        for kind in [HookKind::PrePush, HookKind::PreReceive] {
+            assert!(kind.script().contains(MARKER) && kind.script().contains(&kind.chained()));
+            assert!(kind.script().contains(&format!("exec wayscan {}", kind.name())));
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod import;
 mod keys;
 mod progress;
 mod project_cmds;
+mod push;
 
 use keys::{run_check_key, run_revoke};
 use project_cmds::{config_init, run_baseline};
@@ -39,8 +40,10 @@ pub fn run(mut cli: Cli) -> Exit {
         Command::Staged(args) => run_staged(&StagedConfig::from_args(&args)),
         Command::Rules(RulesCommand::List { rules, json }) => list_rules(&rules, json),
         Command::Rules(RulesCommand::Check { files }) => check(&files),
-        Command::Hook(HookCommand::Install { repo }) => hook_result(hook::install(&repo)),
-        Command::Hook(HookCommand::Uninstall { repo }) => hook_result(hook::uninstall(&repo)),
+        Command::Hook(HookCommand::Install { repo, kind }) => hook_result(hook::install(&repo, hook_kind(&kind))),
+        Command::Hook(HookCommand::Uninstall { repo, kind }) => hook_result(hook::uninstall(&repo, hook_kind(&kind))),
+        Command::PrePush(args) => push::run_pre_push(&args),
+        Command::PreReceive(args) => push::run_pre_receive(&args),
         Command::Completions { shell } => {
             // clap_complete panics when its writer fails (a closed pipe): it writes
             // into memory, and only this write can meet the pipe.
@@ -106,6 +109,14 @@ fn verify_findings(outcome: &mut crate::model::Outcome, rules: &RuleSet, verify:
 fn say_proxy(api: &crate::verify::ApiBase) {
     if let Some(note) = api.proxy_note() {
         eprintln!("wayscan: note: {}", crate::model::clean_message(&note));
+    }
+}
+
+fn hook_kind(args: &crate::cli::HookKindArgs) -> hook::HookKind {
+    match (args.pre_push, args.pre_receive) {
+        (true, _) => hook::HookKind::PrePush,
+        (_, true) => hook::HookKind::PreReceive,
+        _ => hook::HookKind::PreCommit,
     }
 }
 
@@ -244,14 +255,17 @@ pub fn run_scan(config: &ScanConfig, verify: &VerifyConfig) -> Exit {
 
 pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     // A range reads its settings from its base commit, unless told otherwise.
-    let base = match (&config.selection.range, config.config_from_head) {
-        (Some(range), false) => match BaseCommit::of(&config.repo, range) {
+    let base = match (&config.selection.range, config.config_from_head, &config.settings_from) {
+        (Some(range), false, _) => match BaseCommit::of(&config.repo, range) {
             Ok(base) => Some(base),
             Err(message) => {
                 error(message);
                 return Exit::Error;
             }
         },
+        // A server reads its settings from a commit (the default branch); an empty
+        // repository has none yet.
+        (None, _, Some(commit)) => BaseCommit::of(&config.repo, &format!("{commit}..{commit}")).ok(),
         _ => None,
     };
     let (prepared, out) = match prepare(&config.rule_files, &config.report, &config.repo, base.as_ref()) {
@@ -272,9 +286,9 @@ pub fn run_history(config: &HistoryConfig, verify: &VerifyConfig) -> Exit {
     let verifications = verify_findings(&mut outcome, &prepared.rules, verify);
     let roots = vec![config.repo.display().to_string()];
     left_for_exit(matcher);
-    let kind = match config.selection.range {
-        Some(_) => ScanKind::Range,
-        None => ScanKind::History,
+    let kind = match (&config.selection.range, &config.selection.pushed) {
+        (None, None) => ScanKind::History,
+        _ => ScanKind::Range,
     };
     let exit = finish(
         kind,

@@ -21,6 +21,9 @@ pub use git2::Oid as ObjectId;
 /// that needs one opens its own with [`reopen`](HistoryRepo::reopen).
 pub struct HistoryRepo {
     repo: Repository,
+    /// Objects a push brought that git keeps apart until its pre-receive hook
+    /// accepts them (`GIT_QUARANTINE_PATH`).
+    quarantine: Option<std::path::PathBuf>,
 }
 
 impl HistoryRepo {
@@ -29,19 +32,39 @@ impl HistoryRepo {
     pub fn discover(dir: &Path) -> Result<HistoryRepo, GitError> {
         let repo = super::discover(dir)?;
         tune_libgit2();
-        Ok(HistoryRepo { repo })
+        Ok(HistoryRepo { repo, quarantine: None })
+    }
+
+    /// Also reads the objects in `quarantine`: a pushed change, during the server's
+    /// pre-receive hook.
+    pub fn with_quarantine(mut self, quarantine: Option<&Path>) -> Result<HistoryRepo, GitError> {
+        if let Some(dir) = quarantine {
+            let odb = self
+                .repo
+                .odb()
+                .map_err(|e| GitError::Unreadable(format!("cannot open the object database: {}", e.message())))?;
+            odb.add_disk_alternate(&dir.to_string_lossy()).map_err(|e| {
+                GitError::Unreadable(format!(
+                    "{}: cannot read the pushed objects: {}",
+                    dir.display(),
+                    e.message()
+                ))
+            })?;
+        }
+        self.quarantine = quarantine.map(Path::to_path_buf);
+        Ok(self)
     }
 
     /// The repository whose `.git` directory is `git_dir`.
     pub fn open(git_dir: &Path) -> Result<HistoryRepo, GitError> {
         Repository::open(git_dir)
-            .map(|repo| HistoryRepo { repo })
+            .map(|repo| HistoryRepo { repo, quarantine: None })
             .map_err(|e| GitError::NotARepository(format!("cannot open the repository: {}", e.message())))
     }
 
     /// A handle of its own on the same repository.
     pub fn reopen(&self) -> Result<HistoryRepo, GitError> {
-        HistoryRepo::open(self.repo.path())
+        HistoryRepo::open(self.repo.path())?.with_quarantine(self.quarantine.as_deref())
     }
 
     /// The `.git` directory.
@@ -94,11 +117,11 @@ impl HistoryRepo {
     /// the paths reported as files (file rules).
     pub fn enumerate_range(
         &self,
-        range: &str,
+        revisions: &Revisions,
         wanted_path: &dyn Fn(&str) -> bool,
         on_blob: &mut dyn FnMut(Introduced),
     ) -> Result<History, GitError> {
-        enumerate_range(&self.repo, range, wanted_path, on_blob).map_err(GitError::BadRevision)
+        enumerate_range(&self.repo, revisions, wanted_path, on_blob).map_err(GitError::BadRevision)
     }
 
     /// Author, email and date of commit `id`; the id alone when it cannot be read.
@@ -120,7 +143,11 @@ impl HistoryRepo {
     /// The object database, for reading blobs from many threads (each with its own
     /// [`Reader`](crate::git::odb::Reader)).
     pub fn objects(&self) -> Result<crate::git::odb::Objects, GitError> {
-        crate::git::odb::Objects::open(&self.repo.commondir().join("objects"))
+        let main = self.repo.commondir().join("objects");
+        let dirs: Vec<&Path> = std::iter::once(main.as_path())
+            .chain(self.quarantine.as_deref())
+            .collect();
+        crate::git::odb::Objects::open_all(&dirs)
     }
 }
 
@@ -143,12 +170,34 @@ fn tune_libgit2() {
 pub struct Selection {
     /// Only blobs introduced by commits in `A..B`.
     pub range: Option<String>,
+    /// Only blobs introduced by the commits a push brings (`pre-push`, `pre-receive`).
+    pub pushed: Option<Pushed>,
     /// Only this ref's ancestry (all refs when `None`).
     pub branch: Option<String>,
     /// Include `refs/stash` with the other refs.
     pub stash: bool,
     /// Also report what is found in blobs no ref reaches (whole-history scans).
     pub unreachable: bool,
+}
+
+/// The commits of a push: reachable from `include`, and from none of `exclude` (ids
+/// the other side has, when they are known here) or of the refs `exclude_refs`
+/// globs name (`refs/remotes/origin/*` for a client; `refs/*` on a server, before
+/// the push updates them).
+#[derive(Debug, Clone, Default)]
+pub struct Pushed {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub exclude_refs: Vec<String>,
+    /// Where a server keeps the pushed objects until pre-receive accepts them.
+    pub quarantine: Option<std::path::PathBuf>,
+}
+
+/// The commits whose introduced blobs a range scan reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Revisions<'a> {
+    Range(&'a str),
+    Pushed(&'a Pushed),
 }
 
 /// Where a whole-history scan starts.
@@ -200,7 +249,7 @@ pub struct History {
 /// reported as files (file rules).
 fn enumerate_range(
     repo: &Repository,
-    range: &str,
+    revisions: &Revisions,
     wanted_path: &dyn Fn(&str) -> bool,
     on_blob: &mut dyn FnMut(Introduced),
 ) -> Result<History, String> {
@@ -209,9 +258,37 @@ fn enumerate_range(
         .map_err(|e| format!("cannot walk the history: {}", e.message()))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
         .map_err(|e| e.message().to_string())?;
-    walk.push_range(range)
-        .map_err(|e| format!("bad range {range:?}: {}", e.message()))?;
     let mut history = History::default();
+    match revisions {
+        Revisions::Range(range) => walk
+            .push_range(range)
+            .map_err(|e| format!("bad range {range:?}: {}", e.message()))?,
+        Revisions::Pushed(pushed) => {
+            for id in &pushed.include {
+                // A pushed tag is followed to its commit; a tag of a tree or a blob
+                // has no commits to walk (its content is not read here: noted).
+                let commit = repo
+                    .revparse_single(id)
+                    .and_then(|object| object.peel_to_commit())
+                    .map_err(|e| format!("pushed {id}: {}", e.message()));
+                match commit {
+                    Ok(commit) => walk.push(commit.id()).map_err(|e| e.message().to_string())?,
+                    Err(message) => history.problems.push(problem(repo, message)),
+                }
+            }
+            for id in &pushed.exclude {
+                // The other side's commit may be unknown here (a force push from
+                // another clone): the ref globs then bound the walk.
+                if let Ok(commit) = repo.revparse_single(id).and_then(|o| o.peel_to_commit()) {
+                    walk.hide(commit.id()).map_err(|e| e.message().to_string())?;
+                }
+            }
+            for glob in &pushed.exclude_refs {
+                walk.hide_glob(glob)
+                    .map_err(|e| format!("refs {glob}: {}", e.message()))?;
+            }
+        }
+    }
     let mut seen_blobs = HashSet::new();
     let mut seen_files: HashSet<Vec<u8>> = HashSet::new();
     for id in walk {

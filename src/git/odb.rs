@@ -222,9 +222,19 @@ impl ObjectStore {
 
 /// Objects read one at a time, from any thread: one gitoxide object database
 /// (loose objects, packs, alternates), and a reader with its own cache per thread.
-pub struct Objects(Arc<gix_odb::Store>);
+pub struct Objects(Vec<Arc<gix_odb::Store>>);
 
 impl Objects {
+    /// The object databases at `dirs`, read in order: a repository's, then a push's
+    /// quarantine.
+    pub fn open_all(dirs: &[&Path]) -> Result<Objects, GitError> {
+        let mut stores = Vec::with_capacity(dirs.len());
+        for dir in dirs {
+            stores.extend(Objects::open(dir)?.0);
+        }
+        Ok(Objects(stores))
+    }
+
     /// The object database at `objects_dir` (`.git/objects`).
     pub fn open(objects_dir: &Path) -> Result<Objects, GitError> {
         gix_odb::Store::at_opts(
@@ -233,7 +243,7 @@ impl Objects {
             &mut std::iter::empty(),
             gix_odb::store::init::Options::default(),
         )
-        .map(|store| Objects(Arc::new(store)))
+        .map(|store| Objects(vec![Arc::new(store)]))
         .map_err(|e| {
             GitError::Unreadable(format!(
                 "cannot open the object database {}: {e}",
@@ -245,7 +255,7 @@ impl Objects {
     /// A reader for one thread.
     pub fn reader(&self) -> Reader {
         Reader {
-            handle: self.0.to_cache_arc(),
+            handles: self.0.iter().map(|store| store.to_cache_arc()).collect(),
             buffer: Vec::new(),
         }
     }
@@ -253,7 +263,7 @@ impl Objects {
 
 /// Reads objects for one thread.
 pub struct Reader {
-    handle: gix_odb::Cache<gix_odb::store::Handle<Arc<gix_odb::Store>>>,
+    handles: Vec<gix_odb::Cache<gix_odb::store::Handle<Arc<gix_odb::Store>>>>,
     buffer: Vec<u8>,
 }
 
@@ -263,7 +273,10 @@ impl Reader {
     pub fn blob_size(&mut self, id: &RawId) -> Option<u64> {
         use gix_object::FindHeader;
         let oid = gix_hash::oid::try_from_bytes(id).ok()?;
-        let header = self.handle.try_header(oid).ok()??;
+        let header = self
+            .handles
+            .iter()
+            .find_map(|handle| handle.try_header(oid).ok().flatten())?;
         (header.kind == gix_object::Kind::Blob).then_some(header.size)
     }
 
@@ -273,7 +286,18 @@ impl Reader {
         use gix_object::Find;
         let unreadable = GitError::Unreadable;
         let oid = gix_hash::oid::try_from_bytes(id).map_err(|e| unreadable(e.to_string()))?;
-        let data = match self.handle.try_find(oid, &mut self.buffer) {
+        // The first database that holds it (one, but for a push's quarantine).
+        let holder = match self.handles.len() {
+            1 => 0,
+            _ => {
+                use gix_object::FindHeader;
+                self.handles
+                    .iter()
+                    .position(|handle| handle.try_header(oid).ok().flatten().is_some())
+                    .unwrap_or(0)
+            }
+        };
+        let data = match self.handles[holder].try_find(oid, &mut self.buffer) {
             Ok(Some(data)) => data,
             Ok(None) => return Err(unreadable(format!("object {oid} is not in the repository"))),
             Err(e) => return Err(unreadable(format!("object {oid}: {e}"))),

@@ -33,7 +33,8 @@ pub fn scan_history(
     progress: &dyn Progress,
 ) -> Outcome {
     let started = Instant::now();
-    let repo = match history::HistoryRepo::discover(repo_path) {
+    let quarantine = selection.pushed.as_ref().and_then(|p| p.quarantine.as_deref());
+    let repo = match history::HistoryRepo::discover(repo_path).and_then(|repo| repo.with_quarantine(quarantine)) {
         Ok(repo) => repo,
         Err(message) => return Outcome::fatal(repo_path, message),
     };
@@ -41,9 +42,22 @@ pub fn scan_history(
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let mut outcome = match &selection.range {
-        Some(range) => scan_range(matcher, &repo, range, options.max_file_size, progress),
-        None => whole::scan_whole(matcher, &repo, selection, options.max_file_size, threads, progress),
+    let mut outcome = match (&selection.range, &selection.pushed) {
+        (Some(range), _) => scan_range(
+            matcher,
+            &repo,
+            history::Revisions::Range(range),
+            options.max_file_size,
+            progress,
+        ),
+        (None, Some(pushed)) => scan_range(
+            matcher,
+            &repo,
+            history::Revisions::Pushed(pushed),
+            options.max_file_size,
+            progress,
+        ),
+        (None, None) => whole::scan_whole(matcher, &repo, selection, options.max_file_size, threads, progress),
     };
     outcome.finish(Unit::Blob, started.elapsed());
     outcome
@@ -197,7 +211,7 @@ impl Earliest {
 fn scan_range(
     matcher: &Matcher<'_>,
     repo: &history::HistoryRepo,
-    range: &str,
+    revisions: history::Revisions,
     max_size: u64,
     progress: &dyn Progress,
 ) -> Outcome {
@@ -210,7 +224,7 @@ fn scan_range(
         let objects = repo.objects();
         let producer = scope.spawn(|| {
             let sender = sender;
-            own?.enumerate_range(range, &wanted, &mut |intro| {
+            own?.enumerate_range(&revisions, &wanted, &mut |intro| {
                 // A closed channel means the scanners are gone; nothing to do.
                 let _ = sender.send(intro);
             })

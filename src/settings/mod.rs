@@ -228,6 +228,9 @@ pub struct HistoryConfig {
     pub max_file_size: Option<u64>,
     /// With a range: settings from the head commit, not the base (`--config-from-head`).
     pub config_from_head: bool,
+    /// Without a range: read the project's settings from this commit, not the work
+    /// tree (a server's default branch).
+    pub settings_from: Option<String>,
     /// Draw a progress bar: standard error is a terminal and not `--quiet`.
     pub progress: bool,
     pub report: ReportConfig,
@@ -243,6 +246,7 @@ impl HistoryConfig {
         HistoryConfig {
             repo: args.repo.clone(),
             selection: Selection {
+                pushed: None,
                 range,
                 branch: args.branch.clone(),
                 stash: args.stash,
@@ -258,6 +262,7 @@ impl HistoryConfig {
             rule_files: args.rules.clone(),
             max_file_size: args.max_file_size,
             config_from_head: args.config_from_head,
+            settings_from: None,
             progress: !args.output.quiet && std::io::stderr().is_terminal(),
             report: ReportConfig {
                 fail_on_live: fails_on_live(&args.verify),

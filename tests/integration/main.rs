@@ -24,6 +24,7 @@ mod layers;
 mod memory;
 mod packs;
 mod project_config;
+mod pushes;
 mod reports;
 mod revoke;
 mod rules_cmd;
