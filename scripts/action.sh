@@ -49,30 +49,84 @@ event_sha() {
   return 0
 }
 
+# The version to install: the input, else the release of the action's own version
+# (its Cargo.toml), so `uses: wayscan/wayscan@v0.2.0` runs wayscan v0.2.0.
+wanted_version() {
+  local version=${INPUT_VERSION:-}
+  if [[ -z $version ]]; then
+    version=v$(sed -n 's/^version = "\([0-9.]*\)"$/\1/p' "$action_dir/Cargo.toml" | head -1)
+  fi
+  printf '%s' "$version"
+}
+
+# The release target of this runner.
+release_target() {
+  local os=${RUNNER_OS:-$(uname -s)} arch=${RUNNER_ARCH:-$(uname -m)}
+  case "$os/$arch" in
+    Linux/X64 | Linux/x86_64) printf 'x86_64-unknown-linux-musl' ;;
+    Linux/ARM64 | Linux/aarch64) printf 'aarch64-unknown-linux-musl' ;;
+    macOS/X64 | Darwin/x86_64) printf 'x86_64-apple-darwin' ;;
+    macOS/ARM64 | Darwin/arm64) printf 'aarch64-apple-darwin' ;;
+    Windows/X64) printf 'x86_64-pc-windows-msvc' ;;
+    *) fail "no release binary for $os/$arch; use version: source" ;;
+  esac
+}
+
 cache_key() {
-  local version=${INPUT_VERSION:-source} digest
+  local version digest
+  version=$(wanted_version)
   case $version in
     path) digest=none ;;
     source)
-      digest=$(cd "$action_dir" && cat Cargo.toml Cargo.lock build.rs $(find src rules -type f | sort) | sha256sum | cut -c1-32) ;;
+      digest=$(cd "$action_dir" && cat Cargo.toml Cargo.lock build.rs $(find src rules hooks -type f | sort) | sha256sum | cut -c1-32) ;;
     *) digest=$version ;;
   esac
   output key "wayscan-${RUNNER_OS:-local}-${RUNNER_ARCH:-x}-$digest"
 }
 
+# Downloads the release archive of `version` for this runner and installs its
+# binary, after checking its SHA-256 against the release's checksums file. Any
+# doubt (no checksum line, a mismatch, a download error) fails closed: nothing is
+# installed.
+download() {
+  local version=$1 target base name expected actual
+  target=$(release_target)
+  base=${WAYSCAN_RELEASE_BASE_URL:-https://github.com/wayscan/wayscan/releases/download}/$version
+  name="wayscan-$version-$target.tar.gz"
+  download_work=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/wayscan-download.XXXXXX")
+  # Removed however the step ends (a failed check exits at once); global for the trap.
+  trap 'rm -rf "${download_work:-}"' EXIT
+  say "downloading $base/$name"
+  curl -fsSL --retry 3 --proto-redir '=https' -o "$download_work/$name" "$base/$name" ||
+    fail "cannot download $base/$name"
+  curl -fsSL --retry 3 --proto-redir '=https' -o "$download_work/checksums.txt" "$base/wayscan-$version-checksums.txt" ||
+    fail "cannot download the checksums of $version ($base/wayscan-$version-checksums.txt)"
+  expected=$(awk -v n="$name" '$2 == n || $2 == "*" n { print $1; exit }' "$download_work/checksums.txt")
+  [[ $expected =~ ^[0-9a-f]{64}$ ]] || fail "the checksums of $version have no SHA-256 for $name: not installed"
+  actual=$(sha256sum "$download_work/$name" | cut -d' ' -f1)
+  [[ $actual == "$expected" ]] ||
+    fail "$name does not match the release's SHA-256 (expected $expected, got $actual): not installed"
+  tar -xzf "$download_work/$name" -C "$download_work" || fail "$name is not a readable archive"
+  [[ -f $download_work/wayscan-$version-$target/wayscan ]] || fail "$name holds no wayscan-$version-$target/wayscan"
+  mkdir -p "$install_root/bin"
+  # `command`: the system tool, not this script's own `install` function.
+  command install -m 755 "$download_work/wayscan-$version-$target/wayscan" "$install_root/bin/wayscan"
+}
+
 install() {
-  local version=${INPUT_VERSION:-source}
+  local version
+  version=$(wanted_version)
   if [[ $version == path ]]; then
     command -v wayscan >/dev/null || fail "version: path, but wayscan is not on PATH"
+  elif [[ $version != source && ! $version =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    fail "version must be source, path or a tag such as v0.1.0, not '$version'"
   elif [[ -x $install_root/bin/wayscan ]]; then
     say "using the cached build in $install_root"
   elif [[ $version == source ]]; then
     say "building wayscan from $action_dir"
     cargo install --locked --path "$action_dir" --root "$install_root"
-  elif [[ $version =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
-    cargo install --locked --git https://github.com/wayscan/wayscan --tag "$version" --root "$install_root" wayscan
   else
-    fail "version must be source, path or a tag such as v0.1.0, not '$version'"
+    download "$version"
   fi
   if [[ $version != path ]]; then
     [[ -n ${GITHUB_PATH:-} ]] && printf '%s\n' "$install_root/bin" >>"$GITHUB_PATH"

@@ -456,3 +456,123 @@ fn the_action_applies_the_baseline_of_the_project_or_its_input() {
     let run = run_action(&s, "schedule", json!({}), &[("baseline", ".wayscan-baseline.json")]);
     assert_eq!(run.outputs["findings"], "1", "{}", run.log);
 }
+
+/// A fake release on a loopback HTTP server: the archive `action.sh` expects (a
+/// stand-in binary inside) and a checksums file made by `checksums`.
+struct FakeRelease {
+    /// Held so the served files outlive the server.
+    _dir: tempfile::TempDir,
+    server: std::process::Child,
+    url: String,
+}
+
+impl Drop for FakeRelease {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn fake_release(version: &str, checksums: impl Fn(&str, &str) -> String) -> FakeRelease {
+    let dir = tempfile::tempdir().unwrap();
+    let target = "x86_64-unknown-linux-musl";
+    let name = format!("wayscan-{version}-{target}");
+    let release = dir.path().join(version);
+    std::fs::create_dir_all(release.join(&name)).unwrap();
+    // A stand-in binary: what the test checks is what was installed, and how.
+    std::fs::write(
+        release.join(&name).join("wayscan"),
+        format!("#!/bin/sh\necho 'wayscan {} (release stand-in)'\n", &version[1..]),
+    )
+    .unwrap();
+    let archive = format!("{name}.tar.gz");
+    let tar = Command::new("tar")
+        .args(["-czf", &archive, &name])
+        .current_dir(&release)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = Command::new("sha256sum")
+        .arg(&archive)
+        .current_dir(&release)
+        .output()
+        .unwrap();
+    let sum = String::from_utf8_lossy(&sum.stdout)
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        release.join(format!("wayscan-{version}-checksums.txt")),
+        checksums(&sum, &archive),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string()])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    FakeRelease { _dir: dir, server, url }
+}
+
+/// `action.sh install` for `version` from `release`; (exit code, log, installed).
+fn install_from(release: &FakeRelease, version: &str) -> (i32, String, bool) {
+    let runner = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action.sh"))
+        .arg("install")
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("INPUT_VERSION", version)
+        .env("RUNNER_TEMP", runner.path())
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .env("WAYSCAN_RELEASE_BASE_URL", &release.url)
+        .env_remove("GITHUB_PATH")
+        .output()
+        .expect("bash runs");
+    let installed = runner.path().join("wayscan/bin/wayscan").exists();
+    (out.status.code().unwrap_or(-1), output_text(&out), installed)
+}
+
+/// The Action downloads a release binary instead of compiling: the archive's SHA-256
+/// must match the release's checksums file, or nothing is installed (fail closed).
+#[test]
+fn the_action_installs_a_release_only_when_its_checksum_matches() {
+    let good = fake_release("v9.9.9", |sum, name| {
+        format!("{sum}  {name}\n{}  other.tar.gz\n", "0".repeat(64))
+    });
+    let (code, log, installed) = install_from(&good, "v9.9.9");
+    assert_eq!(code, 0, "{log}");
+    assert!(installed && log.contains("wayscan 9.9.9 (release stand-in)"), "{log}");
+
+    let forged = fake_release("v9.9.9", |_, name| format!("{}  {name}\n", "ab".repeat(32)));
+    let (code, log, installed) = install_from(&forged, "v9.9.9");
+    assert_eq!(code, 2, "{log}");
+    assert!(log.contains("does not match the release's SHA-256"), "{log}");
+    assert!(!installed, "nothing is installed after a mismatch");
+
+    let missing = fake_release("v9.9.9", |sum, _| format!("{sum}  something-else.tar.gz\n"));
+    let (code, log, installed) = install_from(&missing, "v9.9.9");
+    assert_eq!(code, 2, "{log}");
+    assert!(log.contains("have no SHA-256 for"), "{log}");
+    assert!(!installed);
+
+    let (code, log, installed) = install_from(&good, "v1.2.3");
+    assert_eq!(code, 2, "a release that does not exist: {log}");
+    assert!(log.contains("cannot download"), "{log}");
+    assert!(!installed);
+}
