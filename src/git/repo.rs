@@ -78,6 +78,28 @@ impl Repo {
         paths.dedup(); // conflict stages list a path more than once
         Ok(paths)
     }
+
+    /// Untracked files git does not ignore (relative to the work tree, `/`-separated,
+    /// sorted), by libgit2's reading of the ignore rules, which is git's.
+    pub fn untracked(&self) -> Result<Vec<String>, GitError> {
+        let mut options = git2::StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        let statuses = self
+            .repo
+            .statuses(Some(&mut options))
+            .map_err(|e| GitError::Unreadable(format!("cannot list the untracked files: {}", e.message())))?;
+        let mut paths: Vec<String> = statuses
+            .iter()
+            .filter(|entry| entry.status().contains(git2::Status::WT_NEW))
+            .filter_map(|entry| entry.path().ok().map(str::to_string))
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
 }
 
 /// The index git itself would use: the file named by `GIT_INDEX_FILE` when it is set,

@@ -83,8 +83,8 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
             path: shown.clone(),
             message: format!(
                 "line {line} has braces, which git reads as plain characters and the walk as \
-                 alternatives ({{a,b}}): untracked files it names may not be scanned here \
-                 (`--no-ignore` reads them; history and staged scans follow git)"
+                 alternatives ({{a,b}}): the files it hid from the walk that git would commit \
+                 are read after it (in a git work tree)"
             ),
             kind: crate::model::ProblemKind::Warning,
         });
@@ -140,6 +140,63 @@ pub fn walk(roots: &[PathBuf], display: &DisplayPaths, options: &WalkOptions, si
         let mut reached = reached.into_inner().unwrap_or_else(|p| p.into_inner());
         reached.sort_unstable();
         read_ignored_tracked(&tracked, display, options, &reached, sink);
+        if !braced.is_empty() {
+            read_untracked_the_walk_missed(&tracked, display, options, &reached, sink);
+        }
+    }
+}
+
+/// With `{a,b}` in an ignore file, the walk (the `ignore` crate, which reads it as
+/// alternatives) hides files git shows as untracked (a brace is a plain character
+/// to git): those are read after the walk, as git lists them.
+fn read_untracked_the_walk_missed(
+    tracked: &[TrackedRoot<'_>],
+    display: &DisplayPaths,
+    options: &WalkOptions,
+    reached: &[PathBuf],
+    sink: &dyn Sink,
+) {
+    let mut buffer = Vec::new();
+    for t in tracked.iter().filter(|t| t.abs_root.is_dir()) {
+        let untracked = match crate::git::repo::Repo::discover(t.abs_root) {
+            crate::git::repo::Discovery::Found(repo) => repo.untracked(),
+            _ => continue,
+        };
+        let files = match untracked {
+            Ok(files) => files,
+            Err(e) => {
+                sink.problem(Problem {
+                    path: display.show(t.root),
+                    message: format!("{e}: files a braced ignore pattern hid from the walk were not read"),
+                    kind: crate::model::ProblemKind::Unread,
+                });
+                continue;
+            }
+        };
+        for rel in files {
+            let Ok(inside) = Path::new(&rel).strip_prefix(&t.under) else {
+                continue;
+            };
+            let path = t.root.join(inside);
+            if reached.binary_search(&path).is_ok() {
+                continue;
+            }
+            let Ok(metadata) = std::fs::symlink_metadata(&path) else {
+                continue;
+            };
+            if metadata.is_dir() {
+                continue;
+            }
+            visit_file(
+                &path,
+                metadata.file_type(),
+                || Ok(metadata.len()),
+                display,
+                options,
+                &mut buffer,
+                sink,
+            );
+        }
     }
 }
 

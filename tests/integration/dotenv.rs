@@ -69,6 +69,13 @@ const SCENARIOS: &[Scenario] = &[
         tracked: &[],
     },
     Scenario {
+        // Git has no {a,b} alternation: the braces are plain characters.
+        name: "braces are literal, as git reads them",
+        gitignores: &[(".gitignore", ".env.{local,prod}\n")],
+        envs: &[".env.local", ".env.prod", "api/.env.local"],
+        tracked: &[],
+    },
+    Scenario {
         name: "star-dot-env",
         gitignores: &[(".gitignore", "*.env\n")],
         envs: &[".env", "a/.env", ".env.test"],
@@ -311,23 +318,33 @@ fn a_dot_ignore_file_hides_content_but_not_the_env_finding() {
 }
 
 /// Git has no `{a,b}` alternation in ignore patterns; the walk's ignore crate has. A
-/// `.gitignore` line with braces hides files from the walk that git tracks or shows:
-/// the scan says so by file and line instead of skipping them silently; the `.env`
-/// verdict and `--no-ignore` follow git.
+/// `.gitignore` line with braces hid files from the walk that git shows as
+/// untracked: the scan names the line, and reads those files after the walk, as git
+/// lists them.
 #[test]
-fn a_gitignore_with_braces_is_named_and_no_ignore_follows_git() {
+fn a_gitignore_with_braces_hides_nothing_git_would_commit() {
     let s = Sandbox::git_repo();
-    s.write(".gitignore", "# local files\n.env.{local,prod}\n");
+    s.write(".gitignore", "# local files\n.env.{local,prod}\n*.{key}\n");
     s.write(".env.local", format!("KEY={}\n", fake_key("storage", 74)));
+    s.write("notes.key", format!("{}\n", fake_key("storage", 77)));
     s.git(&["add", ".gitignore"]);
     s.git(&["commit", "-q", "-m", "ignore rules"]);
     assert!(
         !s.git_may_fail(&["check-ignore", "-q", "--no-index", "--", ".env.local"]),
         "git does not ignore it"
     );
-    let run = s.run(&["scan", ".", "-q"]);
+    let run = s.run(&["scan", ".", "--format", "json"]);
     assert!(run.stderr.contains(".gitignore: line 2 has braces"), "{}", run.stderr);
-    let run = s.run(&["scan", ".", "--no-ignore", "--format", "json"]);
-    let found = dotenv_paths(&run.json());
-    assert_eq!(found, BTreeSet::from([".env.local".to_string()]), "{}", run.stderr);
+    assert_eq!(
+        dotenv_paths(&run.json()),
+        BTreeSet::from([".env.local".to_string()]),
+        "{}",
+        run.stderr
+    );
+    let found: BTreeSet<String> = crate::sandbox::paths(&run.json()).into_iter().collect();
+    assert!(found.contains("notes.key") && found.contains(".env.local"), "{found:?}");
+    // A file git does ignore stays unread.
+    s.write(".gitignore", "# local files\n.env.{local,prod}\n.env.local\n");
+    let run = s.run(&["scan", ".", "--format", "json"]);
+    assert_eq!(dotenv_paths(&run.json()), BTreeSet::new(), "{}", run.stderr);
 }
