@@ -405,8 +405,10 @@ fn wayscan_id(id: &str, used: &[String]) -> String {
     candidate
 }
 
-/// Names the group gitleaks takes the secret from `secret`: group `secret_group`,
-/// else the only group, else the whole match. Returns the regex and a note when
+/// Names the groups gitleaks takes the secret from, as gitleaks chooses: group
+/// `secret_group` when given (`secret`); else the first group that matched something
+/// (`secret_1` … `secret_N`, in order), else the whole match (the whole regex wrapped
+/// in `secret_{N+1}`, the last one wayscan tries). Returns the regex and a note when
 /// the choice differs from gitleaks'.
 fn name_secret_group(pattern: &str, secret_group: Option<usize>) -> Result<(String, Option<String>), String> {
     use regex_syntax::ast::{self, Ast, GroupKind};
@@ -453,24 +455,37 @@ fn name_secret_group(pattern: &str, secret_group: Option<usize>) -> Result<(Stri
     {
         return Err("it already has a group named `secret`".into());
     }
-    let (target, note) = match (secret_group.filter(|g| *g > 0), found.len()) {
-        (Some(g), n) if g > n => return Err(format!("secretGroup {g}, but the regex has {n} group(s)")),
-        (Some(g), _) => (g, None),
-        (None, 0) => return Ok((format!("(?P<secret>{pattern})"), None)),
-        (None, 1) => (1, None),
-        (None, n) => (
-            1,
-            Some(format!(
-                "no secretGroup and {n} groups: gitleaks takes the first group that matched, wayscan takes group 1"
-            )),
-        ),
+    // Each chosen group gets a name: a named one is renamed where its name is, an
+    // unnamed `(` becomes `(?P<name>`. Edits go from the end so offsets hold.
+    let rename = |pattern: &str, chosen: &[(&Group, String)]| -> String {
+        let mut regex = pattern.to_string();
+        let mut edits: Vec<(usize, usize, String)> = chosen
+            .iter()
+            .map(|(g, name)| match g.name {
+                Some((start, end)) => (start, end, name.clone()),
+                None => (g.open, g.open + 1, format!("(?P<{name}>")),
+            })
+            .collect();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+        for (start, end, text) in edits {
+            regex.replace_range(start..end, &text);
+        }
+        regex
     };
-    let Group { open, name, .. } = found[target - 1];
-    let regex = match name {
-        Some((start, end)) => format!("{}secret{}", &pattern[..start], &pattern[end..]),
-        None => format!("{}(?P<secret>{}", &pattern[..open], &pattern[open + 1..]),
-    };
-    Ok((regex, note))
+    match (secret_group.filter(|g| *g > 0), found.len()) {
+        (Some(g), n) if g > n => Err(format!("secretGroup {g}, but the regex has {n} group(s)")),
+        (Some(g), _) => Ok((rename(pattern, &[(&found[g - 1], "secret".to_string())]), None)),
+        (None, 0) => Ok((format!("(?P<secret>{pattern})"), None)),
+        (None, n) => {
+            let chosen: Vec<(&Group, String)> = found
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g, format!("secret_{}", i + 1)))
+                .collect();
+            let regex = rename(pattern, &chosen);
+            Ok((format!("(?P<secret_{}>{regex})", n + 1), None))
+        }
+    }
 }
 
 /// One allowlist, or `None` with a note. `rules` are the wayscan rules it is for
@@ -565,13 +580,37 @@ mod tests {
     fn the_secret_group_is_named_as_gitleaks_chooses_it() {
         let named = |p: &str, g: Option<usize>| name_secret_group(p, g).map(|(r, _)| r);
         assert_eq!(named("a(b)(c)", Some(2)).unwrap(), "a(b)(?P<secret>c)");
-        assert_eq!(named("a(?:x)(b)", None).unwrap(), "a(?:x)(?P<secret>b)");
         assert_eq!(named("(?i)abc", None).unwrap(), "(?P<secret>(?i)abc)");
-        assert_eq!(named("k=(?P<v>[a-z]+)", None).unwrap(), "k=(?P<secret>[a-z]+)");
         assert_eq!(named("((a)b)(c)", Some(2)).unwrap(), "((?P<secret>a)b)(c)");
         assert!(named("(a)", Some(3)).unwrap_err().contains("secretGroup 3"));
+        // No secretGroup: the first group that matched something, else the whole match.
+        assert_eq!(named("a(?:x)(b)", None).unwrap(), "(?P<secret_2>a(?:x)(?P<secret_1>b))");
+        assert_eq!(
+            named(r"k=(?P<v>[a-z]+)|(\d+)", None).unwrap(),
+            r"(?P<secret_3>k=(?P<secret_1>[a-z]+)|(?P<secret_2>\d+))"
+        );
         let (_, note) = name_secret_group("(a)|(b)", None).unwrap();
-        assert!(note.unwrap().contains("first group that matched"));
+        assert_eq!(note, None, "the same choice as gitleaks: nothing to note");
+    }
+
+    /// gitleaks' choice, run: each alternative's own group, the whole match when the
+    /// group took no part or matched nothing.
+    #[test]
+    fn the_secret_is_the_first_non_empty_group_else_the_whole_match() {
+        let (regex, _) = name_secret_group(r"tok=([a-z]{6})|key=([A-Z]{6})|id=([0-9]*)x", None).unwrap();
+        let spec = format!(
+            "[[rules]]\nid = \"t\"\nname = \"t\"\ndescription = \"t\"\nseverity = \"high\"\nkeywords = [\"tok\", \"key\", \"id=\"]\nregex = '''{regex}'''\nmessage = \"m\"\nremediation = \"r\"\n"
+        );
+        let rules = crate::engine::rules::parse_rule_file("t.toml", &spec).unwrap();
+        let rule = &rules[0];
+        let secret = |hay: &str| {
+            let caps = rule.regex.captures(hay.as_bytes()).unwrap();
+            String::from_utf8_lossy(rule.secret_group.get(&caps).unwrap().as_bytes()).into_owned()
+        };
+        assert_eq!(secret("tok=abcdef"), "abcdef");
+        assert_eq!(secret("key=ABCDEF"), "ABCDEF");
+        assert_eq!(secret("id=x"), "id=x", "an empty group: the whole match");
+        assert_eq!(secret("id=42x"), "42");
     }
 
     /// Converts a fixture and loads the result as wayscan would: the rules beside the

@@ -250,3 +250,77 @@ fn a_gitleaksignore_entry_of_a_git_scan_maps_to_the_key_at_that_commit() {
     assert_eq!(run.code, 0, "the moved line is still accepted: {}", run.stdout);
     assert_eq!(tree["summary"]["baselined"], 1);
 }
+
+/// gitleaks takes the secret of a rule without `secretGroup` from the first group that
+/// matched something, else the whole match. The import fixed "group 1", so a match
+/// where another alternative captured was dropped: gitleaks' `curl-auth-header`
+/// found `curl -H "Authorization: Bearer …"` and the imported copy did not.
+#[test]
+fn an_imported_rule_takes_the_secret_from_the_group_gitleaks_takes_it_from() {
+    let s = Sandbox::git_repo();
+    let token = fake_chars(31, 20, MIXED);
+    let user = fake_chars(32, 12, LOWER);
+    s.write(
+        ".gitleaks.toml",
+        r#"
+[[rules]]
+id = "curl-credentials"
+description = "A credential on a curl command line"
+regex = '''curl\b.*?(?:-H\s*["']Authorization: Bearer ([A-Za-z0-9]{20})["']|-u\s*["']?[a-z]+:([a-z0-9]{12}))'''
+keywords = ["curl"]
+"#,
+    );
+    s.write(
+        "deploy.sh",
+        format!("curl -H \"Authorization: Bearer {token}\" https://x.example.com\ncurl -u 'ops:{user}' https://y.example.com\n"),
+    );
+    s.commit("init");
+    let run = s.run(&["import", "gitleaks"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let (run, report) = s.json_of("scan", &["--show-secrets"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let secrets: BTreeSet<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"].as_str().unwrap().contains("curl-credentials"))
+        .map(|f| (f["line"].to_string(), f["secret"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        secrets,
+        BTreeSet::from([("1".to_string(), token.clone()), ("2".to_string(), user.clone())]),
+        "{}",
+        run.stdout
+    );
+    // The same secrets gitleaks reports, when it is installed.
+    if let Some(gitleaks) = gitleaks() {
+        let out = Command::new(&gitleaks)
+            .args([
+                "dir",
+                ".",
+                "--no-banner",
+                "--report-format",
+                "json",
+                "--report-path",
+                "-",
+                "--config",
+                ".gitleaks.toml",
+            ])
+            .current_dir(s.path())
+            .output()
+            .unwrap();
+        let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        let theirs: BTreeSet<String> = found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| f["Secret"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert_eq!(
+            theirs,
+            BTreeSet::from([token, user]),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

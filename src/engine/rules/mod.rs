@@ -289,26 +289,32 @@ impl Group {
         Group(vec![0])
     }
 
-    /// The groups named `name` or `name_N`; `None` when there is none.
+    /// The groups named `name` or `name_N`, `name` first, then by N (not by where
+    /// they open: an imported gitleaks rule wraps its whole regex in the last one, its
+    /// fallback); `None` when there is none.
     fn named(regex: &Regex, name: &str) -> Option<Group> {
-        let spelled = |n: &str| {
-            n == name
-                || n.strip_prefix(name)
-                    .and_then(|rest| rest.strip_prefix('_'))
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        let rank = |n: &str| -> Option<u64> {
+            if n == name {
+                return Some(0);
+            }
+            let digits = n.strip_prefix(name)?.strip_prefix('_')?;
+            (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| digits.parse().unwrap_or(u64::MAX))
         };
-        let indexes: Vec<usize> = regex
+        let mut ranked: Vec<(u64, usize)> = regex
             .capture_names()
             .enumerate()
-            .filter(|(_, n)| n.is_some_and(spelled))
-            .map(|(i, _)| i)
+            .filter_map(|(i, n)| Some((rank(n?)?, i)))
             .collect();
+        ranked.sort();
+        let indexes: Vec<usize> = ranked.into_iter().map(|(_, i)| i).collect();
         (!indexes.is_empty()).then_some(Group(indexes))
     }
 
-    /// The text of the group in `caps`, if it took part.
+    /// The text of the first group in `caps` that took part and is not empty (as
+    /// gitleaks takes "the first non-empty group").
     pub fn get<'h>(&self, caps: &regex::bytes::Captures<'h>) -> Option<regex::bytes::Match<'h>> {
-        self.0.iter().find_map(|&i| caps.get(i))
+        self.0.iter().find_map(|&i| caps.get(i).filter(|m| !m.is_empty()))
     }
 }
 
