@@ -485,6 +485,7 @@ fn list_rules(files: &[PathBuf], json: bool) -> Exit {
                     "encodings": r.spec.encodings,
                     "tags": r.spec.tags,
                     "file": r.origin,
+                    "imported_from": r.spec.imported_from,
                 })
             })
             .collect();
@@ -493,14 +494,18 @@ fn list_rules(files: &[PathBuf], json: bool) -> Exit {
             .and_then(|()| writeln!(out))
     } else {
         rules.rules.iter().try_for_each(|r| {
+            let from = match &r.spec.imported_from {
+                Some(source) => format!("{}, imported from {source}", r.origin),
+                None => r.origin.clone(),
+            };
             writeln!(
                 out,
                 "{:<28} {:<9} {:<10} {}  ({})",
                 r.spec.id,
                 r.spec.severity.as_str(),
                 r.spec.precision.as_str(),
-                r.spec.name,
-                r.origin
+                clean(&r.spec.name),
+                clean(&from)
             )
         })
     };
@@ -536,8 +541,16 @@ fn check(files: &[PathBuf]) -> Exit {
         .iter()
         .map(|r| r.spec.examples.len() + r.spec.negative_examples.len())
         .sum();
+    let imported = checked.iter().filter(|r| r.spec.imported_from.is_some()).count();
+    let imported = match imported {
+        0 => String::new(),
+        n => format!(" ({n} imported: examples optional)"),
+    };
     if failures.is_empty() {
-        println!("rules check: {} rules, {examples} examples: ok", checked.len());
+        println!(
+            "rules check: {} rules{imported}, {examples} examples: ok",
+            checked.len()
+        );
         Exit::Clean
     } else {
         eprintln!(

@@ -109,6 +109,8 @@ struct RuleOut {
     min_entropy: Option<f64>,
     message: String,
     remediation: String,
+    /// Marks the rule as converted: `rules check` does not ask it for examples.
+    imported_from: String,
 }
 
 /// A `[[allowlists]]` entry of `.wayscan.toml`.
@@ -370,6 +372,7 @@ fn convert_rule(rule: &Rule, used: &[String]) -> Result<(RuleOut, Option<String>
         remediation: "Remove the secret from the file and from history, rotate it with its issuer, \
                       and load it from the environment or a secrets manager."
             .into(),
+        imported_from: format!("gitleaks rule {:?}", rule.id),
     };
     Ok((converted, (!notes.is_empty()).then(|| notes.join("; "))))
 }

@@ -324,3 +324,45 @@ keywords = ["curl"]
         );
     }
 }
+
+/// The rule file the import writes was rejected by `wayscan rules check` ("has no
+/// examples", for every rule): gitleaks rules have none. Imported rules are marked
+/// so; their examples are optional, and `rules list` says where each came from.
+#[test]
+fn imported_rules_pass_rules_check_and_say_where_they_came_from() {
+    let s = Sandbox::git_repo();
+    s.write(
+        ".gitleaks.toml",
+        r#"
+[[rules]]
+id = "Internal_Token"
+description = "An internal token"
+regex = '''itk_([a-z0-9]{24})'''
+keywords = ["itk_"]
+"#,
+    );
+    let run = s.run(&["import", "gitleaks"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rules = ".wayscan/gitleaks-rules.toml";
+    let run = s.run(&["rules", "check", rules]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("1 rules (1 imported: examples optional)"),
+        "{}",
+        run.stdout
+    );
+    let run = s.run(&["rules", "list", "--rules", rules]);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("internal-token") && l.contains("imported from gitleaks rule \"Internal_Token\"")),
+        "{}",
+        run.stdout
+    );
+    // Examples an imported rule is given are still checked.
+    let text = std::fs::read_to_string(s.join(rules)).unwrap();
+    s.write(rules, format!("{text}examples = [\"itk_tooshort\"]\n"));
+    let run = s.run(&["rules", "check", rules]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("examples[0] is not matched"), "{}", run.stderr);
+}

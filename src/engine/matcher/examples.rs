@@ -35,10 +35,13 @@ pub fn check_rules(set: &RuleSet, files: &[String]) -> Vec<CheckFailure> {
                 problem,
             })
         };
-        if rule.spec.examples.is_empty() {
+        // A converted rule's source format has no examples; the ones it is given
+        // are still checked.
+        let imported = rule.spec.imported_from.is_some();
+        if rule.spec.examples.is_empty() && !imported {
             fail("has no examples: every rule must show what it finds".into());
         }
-        if rule.spec.negative_examples.is_empty() {
+        if rule.spec.negative_examples.is_empty() && !imported {
             fail("has no negative_examples: every rule must show what it leaves alone".into());
         }
         // Content rules' examples are file contents; file rules' examples are paths.

@@ -134,6 +134,10 @@ pub struct RuleSpec {
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// Where a converted rule came from (`wayscan import gitleaks` writes "gitleaks
+    /// rule <id>"): its examples are optional, since the source format has none.
+    #[serde(default)]
+    pub imported_from: Option<String>,
     /// How a found secret is checked against its issuer's API (`--verify`).
     #[serde(default)]
     pub verify: Option<VerifySpec>,
