@@ -91,11 +91,9 @@ pub(super) fn run_baseline(command: crate::cli::BaselineCommand) -> Exit {
         stdin_name: None,
     };
     let mut outcome = pipeline::scan_tree(&matcher, &paths, &walk);
-    outcome.key_fingerprints(prepared.salt());
-    // What the configuration excludes or allowlists is never reported: nothing to accept.
-    if let Some(project) = &prepared.project {
-        outcome.suppress(crate::model::Suppression::Configuration, |f| project.drops(f));
-    }
+    // Keyed by the project's salt; what the configuration excludes or allowlists is
+    // never reported, so nothing to accept (no baseline is loaded here).
+    prepared.drop_accepted(&mut outcome);
     for p in &outcome.problems {
         eprintln!("wayscan: warning: {}: {}", clean(&p.path), clean(&p.message));
     }

@@ -119,7 +119,7 @@ impl Loaded {
     }
 
     /// The project's fingerprint salt, if it has one.
-    pub fn salt(&self) -> Option<&crate::model::Salt> {
+    fn salt(&self) -> Option<&crate::model::Salt> {
         self.project.as_ref().and_then(|p| p.salt.as_ref())
     }
 

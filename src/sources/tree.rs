@@ -173,29 +173,8 @@ fn read_untracked_the_walk_missed(
                 continue;
             }
         };
-        for rel in files {
-            let Ok(inside) = Path::new(&rel).strip_prefix(&t.under) else {
-                continue;
-            };
-            let path = t.root.join(inside);
-            if reached.binary_search(&path).is_ok() {
-                continue;
-            }
-            let Ok(metadata) = std::fs::symlink_metadata(&path) else {
-                continue;
-            };
-            if metadata.is_dir() {
-                continue;
-            }
-            visit_file(
-                &path,
-                metadata.file_type(),
-                || Ok(metadata.len()),
-                display,
-                options,
-                &mut buffer,
-                sink,
-            );
+        if !read_unreached(t, &files, display, options, reached, &mut buffer, sink) {
+            return;
         }
     }
 }
@@ -361,36 +340,53 @@ fn read_ignored_tracked(
                 continue;
             }
         };
-        for rel in files {
-            if crate::interrupt::requested() {
-                return;
-            }
-            let Ok(inside) = Path::new(rel).strip_prefix(&t.under) else {
-                continue;
-            };
-            let path = t.root.join(inside);
-            if reached.binary_search(&path).is_ok() {
-                continue;
-            }
-            // A tracked file deleted from the work tree has nothing to read; a
-            // submodule is a directory, scanned as its own repository.
-            let Ok(metadata) = std::fs::symlink_metadata(&path) else {
-                continue;
-            };
-            if metadata.is_dir() {
-                continue;
-            }
-            visit_file(
-                &path,
-                metadata.file_type(),
-                || Ok(metadata.len()),
-                display,
-                options,
-                &mut buffer,
-                sink,
-            );
+        if !read_unreached(t, files, display, options, reached, &mut buffer, sink) {
+            return;
         }
     }
+}
+
+/// Reads the files of `files` (paths relative to the work tree's top) under root `t`
+/// that the walk did not reach. Returns false when interrupted.
+fn read_unreached(
+    t: &TrackedRoot<'_>,
+    files: &[String],
+    display: &DisplayPaths,
+    options: &WalkOptions,
+    reached: &[PathBuf],
+    buffer: &mut Vec<u8>,
+    sink: &dyn Sink,
+) -> bool {
+    for rel in files {
+        if crate::interrupt::requested() {
+            return false;
+        }
+        let Ok(inside) = Path::new(rel).strip_prefix(&t.under) else {
+            continue;
+        };
+        let path = t.root.join(inside);
+        if reached.binary_search(&path).is_ok() {
+            continue;
+        }
+        // A tracked file deleted from the work tree has nothing to read; a
+        // submodule is a directory, scanned as its own repository.
+        let Ok(metadata) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if metadata.is_dir() {
+            continue;
+        }
+        visit_file(
+            &path,
+            metadata.file_type(),
+            || Ok(metadata.len()),
+            display,
+            options,
+            buffer,
+            sink,
+        );
+    }
+    true
 }
 
 fn visit_entry(
