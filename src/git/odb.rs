@@ -12,39 +12,25 @@ use crate::git::packs::{self, Kind, Pack};
 use crate::git::GitError;
 use crate::model::Problem;
 use rayon::prelude::*;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// Object ids are SHA-1 digests, already uniformly spread: their first 8 bytes are a
-/// hash. SipHash over all 20, for each of a hundred million tree entries, is not.
-#[derive(Default)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Ids hash as their byte slice (length first, then the 20 bytes).
-        for &b in bytes.iter().take(8) {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-}
-
-pub type IdMap<V> = HashMap<RawId, V, BuildHasherDefault<IdHasher>>;
 
 /// The objects of one repository, numbered.
 pub struct ObjectStore {
     /// The repository's own object directory (gix-odb follows its alternates).
     objects_dir: PathBuf,
     packs: Vec<Pack>,
+    /// Every object id once, sorted: an object's number is its index here. A sorted
+    /// table costs 20 bytes an object where a hash map from id to number cost 46, and
+    /// it grows without the map's rehash, when old and new tables are both alive.
     ids: Vec<RawId>,
-    numbers: IdMap<u32>,
+    /// The first 8 bytes of each id, big-endian: what a lookup compares (a trees'
+    /// pass looks up a hundred million entries), before the one full comparison.
+    keys: Vec<u64>,
+    /// `fanout[p]` is the index of the first id whose first two bytes are `p` or
+    /// more (65,537 entries): a lookup bisects a few keys, as git's pack index does.
+    fanout: Vec<u32>,
 }
 
 impl ObjectStore {
@@ -65,24 +51,22 @@ impl ObjectStore {
                 }),
             }
         }
-        let mut store = ObjectStore {
-            objects_dir: common_dir.join("objects"),
-            packs,
-            ids: Vec::new(),
-            numbers: IdMap::default(),
-        };
-        let pack_ids: Vec<RawId> = store.packs.iter().flat_map(|p| p.ids()).collect();
-        for id in pack_ids.into_iter().chain(dirs.iter().flat_map(|dir| loose_ids(dir))) {
-            store.insert(id);
-        }
-        (store, problems)
+        let mut ids: Vec<RawId> = packs.iter().flat_map(|p| p.ids()).collect();
+        ids.extend(dirs.iter().flat_map(|dir| loose_ids(dir)));
+        (ObjectStore::numbered(common_dir.join("objects"), packs, ids), problems)
     }
 
-    fn insert(&mut self, id: RawId) {
-        let next = self.ids.len() as u32;
-        if let std::collections::hash_map::Entry::Vacant(slot) = self.numbers.entry(id) {
-            slot.insert(next);
-            self.ids.push(id);
+    /// The store of `ids` (in any order, repeats allowed), numbered.
+    fn numbered(objects_dir: PathBuf, packs: Vec<Pack>, mut ids: Vec<RawId>) -> ObjectStore {
+        ids.sort_unstable();
+        ids.dedup();
+        ids.shrink_to_fit();
+        ObjectStore {
+            objects_dir,
+            packs,
+            fanout: fanout(&ids),
+            keys: ids.iter().map(key).collect(),
+            ids,
         }
     }
 
@@ -97,7 +81,16 @@ impl ObjectStore {
 
     /// The number of object `id`, if the repository has it.
     pub fn number(&self, id: &RawId) -> Option<u32> {
-        self.numbers.get(id).copied()
+        let prefix = prefix(id);
+        let (first, end) = (self.fanout[prefix] as usize, self.fanout[prefix + 1] as usize);
+        let key = key(id);
+        let keys = &self.keys[first..end];
+        let at = first + keys.partition_point(|&k| k < key);
+        // Ids sharing their first 8 bytes are consecutive; one of them may be `id`.
+        (at..end)
+            .take_while(|&i| self.keys[i] == key)
+            .find(|&i| self.ids[i] == *id)
+            .map(|i| i as u32)
     }
 
     pub fn id(&self, number: u32) -> &RawId {
@@ -377,6 +370,28 @@ fn object_dirs(objects: &Path, problems: &mut Vec<Problem>) -> Vec<std::path::Pa
 
 /// The ids of the loose objects under `objects` (`ab/cdef…`), as gix-odb's loose
 /// store lists them.
+/// The first two bytes of an id, as the index of its fan-out bucket.
+fn prefix(id: &RawId) -> usize {
+    usize::from(u16::from_be_bytes([id[0], id[1]]))
+}
+
+/// The first 8 bytes of an id, as a number that sorts as the id does.
+fn key(id: &RawId) -> u64 {
+    u64::from_be_bytes(id[..8].try_into().expect("an id is 20 bytes"))
+}
+
+/// For each two-byte prefix, the index of the first of the sorted `ids` at or above it.
+fn fanout(ids: &[RawId]) -> Vec<u32> {
+    let mut fanout = vec![0u32; (1 << 16) + 1];
+    for id in ids {
+        fanout[prefix(id) + 1] += 1;
+    }
+    for p in 1..fanout.len() {
+        fanout[p] += fanout[p - 1];
+    }
+    fanout
+}
+
 fn loose_ids(objects: &Path) -> Vec<RawId> {
     let store = gix_odb::loose::Store::at(objects, gix_hash::Kind::Sha1);
     let mut ids: Vec<RawId> = store
@@ -386,4 +401,46 @@ fn loose_ids(objects: &Path) -> Vec<RawId> {
         .collect();
     ids.sort_unstable();
     ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_has_one_number_and_others_none() {
+        let id = |bytes: &[u8]| {
+            let mut id = [0u8; 20];
+            id[..bytes.len()].copy_from_slice(bytes);
+            id
+        };
+        // Ids sharing a fan-out bucket, ids sharing their first 8 bytes (so only the
+        // full comparison tells them apart), the first and last buckets, a repeat.
+        let ids = vec![
+            id(&[0xab, 0xcd, 1]),
+            id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 9]),
+            id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3]),
+            id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3, 1]),
+            id(&[]),
+            [0xff; 20],
+            id(&[0xab, 0xcd, 1]),
+        ];
+        let store = ObjectStore::numbered(PathBuf::new(), Vec::new(), ids.clone());
+        assert_eq!(store.len(), 6);
+        let mut numbers: Vec<u32> = ids.iter().map(|i| store.number(i).expect("listed")).collect();
+        for (id, &number) in ids.iter().zip(&numbers) {
+            assert_eq!(store.id(number), id);
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers, (0..6).collect::<Vec<u32>>());
+        for absent in [
+            id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3, 2]),
+            id(&[0xab, 0xcd, 2]),
+            id(&[0xab, 0xce]),
+            id(&[0x12]),
+        ] {
+            assert_eq!(store.number(&absent), None);
+        }
+    }
 }

@@ -287,12 +287,12 @@ impl Pack {
             .collect()
     }
 
-    /// Every twentieth of a second, hands the pages of the map read so far back to the
+    /// Every fiftieth of a second, hands the pages of the map read so far back to the
     /// kernel's page cache: the traversal reads each part of the pack about once, and
     /// a 500 MB pack would otherwise count in full towards the scan's memory.
     fn release_pages_until(&self, done: &AtomicBool) {
         while !done.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
             self.release(0, self.data.len() as u64);
         }
     }

@@ -58,6 +58,7 @@ pub(super) fn scan_whole(
     let mut objects = first_pass(&ctx, matcher, max_size, &mut problems);
     let graph = std::mem::take(&mut objects.graph);
     let mut order = order(&ctx, &objects.kinds, graph, &tips, selection.unreachable, &mut problems);
+    return_freed_memory();
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
     let found = second_pass(&ctx, &objects, &order.lineage, &file_rules, &mut problems);
     progress.done();
@@ -75,6 +76,19 @@ pub(super) fn scan_whole(
         selection.unreachable,
         problems,
     )
+}
+
+/// Hands the memory the first pass freed (its workers' batches, the delta tree of
+/// every pack) back to the system before the second pass builds its own. glibc
+/// keeps a freed block in the arena of the thread that allocated it, so without this
+/// the peak is both passes' worth (bench/history.sh: 197 MB, 167 MB with it).
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of glibc's own heaps; it touches
+    // no allocation in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// What every pass and step reads.
