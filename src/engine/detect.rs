@@ -28,7 +28,7 @@ pub fn detect(matcher: &Matcher<'_>, hay: &[u8]) -> Detected {
     let allowed_lines = inline::Allowed::find(hay, matcher.inline);
     for m in matches {
         let rule = &matcher.rules().rules[m.rule];
-        let start = locator.position(m.span.start);
+        let start = locator.position(m.match_start.unwrap_or(m.span.start));
         let end = locator.position(m.span.end);
         let detection = detection(rule, (start, end), m);
         if allowed_lines.contains(start.line) {
@@ -37,7 +37,39 @@ pub fn detect(matcher: &Matcher<'_>, hay: &[u8]) -> Detected {
             detected.found.push(detection);
         }
     }
+    keep_most_specific(matcher, &mut detected.found);
     detected
+}
+
+/// Drops a detection where a rule of higher `specificity` found, on the same line, a
+/// secret holding this one's: gitleaks drops a `generic` finding so, betterleaks
+/// any finding of a less specific rule.
+fn keep_most_specific(matcher: &Matcher<'_>, found: &mut Vec<Detection>) {
+    let rules = matcher.rules();
+    let default = rules.rules.first().map_or(0, |r| r.spec.specificity);
+    if found.len() < 2 || rules.rules.iter().all(|r| r.spec.specificity == default) {
+        return;
+    }
+    let specificity: Vec<i64> = found
+        .iter()
+        .map(|d| rules.get(&d.rule_id).map_or(default, |r| r.spec.specificity))
+        .collect();
+    fn secret(d: &Detection) -> &str {
+        d.secret.as_ref().map_or("", |s| s.value.expose())
+    }
+    let covered: Vec<bool> = (0..found.len())
+        .map(|i| {
+            (0..found.len()).any(|j| {
+                let (d, other) = (&found[i], &found[j]);
+                specificity[j] > specificity[i]
+                    && other.start.line == d.start.line
+                    && other.rule_id != d.rule_id
+                    && secret(other).contains(secret(d))
+            })
+        })
+        .collect();
+    let mut covered = covered.into_iter();
+    found.retain(|_| !covered.next().unwrap_or(false));
 }
 
 /// A match of `rule` as a detection: its issuer (when the rule names issuers)

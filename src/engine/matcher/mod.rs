@@ -77,6 +77,9 @@ pub struct RawMatch<'a> {
     pub properties: crate::model::Properties,
     /// The encodings the secret was written in, outermost first (empty: plain).
     pub encoding: Vec<Encoding>,
+    /// Where the whole match starts, for a rule that reports there
+    /// (`report_match_start`) and a match as written.
+    pub match_start: Option<usize>,
 }
 
 /// One SIMD prefilter pass: its patterns are `triggers[first..]`.
@@ -348,6 +351,7 @@ impl<'r> Matcher<'r> {
                     public_len: m.public_len,
                     properties: m.properties,
                     encoding,
+                    match_start: None,
                 });
             }
         }
@@ -438,7 +442,7 @@ fn find_joined<'a>(index: usize, rule: &Rule, hay: &'a [u8], w: Range<usize>, ou
         return;
     };
     for caps in rule.regex.captures_iter(&text.bytes) {
-        let Some(c) = Candidate::accept(rule, &caps) else {
+        let Some(c) = Candidate::accept(rule, &caps, &text.bytes) else {
             continue;
         };
         let span = text.source[c.secret.start]..text.source[c.secret.end - 1] + 1;
@@ -453,10 +457,19 @@ fn find_joined<'a>(index: usize, rule: &Rule, hay: &'a [u8], w: Range<usize>, ou
 /// The rule's matches inside `hay[w]`, as written.
 fn find_in<'a>(index: usize, rule: &Rule, hay: &'a [u8], w: Range<usize>, out: &mut Vec<RawMatch<'a>>) {
     for caps in rule.regex.captures_iter(&hay[w.clone()]) {
-        if let Some(c) = Candidate::accept(rule, &caps) {
+        if let Some(c) = Candidate::accept(rule, &caps, &hay[w.clone()]) {
             let span = w.start + c.secret.start..w.start + c.secret.end;
             let secret = Cow::Borrowed(&hay[span.clone()]);
-            out.push(c.into_match(index, span, secret, Vec::new()));
+            let mut found = c.into_match(index, span, secret, Vec::new());
+            if rule.spec.report_match_start {
+                // gitleaks counts a line break as part of the line after it: a match
+                // that starts with one starts on the next line.
+                found.match_start = caps.get(0).map(|m| {
+                    let breaks = m.as_bytes().iter().take_while(|&&b| b == b'\n').count();
+                    w.start + m.start() + breaks.min(m.len().saturating_sub(1))
+                });
+            }
+            out.push(found);
         }
     }
 }
@@ -465,7 +478,7 @@ fn find_escaped<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize
     for w in windows(positions, rule.spec.window, hay.len()) {
         let Some(text) = decode::unescape(hay, w) else { continue };
         for caps in rule.regex.captures_iter(&text.bytes) {
-            let Some(c) = Candidate::accept(rule, &caps) else {
+            let Some(c) = Candidate::accept(rule, &caps, &text.bytes) else {
                 continue;
             };
             let span = text.source[c.secret.start]..text.source[c.secret.end];
@@ -509,7 +522,7 @@ fn find_base64<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize]
             };
             let before = out.len();
             for caps in rule.regex.captures_iter(&decoded) {
-                let Some(c) = Candidate::accept(rule, &caps) else {
+                let Some(c) = Candidate::accept(rule, &caps, &decoded) else {
                     continue;
                 };
                 let start = decode::base64_source_offset(origin, c.secret.start);
@@ -525,6 +538,54 @@ fn find_base64<'a>(index: usize, rule: &Rule, hay: &'a [u8], positions: &[usize]
     }
 }
 
+/// The whole lines `range` of `hay` touches, without their line breaks.
+fn lines_around(hay: &[u8], range: Range<usize>) -> &[u8] {
+    let start = memchr::memrchr(b'\n', &hay[..range.start]).map_or(0, |at| at + 1);
+    // A match that ends with its line break does not reach into the next line.
+    let last = range.end.saturating_sub(1).max(range.start);
+    let end = memchr::memchr(b'\n', &hay[last..]).map_or(hay.len(), |at| last + at);
+    &hay[start..end.max(start)]
+}
+
+/// A group's text and where it is, with newlines at either end dropped when the
+/// rule says so (`trim_newlines`, as gitleaks trims every match).
+struct Span<'h> {
+    bytes: &'h [u8],
+    range: Range<usize>,
+}
+
+impl<'h> Span<'h> {
+    fn of(m: regex::bytes::Match<'h>, trim_newlines: bool) -> Span<'h> {
+        let mut bytes = m.as_bytes();
+        let mut start = m.start();
+        if trim_newlines {
+            while let [b'\n', rest @ ..] = bytes {
+                bytes = rest;
+                start += 1;
+            }
+            while let [rest @ .., b'\n'] = bytes {
+                bytes = rest;
+            }
+        }
+        Span {
+            bytes,
+            range: start..start + bytes.len(),
+        }
+    }
+
+    fn as_bytes(&self) -> &'h [u8] {
+        self.bytes
+    }
+
+    fn start(&self) -> usize {
+        self.range.start
+    }
+
+    fn end(&self) -> usize {
+        self.range.end
+    }
+}
+
 /// A regex match that passed the rule's filters, with spans relative to the text the
 /// regex ran on.
 struct Candidate {
@@ -534,18 +595,36 @@ struct Candidate {
 }
 
 impl Candidate {
-    /// Applies the rule's placeholder and entropy filters to one regex match.
-    fn accept(rule: &Rule, caps: &Captures) -> Option<Candidate> {
-        let secret = rule.secret_group.get(caps)?;
+    /// Applies the rule's placeholder and entropy filters to one regex match in
+    /// `hay` (the text the regex ran on).
+    fn accept(rule: &Rule, caps: &Captures, hay: &[u8]) -> Option<Candidate> {
+        let secret = Span::of(rule.secret_group.get(caps)?, rule.spec.trim_newlines);
         // What the entropy floor and the mixed-case check look at.
-        let measured = rule.entropy_group.get(caps).map_or(&[][..], |m| m.as_bytes());
-        if let Some(min) = rule.spec.min_entropy {
-            if shannon_entropy(measured) < min {
+        let measured = rule
+            .entropy_group
+            .get(caps)
+            .map_or(&[][..], |m| Span::of(m, rule.spec.trim_newlines).bytes);
+        if rule.spec.min_entropy.is_some() || rule.spec.entropy_above.is_some() {
+            let entropy = shannon_entropy(measured);
+            if rule.spec.min_entropy.is_some_and(|min| entropy < min)
+                || rule.spec.entropy_above.is_some_and(|floor| entropy <= floor)
+            {
                 return None;
             }
         }
         if rule.placeholders.iter().any(|p| p.is_match(secret.as_bytes())) {
             return None;
+        }
+        if !rule.match_placeholders.is_empty() || !rule.line_placeholders.is_empty() {
+            let whole = caps.get(0)?;
+            let matched = Span::of(whole, rule.spec.trim_newlines).bytes;
+            if rule.match_placeholders.iter().any(|p| p.is_match(matched)) {
+                return None;
+            }
+            let lines = lines_around(hay, whole.range());
+            if rule.line_placeholders.iter().any(|p| p.is_match(lines)) {
+                return None;
+            }
         }
         for (group, patterns) in &rule.group_placeholders {
             if let Some(text) = group.get(caps) {
@@ -570,11 +649,9 @@ impl Candidate {
                 }
                 Check::TestCredential => !testcred::is_test_token(secret.as_bytes()),
                 Check::UserPassword => {
-                    let text = |m: Option<regex::bytes::Match>| {
-                        String::from_utf8_lossy(m.map_or(&[][..], |m| m.as_bytes())).into_owned()
-                    };
-                    let user = text(rule.user_group.as_ref().and_then(|g| g.get(caps)));
-                    checks::real_password(&user, &text(Some(secret)))
+                    let user = rule.user_group.as_ref().and_then(|g| g.get(caps));
+                    let user = String::from_utf8_lossy(user.map_or(&[][..], |m| m.as_bytes()));
+                    checks::real_password(&user, &String::from_utf8_lossy(secret.as_bytes()))
                 }
                 Check::MixedCase => {
                     measured.iter().any(u8::is_ascii_uppercase) && measured.iter().any(u8::is_ascii_lowercase)
@@ -599,7 +676,7 @@ impl Candidate {
             })
             .collect();
         Some(Candidate {
-            secret: secret.range(),
+            secret: secret.range,
             public_len,
             properties,
         })
@@ -619,6 +696,7 @@ impl Candidate {
             public_len: self.public_len,
             properties: self.properties,
             encoding,
+            match_start: None,
         }
     }
 }

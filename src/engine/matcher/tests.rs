@@ -459,3 +459,63 @@ fn base64_wrapped_at_76_columns_is_found_when_the_break_falls_inside_the_key() {
     let yaml = format!("data: |\n    {a}\n    {b}\n");
     assert_eq!(wayscloud(&yaml).len(), 1);
 }
+
+/// The keys rules imported from gitleaks carry, each pinned against what gitleaks
+/// does (its detect.go and utils.go, v8.30.1).
+#[test]
+fn gitleaks_semantics_keys_do_what_gitleaks_does() {
+    let rule = |id: &str, regex: &str, extra: &str| {
+        format!(
+            "[[rules]]\nid = \"{id}\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nscope = \"file\"\n\
+             regex = '''{regex}'''\nmessage = \"m\"\nremediation = \"r\"\n{extra}\n"
+        )
+    };
+    let text = [
+        rule("whole", r"(?P<secret>tok_[a-z]+\n?)", "trim_newlines = true"),
+        rule("above", r"ent_(?P<secret>[a-d]{4})", "entropy_above = 2.0"),
+        rule("least", r"min_(?P<secret>[a-d]{4})", "min_entropy = 2.0"),
+        rule(
+            "placeheld",
+            r"(?P<secret>pw_[a-z]+)",
+            "match_placeholders = ['''^pw_test''']\nline_placeholders = ['''#\\s*example''']",
+        ),
+        rule(
+            "spread",
+            r"curl[^\n]*\n[^\n]*-u (?P<secret>[a-z]+:[a-z]+)",
+            "report_match_start = true",
+        ),
+        rule("generic-key", r"key=(?P<secret>[A-Z0-9]{8})", "specificity = 0"),
+        rule("specific-key", r"key=(?P<secret>AKIA[A-Z0-9]{4})", ""),
+    ]
+    .concat();
+    let set = RuleSet::from_sources(&[("gl.toml".to_string(), text)]).expect("rules compile");
+    let matcher = Matcher::new(&set);
+    let found = |text: &str| -> Vec<(String, usize, String)> {
+        crate::engine::detect::detect(&matcher, text.as_bytes())
+            .found
+            .into_iter()
+            .map(|d| {
+                let secret = d.secret.map(|s| s.value.expose().to_string()).unwrap_or_default();
+                (d.rule_id, d.start.line, secret)
+            })
+            .collect()
+    };
+    let one = |id: &str, line: usize, secret: &str| vec![(id.to_string(), line, secret.to_string())];
+    // gitleaks trims newlines off the match, and so off a whole-match secret.
+    assert_eq!(found("tok_abc\n"), one("whole", 1, "tok_abc"));
+    // `entropy`: dropped unless above (four distinct letters: exactly 2 bits).
+    assert_eq!(found("ent_abcd"), vec![]);
+    assert_eq!(found("min_abcd"), one("least", 1, "abcd"));
+    // regexTarget "match" and "line".
+    assert_eq!(found("pw_testing"), vec![]);
+    assert_eq!(found("pw_secret # example"), vec![]);
+    assert_eq!(found("pw_secret\n# example"), one("placeheld", 1, "pw_secret"));
+    // The line is where the match starts, not where the secret is.
+    assert_eq!(
+        found("x\ncurl https://h\n  -u ann:hunter"),
+        one("spread", 2, "ann:hunter")
+    );
+    // A generic finding yields to a specific one of the same secret on its line.
+    assert_eq!(found("key=AKIA1234"), one("specific-key", 1, "AKIA1234"));
+    assert_eq!(found("key=ZZZZ1234"), one("generic-key", 1, "ZZZZ1234"));
+}

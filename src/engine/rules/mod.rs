@@ -105,6 +105,11 @@ pub struct RuleSpec {
     pub entropy_group: Option<String>,
     #[serde(default)]
     pub min_entropy: Option<f64>,
+    /// The entropy must be above this, not just reach it: gitleaks' `entropy`, which
+    /// imported rules keep (a secret of exactly 2.75 bits passes `min_entropy = 2.75`
+    /// and fails `entropy_above = 2.75`).
+    #[serde(default)]
+    pub entropy_above: Option<f64>,
     /// Regexes that mark a matched secret (for file rules: path) as a placeholder.
     #[serde(default)]
     pub placeholders: Vec<String>,
@@ -112,6 +117,13 @@ pub struct RuleSpec {
     /// (an authentication scheme whose value is no reusable secret).
     #[serde(default)]
     pub group_placeholders: std::collections::BTreeMap<String, Vec<String>>,
+    /// Regexes over the whole match that drop it (gitleaks' `regexTarget = "match"`).
+    #[serde(default)]
+    pub match_placeholders: Vec<String>,
+    /// Regexes over the line, or lines, a match spans that drop it (gitleaks'
+    /// `regexTarget = "line"`: `curl -u user:$PASSWORD` allowed by what the line holds).
+    #[serde(default)]
+    pub line_placeholders: Vec<String>,
     #[serde(default)]
     pub checks: Vec<Check>,
     #[serde(default)]
@@ -138,6 +150,20 @@ pub struct RuleSpec {
     /// rule <id>"): its examples are optional, since the source format has none.
     #[serde(default)]
     pub imported_from: Option<String>,
+    /// Newlines at either end of the secret are not part of it: gitleaks trims its
+    /// matches so, and rules imported from it say so.
+    #[serde(default)]
+    pub trim_newlines: bool,
+    /// A match is dropped where a rule of higher specificity found, on the same
+    /// line, a secret that holds this one's (betterleaks' `specificity`; gitleaks'
+    /// rules named `generic` are 0 when imported). Default 100.
+    #[serde(default = "default_specificity")]
+    pub specificity: i64,
+    /// A finding starts where the whole match does, not where its secret does:
+    /// gitleaks' line numbers (`curl` on one line, `-u user:password` three lines
+    /// down), which `.gitleaksignore` entries name.
+    #[serde(default)]
+    pub report_match_start: bool,
     /// How a found secret is checked against its issuer's API (`--verify`).
     #[serde(default)]
     pub verify: Option<VerifySpec>,
@@ -269,6 +295,10 @@ fn default_precision() -> Precision {
     Precision::Medium
 }
 
+fn default_specificity() -> i64 {
+    100
+}
+
 fn default_window() -> usize {
     512
 }
@@ -340,6 +370,8 @@ pub struct Rule {
     pub placeholders: Vec<Regex>,
     /// The compiled `group_placeholders`: (group, regexes).
     pub group_placeholders: Vec<(Group, Vec<Regex>)>,
+    pub match_placeholders: Vec<Regex>,
+    pub line_placeholders: Vec<Regex>,
     /// The compiled `path` of a content rule.
     pub path: Option<Regex>,
     pub issuers: Issuers,
@@ -570,30 +602,27 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         .iter()
         .map(|name| Ok((name.clone(), group(name)?)))
         .collect::<Result<Vec<_>, RuleError>>()?;
-    let placeholders = spec
-        .placeholders
-        .iter()
-        .map(|p| {
-            rule_regex(p).map_err(|e| fail(format!("invalid placeholder regex: {}", crate::model::regex_error(&e))))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let compile_placeholders = |patterns: &[String]| {
+        patterns
+            .iter()
+            .map(|p| {
+                rule_regex(p).map_err(|e| fail(format!("invalid placeholder regex: {}", crate::model::regex_error(&e))))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let placeholders = compile_placeholders(&spec.placeholders)?;
+    let match_placeholders = compile_placeholders(&spec.match_placeholders)?;
+    let line_placeholders = compile_placeholders(&spec.line_placeholders)?;
     let group_placeholders = spec
         .group_placeholders
         .iter()
-        .map(|(name, patterns)| {
-            let compiled = patterns
-                .iter()
-                .map(|p| {
-                    rule_regex(p)
-                        .map_err(|e| fail(format!("invalid placeholder regex: {}", crate::model::regex_error(&e))))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((group(name)?, compiled))
-        })
+        .map(|(name, patterns)| Ok((group(name)?, compile_placeholders(patterns)?)))
         .collect::<Result<Vec<_>, RuleError>>()?;
-    if let Some(min) = spec.min_entropy {
-        if !(0.0..=8.0).contains(&min) {
-            return Err(fail(format!("min_entropy {min} is outside 0..=8 bits per byte")));
+    for (key, floor) in [("min_entropy", spec.min_entropy), ("entropy_above", spec.entropy_above)] {
+        if let Some(floor) = floor {
+            if !(0.0..=8.0).contains(&floor) {
+                return Err(fail(format!("{key} {floor} is outside 0..=8 bits per byte")));
+            }
         }
     }
     if spec.window < 64 {
@@ -623,6 +652,8 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         property_groups,
         placeholders,
         group_placeholders,
+        match_placeholders,
+        line_placeholders,
         path,
         issuers,
         message: Arc::from(spec.message.as_str()),
