@@ -39,7 +39,10 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
     };
     let config_file = match &args.config {
         Some(file) => Some(file.clone()),
-        None => Some(repo.join(gitleaks::CONFIG_FILE)).filter(|f| f.is_file()),
+        None => gitleaks::CONFIG_FILES
+            .iter()
+            .map(|name| repo.join(name))
+            .find(|f| f.is_file()),
     };
     let ignore_file = match &args.ignore {
         Some(file) => Some(file.clone()),
@@ -47,8 +50,9 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
     };
     if config_file.is_none() && ignore_file.is_none() {
         return Err(format!(
-            "no {} or {} in {}; name the configuration to convert",
-            gitleaks::CONFIG_FILE,
+            "no {}, {} or {} in {}; name the configuration to convert",
+            gitleaks::CONFIG_FILES[0],
+            gitleaks::CONFIG_FILES[1],
             gitleaksignore::FILE,
             repo.display()
         ));
@@ -65,7 +69,9 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
         let reference = relative_to(&rules_out, config_out.parent().unwrap_or(Path::new(".")));
         let conversion = {
             let taken: Vec<&str> = rules.rules.iter().map(|r| r.id()).collect();
-            gitleaks::convert(&text, &file.display().to_string(), &reference, &taken).map_err(|e| e.to_string())?
+            let read_extended = |path: &str| read_extended(repo, path);
+            gitleaks::convert(&text, &file.display().to_string(), &reference, &taken, &read_extended)
+                .map_err(|e| e.to_string())?
         };
         for path in [&rules_out, &config_out] {
             if path.exists() && !args.force {
@@ -247,6 +253,22 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
     crate::tree_write::replace(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The file an `[extend] path` names, read as gitleaks reads it: relative to where
+/// it runs, the repository's root here. Only a file inside the repository is read:
+/// the configuration comes with the repository, and must not pull a file from
+/// elsewhere on this machine into the rules the import writes there.
+fn read_extended(repo: &Path, path: &str) -> Result<String, String> {
+    let wanted = Path::new(path);
+    let inside = wanted.is_relative()
+        && wanted
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+    if !inside {
+        return Err("outside the repository, not read".into());
+    }
+    std::fs::read_to_string(repo.join(wanted)).map_err(|e| format!("cannot read it ({})", e.kind()))
 }
 
 #[cfg(test)]

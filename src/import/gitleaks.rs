@@ -9,8 +9,18 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The file gitleaks reads by default, at the repository root.
-pub const CONFIG_FILE: &str = ".gitleaks.toml";
+/// The files gitleaks and betterleaks read by default, at the repository root, in
+/// the order betterleaks looks for them (its format is gitleaks' with additions).
+pub const CONFIG_FILES: [&str; 2] = [".betterleaks.toml", ".gitleaks.toml"];
+
+/// gitleaks' default configuration, v8.30.1: what `[extend] useDefault = true`
+/// extends. A team on another gitleaks version has that version's defaults; the
+/// import says which it used.
+pub const DEFAULT_CONFIG: &str = include_str!("gitleaks-default-v8.30.1.toml");
+const DEFAULT_NAME: &str = "gitleaks' default configuration (v8.30.1)";
+
+/// Reads the file `[extend] path` names (the command resolves it as gitleaks does).
+pub type ReadExtended<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
 /// A gitleaks configuration, as far as the import reads it. Keys it does not know
 /// land in `other`, to be reported rather than rejected.
@@ -29,6 +39,172 @@ struct Config {
     allowlists: Vec<Allowlist>,
     #[serde(flatten)]
     other: BTreeMap<String, toml::Value>,
+}
+
+impl Config {
+    /// Rewrites every regex where Go's syntax and the regex crate's differ.
+    fn rewrite_go_syntax(&mut self) {
+        let lists = |rule_lists: &mut Vec<Allowlist>, single: &mut Option<Allowlist>| {
+            for list in rule_lists.iter_mut().chain(single.iter_mut()) {
+                for regex in list.regexes.iter_mut().chain(list.paths.iter_mut()) {
+                    *regex = go_regex(regex);
+                }
+            }
+        };
+        for rule in &mut self.rules {
+            for regex in rule.regex.iter_mut().chain(rule.path.iter_mut()) {
+                *regex = go_regex(regex);
+            }
+            lists(&mut rule.allowlists, &mut rule.allowlist);
+        }
+        lists(&mut self.allowlists, &mut self.allowlist);
+    }
+}
+
+/// Merges the configuration `[extend]` names into `config`, as gitleaks does
+/// (config.go, `extend`): the base's rules are added unless disabled; a rule of
+/// `config` with the same id overrides the base's description, entropy, secret
+/// group, regex and path where it sets them and adds its tags, keywords and
+/// allowlists; the base's global allowlists are added. gitleaks follows two levels
+/// of `[extend]`, so does the import.
+fn extend(config: &mut Config, read: ReadExtended<'_>, notes: &mut Vec<String>, depth: usize) {
+    let Some(how) = config.extend.take() else { return };
+    let (name, text) = match (&how.path, how.use_default) {
+        (Some(path), true) => {
+            notes.push(format!(
+                "[extend] has both path = {path:?} and useDefault, which gitleaks refuses; neither is read"
+            ));
+            return;
+        }
+        (Some(path), false) => match read(path) {
+            Ok(text) => (format!("[extend] path = {path:?}"), text),
+            Err(why) => {
+                notes.push(format!("[extend] path = {path:?}: {why}; its rules are not converted"));
+                return;
+            }
+        },
+        (None, true) => (DEFAULT_NAME.to_string(), DEFAULT_CONFIG.to_string()),
+        (None, false) => return,
+    };
+    if depth > 2 {
+        notes.push(format!(
+            "{name}: a third level of [extend]; gitleaks stops at two, so does the import"
+        ));
+        return;
+    }
+    let mut base: Config = match toml::from_str(&text) {
+        Ok(base) => base,
+        Err(e) => {
+            notes.push(format!(
+                "{name}: not a gitleaks configuration ({}); not read",
+                crate::model::toml_error(&e, &text)
+            ));
+            return;
+        }
+    };
+    base.rewrite_go_syntax();
+    extend(&mut base, read, notes, depth + 1);
+    let base_ids: Vec<&str> = base.rules.iter().map(|r| r.id.as_str()).collect();
+    for id in how.disabled_rules.iter().filter(|id| !base_ids.contains(&id.as_str())) {
+        notes.push(format!("[extend] disabledRules {id:?}: no such rule in {name}"));
+    }
+    let mut merged = Vec::new();
+    let mut added = 0;
+    for mut rule in std::mem::take(&mut base.rules) {
+        if how.disabled_rules.contains(&rule.id) {
+            continue;
+        }
+        match config.rules.iter().rposition(|r| r.id == rule.id) {
+            Some(at) => {
+                // gitleaks keeps the last rule of an id; the others go with it.
+                let mine = config.rules.remove(at);
+                config.rules.retain(|r| r.id != mine.id);
+                rule.description = mine.description.or(rule.description);
+                rule.entropy = mine.entropy.filter(|e| *e != 0.0).or(rule.entropy);
+                rule.secret_group = mine.secret_group.filter(|g| *g != 0).or(rule.secret_group);
+                rule.regex = mine.regex.or(rule.regex);
+                rule.path = mine.path.or(rule.path);
+                rule.specificity = mine.specificity.or(rule.specificity);
+                rule.filter = mine.filter.or(rule.filter);
+                rule.token_efficiency |= mine.token_efficiency;
+                rule.validate = mine.validate.or(rule.validate);
+                rule.tags.extend(mine.tags);
+                rule.keywords.extend(mine.keywords);
+                rule.allowlists.extend(rule.allowlist.take());
+                rule.allowlists
+                    .extend(mine.allowlist.into_iter().chain(mine.allowlists));
+                rule.other.extend(mine.other);
+            }
+            None => added += 1,
+        }
+        merged.push(rule);
+    }
+    notes.push(format!(
+        "{name}: extended, {added} of its rules added{}",
+        if how.disabled_rules.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} disabled)", how.disabled_rules.len())
+        }
+    ));
+    merged.append(&mut config.rules);
+    config.rules = merged;
+    config
+        .allowlists
+        .extend(base.allowlist.into_iter().chain(base.allowlists));
+}
+
+/// `pattern` (Go syntax) as the regex crate reads it. Go takes a `{` that does not
+/// open a repetition (`{2}`, `{2,}`, `{2,5}`) as a literal brace: gitleaks' own
+/// default allowlists hold `{{[^}]+}}` and `{\d+}`, which the regex crate rejects.
+/// Such a brace is escaped; everything else is kept as written.
+fn go_regex(pattern: &str) -> String {
+    let bytes = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let (mut i, mut in_class) = (0, false);
+    let mut start = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'[' if !in_class => {
+                in_class = true;
+                // `[]a]` and `[^]a]`: a `]` first in a class is a literal.
+                if bytes.get(i + 1) == Some(&b'^') {
+                    i += 1;
+                }
+                if bytes.get(i + 1) == Some(&b']') {
+                    i += 1;
+                }
+            }
+            b']' if in_class => in_class = false,
+            b'{' if !in_class && !opens_repetition(&bytes[i + 1..]) => {
+                out.push_str(&pattern[start..i]);
+                out.push_str("\\{");
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&pattern[start.min(pattern.len())..]);
+    out
+}
+
+/// Whether `rest` (what follows a `{`) is `n}`, `n,}` or `n,m}`.
+fn opens_repetition(rest: &[u8]) -> bool {
+    let digits = |from: usize| rest[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let n = digits(0);
+    if n == 0 {
+        return false;
+    }
+    match rest.get(n) {
+        Some(b'}') => true,
+        Some(b',') => {
+            let m = digits(n + 1);
+            rest.get(n + 1 + m) == Some(&b'}')
+        }
+        _ => false,
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +235,17 @@ struct Rule {
     keywords: Vec<String>,
     #[serde(default)]
     tags: Vec<String>,
+    /// betterleaks: which of two rules finding one secret on a line reports it.
+    #[serde(default)]
+    specificity: Option<i64>,
+    /// betterleaks: an expression that drops matches, the BPE filter, and a
+    /// validation request; none carries over (see `betterleaks_only`).
+    #[serde(default)]
+    filter: Option<String>,
+    #[serde(default, rename = "tokenEfficiency")]
+    token_efficiency: bool,
+    #[serde(default)]
+    validate: Option<String>,
     /// The single rule allowlist of gitleaks before 8.21.
     #[serde(default)]
     allowlist: Option<Allowlist>,
@@ -94,23 +281,44 @@ struct Allowlist {
 #[derive(Debug, Serialize)]
 struct RuleOut {
     id: String,
+    /// `file` for a rule on paths alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
     name: String,
     description: String,
     severity: &'static str,
     precision: &'static str,
     tags: Vec<String>,
-    scope: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     keywords: Vec<String>,
     regex: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     path: Option<String>,
+    /// gitleaks drops a secret whose entropy is not above its `entropy`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    min_entropy: Option<f64>,
+    entropy_above: Option<f64>,
     message: String,
     remediation: String,
     /// Marks the rule as converted: `rules check` does not ask it for examples.
     imported_from: String,
+    /// gitleaks trims newlines off every match (and so off a whole-match secret).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    trim_newlines: bool,
+    /// gitleaks drops a finding of a rule whose id says `generic` where another
+    /// rule found the same secret on the same line (written 0); betterleaks says
+    /// `specificity` (default 100, not written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    specificity: Option<i64>,
+    /// gitleaks' line is the match's first, not the secret's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    report_match_start: bool,
+    /// A rule allowlist's regexes with `regexTarget = "match"` / `"line"`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    match_placeholders: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    line_placeholders: Vec<String>,
 }
 
 /// A `[[allowlists]]` entry of `.wayscan.toml`.
@@ -176,34 +384,36 @@ pub enum ImportError {
 /// Converts the gitleaks configuration `text` (named `origin` in messages). The
 /// config refers to the rule file as `rules_path`; `taken` are rule ids already in
 /// use (the built-in rules).
-pub fn convert(text: &str, origin: &str, rules_path: &str, taken: &[&str]) -> Result<Conversion, ImportError> {
-    let config: Config = toml::from_str(text).map_err(|source| ImportError::NotAConfig {
+pub fn convert(
+    text: &str,
+    origin: &str,
+    rules_path: &str,
+    taken: &[&str],
+    read_extended: ReadExtended<'_>,
+) -> Result<Conversion, ImportError> {
+    let mut config: Config = toml::from_str(text).map_err(|source| ImportError::NotAConfig {
         origin: origin.to_string(),
         source,
     })?;
+    config.rewrite_go_syntax();
     let mut out = Conversion::default();
     let notes = &mut out.notes;
-    for key in config.other.keys().filter(|k| k.as_str() != "title") {
-        notes.push(format!("top-level key `{key}`: not known to the import, ignored"));
+    // Versions the file needs and words for people: nothing to carry over.
+    let versions_and_words = ["title", "description", "minVersion", "betterleaksMinVersion"];
+    for key in config
+        .other
+        .keys()
+        .filter(|k| !versions_and_words.contains(&k.as_str()))
+    {
+        let why = match key.as_str() {
+            "prefilter" | "filter" => {
+                "betterleaks' global expression is not carried over: wayscan reports what it would drop"
+            }
+            _ => "not known to the import, ignored",
+        };
+        notes.push(format!("top-level key `{key}`: {why}"));
     }
-    if let Some(extend) = &config.extend {
-        if extend.use_default {
-            notes.push(
-                "[extend] useDefault: gitleaks' built-in rules are not converted; wayscan's own rules apply".into(),
-            );
-        }
-        if let Some(path) = &extend.path {
-            notes.push(format!(
-                "[extend] path = {path:?}: the extended file is not read; import it on its own"
-            ));
-        }
-        if !extend.disabled_rules.is_empty() {
-            notes.push(format!(
-                "[extend] disabledRules {:?}: they name gitleaks' built-in rules, which are not converted",
-                extend.disabled_rules
-            ));
-        }
-    }
+    extend(&mut config, read_extended, notes, 1);
 
     let mut rules = Vec::new();
     let mut rule_allowlists: Vec<(String, Allowlist)> = Vec::new();
@@ -239,6 +449,9 @@ pub fn convert(text: &str, origin: &str, rules_path: &str, taken: &[&str]) -> Re
                 if let Some(note) = note {
                     notes.push(format!("{label}: {note}"));
                 }
+                for dropped in betterleaks_only(rule) {
+                    notes.push(format!("{label}: {dropped}"));
+                }
                 used.push(converted.id.clone());
                 out.ids.insert(rule.id.clone(), converted.id.clone());
                 let lists = rule.allowlist.iter().chain(&rule.allowlists);
@@ -258,8 +471,13 @@ pub fn convert(text: &str, origin: &str, rules_path: &str, taken: &[&str]) -> Re
     }
 
     let mut allowlists = Vec::new();
-    for (rule, list) in rule_allowlists {
+    for (rule, mut list) in rule_allowlists {
         let label = format!("allowlist of rule {rule:?}");
+        if let Some(out_rule) = rules.iter_mut().find(|r: &&mut RuleOut| r.id == rule) {
+            if !into_placeholders(&mut list, out_rule, &label, notes) {
+                continue;
+            }
+        }
         if let Some(converted) = convert_allowlist(&list, vec![rule], &label, notes) {
             allowlists.push(converted);
         }
@@ -328,11 +546,10 @@ fn convert_rule(rule: &Rule, used: &[String]) -> Result<(RuleOut, Option<String>
         return Err("it has no id".into());
     }
     let Some(pattern) = &rule.regex else {
-        return Err(if rule.path.is_some() {
-            "a rule with a path and no regex reports files by name; wayscan's file rules are built in".into()
-        } else {
-            "no regex: it extends a gitleaks built-in rule, which is not converted".into()
-        });
+        return match &rule.path {
+            Some(path) => path_rule(rule, path, used),
+            None => Err("no regex: it extends a gitleaks built-in rule, which is not converted".into()),
+        };
     };
     let mut notes = Vec::new();
     let (regex, note) = name_secret_group(pattern, rule.secret_group)?;
@@ -361,20 +578,92 @@ fn convert_rule(rule: &Rule, used: &[String]) -> Result<(RuleOut, Option<String>
         message: format!("{description} (rule {id})"),
         description,
         id,
+        kind: None,
         severity: "high",
         precision: "medium",
         tags,
-        scope: "file",
+        scope: Some("file"),
         keywords: rule.keywords.iter().filter(|k| !k.is_empty()).cloned().collect(),
         regex,
         path: rule.path.clone(),
-        min_entropy: rule.entropy.filter(|e| *e > 0.0),
+        entropy_above: rule.entropy.filter(|e| *e > 0.0),
         remediation: "Remove the secret from the file and from history, rotate it with its issuer, \
                       and load it from the environment or a secrets manager."
             .into(),
         imported_from: format!("gitleaks rule {:?}", rule.id),
+        trim_newlines: true,
+        specificity: specificity_of(rule),
+        report_match_start: true,
+        match_placeholders: Vec::new(),
+        line_placeholders: Vec::new(),
     };
     Ok((converted, (!notes.is_empty()).then(|| notes.join("; "))))
+}
+
+/// The rule's specificity: betterleaks' when it gives one; else, as gitleaks ranks
+/// them, 0 for a rule whose id says `generic` (the default, 100, for the others).
+fn specificity_of(rule: &Rule) -> Option<i64> {
+    rule.specificity
+        .or_else(|| rule.id.to_ascii_lowercase().contains("generic").then_some(0))
+        .filter(|s| *s != 100)
+}
+
+/// What betterleaks adds to a rule that the import does not carry over. Each only
+/// ever drops matches or checks them online, so the converted rule reports more,
+/// never less.
+fn betterleaks_only(rule: &Rule) -> Vec<&'static str> {
+    let mut dropped = Vec::new();
+    if rule.filter.is_some() {
+        dropped.push("its filter expression is not carried over: the rule reports what it would drop");
+    }
+    if rule.token_efficiency {
+        dropped.push("tokenEfficiency is not carried over: the rule reports word-like strings betterleaks drops");
+    }
+    if rule.validate.is_some() {
+        dropped.push("its validate expression is not carried over: findings are not checked online");
+    }
+    dropped
+}
+
+/// A rule on paths alone (gitleaks reports the file, `pkcs12-file`): a wayscan
+/// file rule, whose regex is on the path. wayscan reports such a file where git
+/// would commit it (tracked, or not ignored), as it does `.env` files.
+fn path_rule(rule: &Rule, path: &str, used: &[String]) -> Result<(RuleOut, Option<String>), String> {
+    crate::engine::rules::rule_regex(path).map_err(|e| format!("its path regex does not compile here: {e}"))?;
+    let id = wayscan_id(&rule.id, used);
+    let mut notes =
+        vec!["a rule on paths alone: reported where git would commit the file (tracked or not ignored)".to_string()];
+    if id != rule.id {
+        notes.push(format!("id is {id:?} here"));
+    }
+    let description = rule.description.clone().unwrap_or_else(|| rule.id.clone());
+    let mut tags = rule.tags.clone();
+    tags.push("gitleaks".into());
+    let converted = RuleOut {
+        name: description.clone(),
+        message: format!("{description} (rule {id})"),
+        description,
+        id,
+        kind: Some("file"),
+        severity: "high",
+        precision: "medium",
+        tags,
+        scope: None,
+        keywords: Vec::new(),
+        regex: path.to_string(),
+        path: None,
+        entropy_above: None,
+        remediation: "Remove the file from the repository and from history, rotate what it holds, \
+                      and add it to .gitignore."
+            .into(),
+        imported_from: format!("gitleaks rule {:?}", rule.id),
+        trim_newlines: false,
+        specificity: specificity_of(rule),
+        report_match_start: false,
+        match_placeholders: Vec::new(),
+        line_placeholders: Vec::new(),
+    };
+    Ok((converted, Some(notes.join("; "))))
 }
 
 /// A wayscan rule id for a gitleaks one: lowercase letters, digits and `-`, not
@@ -491,6 +780,47 @@ fn name_secret_group(pattern: &str, secret_group: Option<usize>) -> Result<(Stri
     }
 }
 
+/// Moves the regexes of a rule's allowlist that run on the whole match or on its
+/// line (`regexTarget`) into the rule, as `match_placeholders` / `line_placeholders`:
+/// the rule drops such a match as gitleaks' allowlist does. Possible when a regex
+/// alone allows (condition OR, or AND with no other criterion). Returns whether
+/// anything is left of the allowlist to convert.
+fn into_placeholders(list: &mut Allowlist, rule: &mut RuleOut, label: &str, notes: &mut Vec<String>) -> bool {
+    let target = match list.regex_target.as_deref() {
+        Some(t @ ("match" | "line")) if !list.regexes.is_empty() => t,
+        _ => return true,
+    };
+    let others = !list.paths.is_empty() || !list.stopwords.is_empty() || !list.commits.is_empty();
+    let and = list.condition.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("and"));
+    if (and && others) || !list.other.is_empty() {
+        return true;
+    }
+    let mut compiled = Vec::new();
+    for regex in &list.regexes {
+        let unicode = format!("(?u){regex}");
+        let found = [regex.clone(), unicode]
+            .into_iter()
+            .find(|r| crate::engine::rules::rule_regex(r).is_ok());
+        match found {
+            Some(ok) => compiled.push(ok),
+            // convert_allowlist names the regex and drops the list.
+            None => return true,
+        }
+    }
+    let into = if target == "match" {
+        &mut rule.match_placeholders
+    } else {
+        &mut rule.line_placeholders
+    };
+    into.extend(compiled);
+    notes.push(format!(
+        "{label}: its regexTarget = {target:?} regexes are the rule's {target}_placeholders here"
+    ));
+    list.regexes.clear();
+    list.regex_target = None;
+    others
+}
+
 /// One allowlist, or `None` with a note. `rules` are the wayscan rules it is for
 /// (all when empty).
 fn convert_allowlist(
@@ -580,6 +910,117 @@ mod tests {
     use super::*;
 
     #[test]
+    fn extend_merges_the_base_as_gitleaks_does() {
+        let none = |_: &str| -> Result<String, String> { Err("not here".into()) };
+        // useDefault: gitleaks' 222 default rules, all of which convert.
+        let out = convert("[extend]\nuseDefault = true\n", "t", "r.toml", &[], &none).unwrap();
+        assert_eq!(out.converted_rules, 222, "{:?}", out.notes);
+        // disabledRules drop base rules; a rule of the same id keeps the base's regex
+        // and adds its keywords and allowlist.
+        let text = r#"
+[extend]
+useDefault = true
+disabledRules = ["aws-access-token", "nope"]
+
+[[rules]]
+id = "github-pat"
+keywords = ["octo"]
+[[rules.allowlists]]
+regexes = ['ghp_0{36}']
+"#;
+        let out = convert(text, "t", "r.toml", &[], &none).unwrap();
+        assert_eq!(out.converted_rules, 221);
+        let rules = out.rules.unwrap();
+        assert!(!rules.contains("id = \"aws-access-token\""));
+        let pat = &rules[rules.find("id = \"github-pat\"").unwrap()..];
+        let pat = &pat[..pat.find("[[rules]]").unwrap_or(pat.len())];
+        assert!(pat.contains("ghp_") && pat.contains("\"octo\""), "{pat}");
+        assert!(out.config.contains("ghp_0{36}"), "{}", out.config);
+        assert!(
+            out.notes.iter().any(|n| n.contains("\"nope\": no such rule")),
+            "{:?}",
+            out.notes
+        );
+        // path: read through the command's reader; a rule here overrides the regex.
+        let base =
+            "[[rules]]\nid = \"acme\"\nregex = 'acme_[a-z]{8}'\n[[rules]]\nid = \"other\"\nregex = 'o_[0-9]{8}'\n";
+        let read = |path: &str| -> Result<String, String> {
+            assert_eq!(path, "base.toml");
+            Ok(base.to_string())
+        };
+        let text = "[extend]\npath = \"base.toml\"\n[[rules]]\nid = \"acme\"\nregex = 'acme_[a-z]{12}'\n";
+        let out = convert(text, "t", "r.toml", &[], &read).unwrap();
+        let rules = out.rules.unwrap();
+        assert_eq!(out.converted_rules, 2);
+        assert!(
+            rules.contains("acme_[a-z]{12}") && !rules.contains("acme_[a-z]{8}"),
+            "{rules}"
+        );
+        // A file that cannot be read is said, and both ways at once is refused.
+        let out = convert("[extend]\npath = \"x.toml\"\n", "t", "r.toml", &[], &none).unwrap();
+        assert!(out.notes.iter().any(|n| n.contains("not here")), "{:?}", out.notes);
+        let text = "[extend]\npath = \"x.toml\"\nuseDefault = true\n";
+        let out = convert(text, "t", "r.toml", &[], &none).unwrap();
+        assert_eq!(out.converted_rules, 0);
+        assert!(
+            out.notes.iter().any(|n| n.contains("gitleaks refuses")),
+            "{:?}",
+            out.notes
+        );
+    }
+
+    #[test]
+    fn betterleaks_additions_convert_or_are_named() {
+        let text = r#"
+betterleaksMinVersion = "v1.9.0"
+prefilter = "attributes.path.endsWith('.lock')"
+
+[[rules]]
+id = "acme-token"
+regex = '''acme_[a-z0-9]{16}'''
+specificity = 150
+tokenEfficiency = true
+filter = "finding.secret.contains('test')"
+validate = "http.get('https://acme.invalid/me').status == 200"
+
+[[rules]]
+id = "my-generic-secret"
+regex = '''secret=([a-z0-9]{16})'''
+"#;
+        let out = convert(text, "t", "r.toml", &[], &|_| Err("not here".into())).unwrap();
+        assert_eq!(out.converted_rules, 2);
+        let rules = out.rules.unwrap();
+        assert!(rules.contains("specificity = 150"), "{rules}");
+        // gitleaks' rule for `generic` ids, as a specificity below the default.
+        assert!(rules.contains("specificity = 0"), "{rules}");
+        let notes = out.notes.join("\n");
+        for expected in [
+            "top-level key `prefilter`: betterleaks' global expression is not carried over",
+            "rule \"acme-token\": its filter expression is not carried over",
+            "rule \"acme-token\": tokenEfficiency is not carried over",
+            "rule \"acme-token\": its validate expression is not carried over",
+        ] {
+            assert!(notes.contains(expected), "missing {expected:?} in:\n{notes}");
+        }
+        assert!(!notes.contains("betterleaksMinVersion"), "{notes}");
+    }
+
+    #[test]
+    fn a_brace_go_reads_as_a_literal_is_escaped() {
+        for (go, rust) in [
+            (r"^\$(?:\d+|{\d+})$", r"^\$(?:\d+|\{\d+})$"),
+            (r#"['"]?\$?{{[^}]+}}['"]?"#, r#"['"]?\$?\{\{[^}]+}}['"]?"#),
+            (r"[a-z]{2}x{3,}y{1,4}", r"[a-z]{2}x{3,}y{1,4}"),
+            (r"[{]\{a{", r"[{]\{a\{"),
+            (r"[]{]{2}", r"[]{]{2}"),
+            (r"a{,3}", r"a\{,3}"),
+        ] {
+            assert_eq!(go_regex(go), rust, "{go}");
+            assert!(regex::Regex::new(&go_regex(go)).is_ok(), "{go}");
+        }
+    }
+
+    #[test]
     fn the_secret_group_is_named_as_gitleaks_chooses_it() {
         let named = |p: &str, g: Option<usize>| name_secret_group(p, g).map(|(r, _)| r);
         assert_eq!(named("a(b)(c)", Some(2)).unwrap(), "a(b)(?P<secret>c)");
@@ -623,7 +1064,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         let builtin = crate::engine::rules::RuleSet::builtin().unwrap();
         let taken: Vec<&str> = builtin.rules.iter().map(|r| r.id()).collect();
-        let out = convert(&text, name, "rules.toml", &taken).unwrap();
+        let out = convert(&text, name, "rules.toml", &taken, &|_| Err("not here".into())).unwrap();
         let mut sources: Vec<(String, String)> = crate::engine::rules::BUILTIN_RULE_FILES
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
@@ -639,17 +1080,17 @@ mod tests {
     #[test]
     fn the_readme_example_converts_what_it_can_and_says_what_not() {
         let out = convert_fixture("readme-example.toml");
-        // awesome-rule-1's regex is a placeholder with no group 3; gitlab-pat extends
-        // a built-in rule.
-        assert_eq!(out.converted_rules, 0);
-        assert!(out.rules.is_none());
-        assert_eq!(out.converted_allowlists, 1);
+        // It extends gitleaks' defaults, less generic-api-key; awesome-rule-1's regex is
+        // a placeholder with no group 3; gitlab-pat adds a line allowlist to the
+        // default rule of that id.
+        assert_eq!(out.converted_rules, 221);
+        let rules = out.rules.clone().unwrap();
+        assert!(!rules.contains("id = \"generic-api-key\""));
         let notes = out.notes.join("\n");
         for expected in [
-            "[extend] useDefault",
-            "disabledRules [\"generic-api-key\"]",
+            "gitleaks' default configuration (v8.30.1): extended, 220 of its rules added (1 disabled)",
             "rule \"awesome-rule-1\": not converted (nor its 2 allowlist(s)): secretGroup 3, but the regex has 0 group(s)",
-            "rule \"gitlab-pat\": not converted (nor its 1 allowlist(s)): no regex",
+            "allowlist of rule \"gitlab-pat\": its regexTarget = \"line\" regexes are the rule's line_placeholders here",
             "regexTarget = \"match\"",
             "commits [\"commit-A\", \"commit-B\", \"commit-C\"] (not full commit ids)",
             "targetRules \"awesome-rule-2\" is not a converted rule",
@@ -663,7 +1104,12 @@ mod tests {
             "{}",
             out.config
         );
-        assert!(out.config.contains("#   - [extend] useDefault"), "{}", out.config);
+        assert!(
+            out.config
+                .contains("#   - gitleaks' default configuration (v8.30.1): extended"),
+            "{}",
+            out.config
+        );
     }
 
     #[test]
@@ -678,7 +1124,7 @@ mod tests {
         let out = convert_fixture("generic_with_py_path.toml");
         let rules = out.rules.unwrap();
         assert!(rules.contains("path = \".py\""), "{rules}");
-        assert!(rules.contains("min_entropy = 3.7"), "{rules}");
+        assert!(rules.contains("entropy_above = 3.7"), "{rules}");
         assert!(rules.contains(r"(?P<secret>[0-9a-zA-Z\-_=]{8,64})"), "{rules}");
         assert!(out.config.contains("[[allowlists]]") && out.config.contains("regexes = ["));
         let out = convert_fixture("allowlist_global_target_rules.toml");
@@ -693,8 +1139,15 @@ mod tests {
         let out = convert_fixture("composite.toml");
         assert_eq!(out.converted_rules, 0);
         assert!(out.notes.iter().any(|n| n.contains("[[rules.required]]")));
+        // A rule on paths alone becomes a file rule (its regex on the path).
         let out = convert_fixture("rule_path_only.toml");
-        assert!(out.notes.iter().any(|n| n.contains("a path and no regex")));
+        assert_eq!(out.converted_rules, 1);
+        let rules = out.rules.unwrap();
+        assert!(
+            rules.contains("kind = \"file\"") && rules.contains("regex = \".py\""),
+            "{rules}"
+        );
+        assert!(out.notes.iter().any(|n| n.contains("a rule on paths alone")));
     }
 
     #[test]
@@ -713,7 +1166,7 @@ regex = 'tok_([a-z0-9]{16})'
   regexTarget = \"line\"
   regexes = ['x']
 ";
-        let out = convert(text, "t", "rules.toml", &[]).unwrap();
+        let out = convert(text, "t", "rules.toml", &[], &|_| Err("not here".into())).unwrap();
         assert_eq!(out.converted_allowlists, 1, "{:?}", out.notes);
         assert!(out.notes.iter().any(|n| n.contains("not converted: condition AND")));
         assert!(out.config.contains("^b/"), "{}", out.config);

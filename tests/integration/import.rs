@@ -180,7 +180,7 @@ fn a_converted_configuration_finds_what_gitleaks_finds() {
 fn the_import_never_overwrites_and_needs_something_to_import() {
     let s = Sandbox::git_repo();
     let run = s.run(&["import", "gitleaks"]);
-    run.assert_stderr(2, "no .gitleaks.toml or .gitleaksignore in .");
+    run.assert_stderr(2, "no .betterleaks.toml, .gitleaks.toml or .gitleaksignore in .");
     std::fs::copy(fixture("roundtrip.toml"), s.join(".gitleaks.toml")).unwrap();
     s.write(".wayscan.toml", "exclude = [\"mine/**\"]\n");
     let run = s.run(&["import", "gitleaks"]);

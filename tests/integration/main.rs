@@ -12,6 +12,7 @@ mod dotenv;
 mod fake_api;
 mod family;
 mod framework;
+mod gitleaks_default;
 mod history;
 mod history_refs;
 mod hooks;
