@@ -367,6 +367,9 @@ pub struct Conversion {
     pub converted_allowlists: usize,
     /// What was not converted, or converted with a difference, one line each.
     pub notes: Vec<String>,
+    /// Converted rules whose findings may differ from gitleaks' (an allowlist part,
+    /// a betterleaks filter not carried over): the command counts their findings.
+    pub may_change: std::collections::BTreeSet<String>,
 }
 
 /// Why a gitleaks configuration could not be converted at all. A rule or allowlist
@@ -416,6 +419,8 @@ pub fn convert(
     extend(&mut config, read_extended, notes, 1);
 
     let mut rules = Vec::new();
+    // Rules whose betterleaks filters did not carry over.
+    let mut filtered: Vec<String> = Vec::new();
     let mut rule_allowlists: Vec<(String, Allowlist)> = Vec::new();
     let mut used: Vec<String> = taken.iter().map(|s| s.to_string()).collect();
     // gitleaks keeps the last rule of an id.
@@ -451,6 +456,7 @@ pub fn convert(
                 }
                 for dropped in betterleaks_only(rule) {
                     notes.push(format!("{label}: {dropped}"));
+                    filtered.push(converted.id.clone());
                 }
                 used.push(converted.id.clone());
                 out.ids.insert(rule.id.clone(), converted.id.clone());
@@ -471,6 +477,7 @@ pub fn convert(
     }
 
     let mut allowlists = Vec::new();
+    let mut may_change = std::collections::BTreeSet::new();
     for (rule, mut list) in rule_allowlists {
         let label = format!("allowlist of rule {rule:?}");
         if let Some(out_rule) = rules.iter_mut().find(|r: &&mut RuleOut| r.id == rule) {
@@ -478,8 +485,13 @@ pub fn convert(
                 continue;
             }
         }
-        if let Some(converted) = convert_allowlist(&list, vec![rule], &label, notes) {
+        // convert_allowlist notes every part it drops, and only those.
+        let before = notes.len();
+        if let Some(converted) = convert_allowlist(&list, vec![rule.clone()], &label, notes) {
             allowlists.push(converted);
+        }
+        if notes.len() > before {
+            may_change.insert(rule);
         }
     }
     let globals = config.allowlist.iter().chain(&config.allowlists);
@@ -501,11 +513,22 @@ pub fn convert(
             notes.push(format!("{label}: none of its target rules converted; not converted"));
             continue;
         }
+        let before = notes.len();
+        let affected = if targets.is_empty() {
+            rules.iter().map(|r| r.id.clone()).collect()
+        } else {
+            targets.clone()
+        };
         if let Some(converted) = convert_allowlist(list, targets, &label, notes) {
             allowlists.push(converted);
         }
+        if notes.len() > before {
+            may_change.extend(affected);
+        }
     }
 
+    may_change.extend(filtered);
+    out.may_change = may_change;
     out.converted_rules = rules.len();
     out.converted_allowlists = allowlists.len();
     let title = config.title.as_deref().unwrap_or("(untitled)");

@@ -366,3 +366,96 @@ keywords = ["itk_"]
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("examples[0] is not matched"), "{}", run.stderr);
 }
+
+#[test]
+fn a_part_left_behind_is_counted_in_the_findings_it_may_change() {
+    let s = Sandbox::git_repo();
+    let token = |seed| fake_chars(seed, 24, LOWER);
+    s.write(
+        ".gitleaks.toml",
+        r#"
+[[rules]]
+id = "zeta-token"
+regex = '''zeta_[a-z0-9]{24}'''
+keywords = ["zeta_"]
+  # Lines of vendored files that say "fixture" are allowed: an AND of a path and a
+  # line regex, which wayscan cannot hold (findings keep no line).
+  [[rules.allowlists]]
+  condition = "AND"
+  paths = ['''^vendor/''']
+  regexTarget = "line"
+  regexes = ['''fixture''']
+
+[[rules]]
+id = "eta-token"
+regex = '''eta_[a-z0-9]{24}'''
+keywords = ["eta_"]
+"#,
+    );
+    s.write("app.py", format!("A = 'zeta_{}'\nB = 'zeta_{}'\n", token(1), token(2)));
+    s.write(
+        "vendor/lib.py",
+        format!("C = 'zeta_{}'  # fixture\nD = 'eta_{}'\n", token(3), token(4)),
+    );
+    s.git(&["add", "-A"]);
+    s.commit("code");
+    let run = s.run(&["import", "gitleaks"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("allowlist of rule \"zeta-token\": not converted: condition AND"),
+        "{}",
+        run.stderr
+    );
+    // Three zeta tokens in tracked files; gitleaks would allow one of them.
+    assert!(
+        run.stderr
+            .contains("rule \"zeta-token\": 3 finding(s) in the files git tracks"),
+        "{}",
+        run.stderr
+    );
+    // A rule whose parts all converted is not counted.
+    assert!(!run.stderr.contains("rule \"eta-token\":"), "{}", run.stderr);
+}
+
+#[test]
+fn a_betterleaks_configuration_is_read_first_and_its_additions_named() {
+    let s = Sandbox::git_repo();
+    s.write(
+        ".betterleaks.toml",
+        "[[rules]]\nid = \"theta-token\"\nregex = '''theta_[a-z0-9]{24}'''\nkeywords = [\"theta_\"]\n\
+         specificity = 120\ntokenEfficiency = true\n",
+    );
+    s.write(
+        ".gitleaks.toml",
+        "[[rules]]\nid = \"not-read\"\nregex = '''nope_[a-z]{9}'''\n",
+    );
+    s.write("app.py", format!("T = 'theta_{}'\n", fake_chars(7, 24, LOWER)));
+    s.git(&["add", "-A"]);
+    s.commit("code");
+    let run = s.run(&["import", "gitleaks"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rules = std::fs::read_to_string(s.join(".wayscan/gitleaks-rules.toml")).unwrap();
+    assert!(rules.contains("theta-token") && !rules.contains("not-read"), "{rules}");
+    assert!(rules.contains("specificity = 120"), "{rules}");
+    assert!(
+        run.stderr
+            .contains("rule \"theta-token\": tokenEfficiency is not carried over"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("rule \"theta-token\": 1 finding(s) in the files git tracks"),
+        "{}",
+        run.stderr
+    );
+    let (_, report) = s.scan_json(&["--show-secrets"]);
+    let ids: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"theta-token"), "{ids:?}");
+}
