@@ -37,39 +37,7 @@ pub fn detect(matcher: &Matcher<'_>, hay: &[u8]) -> Detected {
             detected.found.push(detection);
         }
     }
-    keep_most_specific(matcher, &mut detected.found);
     detected
-}
-
-/// Drops a detection where a rule of higher `specificity` found, on the same line, a
-/// secret holding this one's: gitleaks drops a `generic` finding so, betterleaks
-/// any finding of a less specific rule.
-fn keep_most_specific(matcher: &Matcher<'_>, found: &mut Vec<Detection>) {
-    let rules = matcher.rules();
-    let default = rules.rules.first().map_or(0, |r| r.spec.specificity);
-    if found.len() < 2 || rules.rules.iter().all(|r| r.spec.specificity == default) {
-        return;
-    }
-    let specificity: Vec<i64> = found
-        .iter()
-        .map(|d| rules.get(&d.rule_id).map_or(default, |r| r.spec.specificity))
-        .collect();
-    fn secret(d: &Detection) -> &str {
-        d.secret.as_ref().map_or("", |s| s.value.expose())
-    }
-    let covered: Vec<bool> = (0..found.len())
-        .map(|i| {
-            (0..found.len()).any(|j| {
-                let (d, other) = (&found[i], &found[j]);
-                specificity[j] > specificity[i]
-                    && other.start.line == d.start.line
-                    && other.rule_id != d.rule_id
-                    && secret(other).contains(secret(d))
-            })
-        })
-        .collect();
-    let mut covered = covered.into_iter();
-    found.retain(|_| !covered.next().unwrap_or(false));
 }
 
 /// A match of `rule` as a detection: its issuer (when the rule names issuers)

@@ -142,6 +142,44 @@ impl Outcome {
         self.sort_suppressed();
     }
 
+    /// Drops a finding where a finding of a more specific rule (`specificity` of a
+    /// rule id), on the same line of the same file and commit, holds its secret: the
+    /// same secret, reported once, by the rule that knows what it is. gitleaks does
+    /// this for its `generic` rules and betterleaks for any less specific rule, after
+    /// their allowlists, so it runs once the configuration has set findings aside: a
+    /// specific finding an allowlist drops, or one of a rule for other paths, must not
+    /// take a generic one with it.
+    pub fn keep_most_specific(&mut self, specificity: impl Fn(&str) -> i64) {
+        let rank: Vec<i64> = self.findings.iter().map(|f| specificity(&f.rule_id)).collect();
+        if rank.windows(2).all(|pair| pair[0] == pair[1]) {
+            return;
+        }
+        let mut lines: std::collections::HashMap<(&str, Option<&str>, usize), Vec<usize>> = Default::default();
+        for (i, f) in self.findings.iter().enumerate() {
+            let commit = f.commit.as_ref().map(|c| c.id.as_str());
+            lines
+                .entry((f.repo_path.as_str(), commit, f.start.line))
+                .or_default()
+                .push(i);
+        }
+        fn secret(f: &Finding) -> &str {
+            f.secret.as_ref().map_or("", |s| s.value.expose())
+        }
+        let mut covered = vec![false; self.findings.len()];
+        for group in lines.values().filter(|g| g.len() > 1) {
+            for &i in group {
+                let (mine, text) = (&self.findings[i], secret(&self.findings[i]));
+                covered[i] = group.iter().any(|&j| {
+                    rank[j] > rank[i]
+                        && self.findings[j].rule_id != mine.rule_id
+                        && secret(&self.findings[j]).contains(text)
+                });
+            }
+        }
+        let mut covered = covered.into_iter();
+        self.findings.retain(|_| !covered.next().unwrap_or(false));
+    }
+
     /// Puts everything in report order and counts the skips: the last step of
     /// every scan, so every report prints the same bytes for the same input.
     pub(crate) fn finish(&mut self, unit: Unit, elapsed: Duration) {

@@ -131,6 +131,7 @@ impl Loaded {
         if let Some(project) = &self.project {
             outcome.suppress(Suppression::Configuration, |f| project.drops(f));
         }
+        outcome.keep_most_specific(|id| self.rules.get(id).map_or(100, |r| r.spec.specificity));
         if let Some(baseline) = &self.baseline {
             outcome.suppress(Suppression::Baseline, |f| baseline.contains(f));
         }

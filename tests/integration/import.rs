@@ -459,3 +459,58 @@ fn a_betterleaks_configuration_is_read_first_and_its_additions_named() {
         .collect();
     assert!(ids.contains(&"theta-token"), "{ids:?}");
 }
+
+#[test]
+fn a_less_specific_finding_yields_only_to_one_that_is_reported() {
+    let s = Sandbox::git_repo();
+    let rule = |id: &str, regex: &str, extra: &str| {
+        format!(
+            "[[rules]]\nid = \"{id}\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\nscope = \"file\"\n\
+             keywords = [\"key=\"]\nregex = '''{regex}'''\nmessage = \"m\"\nremediation = \"r\"\n{extra}\n"
+        )
+    };
+    s.write(
+        "rules.toml",
+        [
+            rule("generic-key", r"key=(?P<secret>[A-Za-z0-9]{20})", "specificity = 0"),
+            rule("acme-key", r"key=(?P<secret>ACME[A-Za-z0-9]{16})", ""),
+            rule(
+                "zeta-key",
+                r"key=(?P<secret>ZETA[A-Za-z0-9]{16})",
+                "path = '''\\.cfg$'''",
+            ),
+        ]
+        .concat(),
+    );
+    // The acme key on line 3 is allowlisted by its own rule's list.
+    let (acme, allowed, zeta) = (
+        format!("ACME{}", fake_chars(1, 16, MIXED)),
+        format!("ACME{}", fake_chars(2, 16, MIXED)),
+        format!("ZETA{}", fake_chars(3, 16, MIXED)),
+    );
+    s.write(
+        ".wayscan.toml",
+        format!("rules = [\"rules.toml\"]\n[[allowlists]]\nrules = [\"acme-key\"]\nregexes = ['''^{allowed}$''']\n"),
+    );
+    s.write("app.py", format!("key={acme}\nkey={zeta}\nkey={allowed}\n"));
+    let (_, report) = s.scan_json(&["--show-secrets"]);
+    let mut found: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "app.py")
+        .map(|f| (f["rule_id"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .collect();
+    found.sort();
+    // Line 1: the specific rule reports it. Line 2: the specific rule is for .cfg
+    // files, so the generic one reports it. Line 3: the allowlist set the specific
+    // finding aside, so the generic one reports it, as gitleaks does.
+    assert_eq!(
+        found,
+        [
+            ("acme-key".to_string(), 1),
+            ("generic-key".to_string(), 2),
+            ("generic-key".to_string(), 3)
+        ]
+    );
+}

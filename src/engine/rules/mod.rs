@@ -154,9 +154,10 @@ pub struct RuleSpec {
     /// matches so, and rules imported from it say so.
     #[serde(default)]
     pub trim_newlines: bool,
-    /// A match is dropped where a rule of higher specificity found, on the same
+    /// A finding is dropped where a rule of higher specificity found, on the same
     /// line, a secret that holds this one's (betterleaks' `specificity`; gitleaks'
-    /// rules named `generic` are 0 when imported). Default 100.
+    /// rules named `generic` are 0 when imported). Default 100. Applied to findings,
+    /// after allowlists (`Outcome::keep_most_specific`), not here.
     #[serde(default = "default_specificity")]
     pub specificity: i64,
     /// A finding starts where the whole match does, not where its secret does:
