@@ -593,10 +593,17 @@ fn convert_rule(rule: &Rule, used: &[String]) -> Result<(RuleOut, Option<String>
     if id != rule.id {
         notes.push(format!("id is {id:?} here"));
     }
+    let converted = rule_out(rule, id, regex);
+    Ok((converted, (!notes.is_empty()).then(|| notes.join("; "))))
+}
+
+/// `rule` converted as a content rule with id `id` and regex `regex`, run as
+/// gitleaks runs it (see the keys' comments in `RuleOut`).
+fn rule_out(rule: &Rule, id: String, regex: String) -> RuleOut {
     let description = rule.description.clone().unwrap_or_else(|| rule.id.clone());
     let mut tags = rule.tags.clone();
     tags.push("gitleaks".into());
-    let converted = RuleOut {
+    RuleOut {
         name: description.clone(),
         message: format!("{description} (rule {id})"),
         description,
@@ -619,8 +626,7 @@ fn convert_rule(rule: &Rule, used: &[String]) -> Result<(RuleOut, Option<String>
         report_match_start: true,
         match_placeholders: Vec::new(),
         line_placeholders: Vec::new(),
-    };
-    Ok((converted, (!notes.is_empty()).then(|| notes.join("; "))))
+    }
 }
 
 /// The rule's specificity: betterleaks' when it gives one; else, as gitleaks ranks
@@ -659,32 +665,18 @@ fn path_rule(rule: &Rule, path: &str, used: &[String]) -> Result<(RuleOut, Optio
     if id != rule.id {
         notes.push(format!("id is {id:?} here"));
     }
-    let description = rule.description.clone().unwrap_or_else(|| rule.id.clone());
-    let mut tags = rule.tags.clone();
-    tags.push("gitleaks".into());
     let converted = RuleOut {
-        name: description.clone(),
-        message: format!("{description} (rule {id})"),
-        description,
-        id,
         kind: Some("file"),
-        severity: "high",
-        precision: "medium",
-        tags,
         scope: None,
         keywords: Vec::new(),
-        regex: path.to_string(),
         path: None,
         entropy_above: None,
         remediation: "Remove the file from the repository and from history, rotate what it holds, \
                       and add it to .gitignore."
             .into(),
-        imported_from: format!("gitleaks rule {:?}", rule.id),
         trim_newlines: false,
-        specificity: specificity_of(rule),
         report_match_start: false,
-        match_placeholders: Vec::new(),
-        line_placeholders: Vec::new(),
+        ..rule_out(rule, id, path.to_string())
     };
     Ok((converted, Some(notes.join("; "))))
 }

