@@ -297,7 +297,8 @@ fn count_findings(
         .par_iter()
         .flat_map_iter(|path| {
             let file = top.join(path);
-            let small = std::fs::metadata(&file).is_ok_and(|m| m.is_file() && m.len() <= 10 << 20);
+            // A tracked symlink is not followed: it may point anywhere on this machine.
+            let small = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file() && m.len() <= 10 << 20);
             let bytes = if small {
                 std::fs::read(&file).unwrap_or_default()
             } else {
@@ -328,10 +329,17 @@ fn read_extended(repo: &Path, path: &str) -> Result<String, String> {
         && wanted
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+    let outside = || Err("outside the repository, not read".to_string());
     if !inside {
-        return Err("outside the repository, not read".into());
+        return outside();
     }
-    std::fs::read_to_string(repo.join(wanted)).map_err(|e| format!("cannot read it ({})", e.kind()))
+    // Nor through a symlink that leads out of it.
+    let cannot = |e: std::io::Error| format!("cannot read it ({})", e.kind());
+    let resolved = repo.join(wanted).canonicalize().map_err(cannot)?;
+    if !resolved.starts_with(repo.canonicalize().map_err(cannot)?) {
+        return outside();
+    }
+    std::fs::read_to_string(resolved).map_err(|e| format!("cannot read it ({})", e.kind()))
 }
 
 #[cfg(test)]

@@ -515,3 +515,41 @@ fn a_less_specific_finding_yields_only_to_one_that_is_reported() {
         ]
     );
 }
+
+#[test]
+fn extend_path_reads_only_files_inside_the_repository() {
+    let outside = Sandbox::new();
+    outside.write(
+        "base.toml",
+        "[[rules]]\nid = \"far-token\"\nregex = '''far_[a-z]{12}'''\n",
+    );
+    let s = Sandbox::git_repo();
+    s.write(
+        "ci/base.toml",
+        "[[rules]]\nid = \"near-token\"\nregex = '''near_[a-z]{12}'''\n",
+    );
+    std::os::unix::fs::symlink(outside.join("base.toml"), s.join("linked.toml")).unwrap();
+    let far = outside.join("base.toml").display().to_string();
+    for (path, read) in [
+        ("ci/base.toml", true),
+        (far.as_str(), false),
+        ("../base.toml", false),
+        ("linked.toml", false),
+    ] {
+        s.write(".gitleaks.toml", format!("[extend]\npath = {path:?}\n"));
+        let run = s.run(&["import", "gitleaks", "--force"]);
+        assert_eq!(run.code, 0, "{path}: {}", run.stderr);
+        let rules = std::fs::read_to_string(s.join(".wayscan/gitleaks-rules.toml")).unwrap_or_default();
+        assert!(!rules.contains("far-token"), "{path}: {rules}");
+        if read {
+            assert!(rules.contains("near-token"), "{path}: {rules}");
+        } else {
+            assert!(
+                run.stderr.contains("outside the repository, not read"),
+                "{path}: {}",
+                run.stderr
+            );
+        }
+        let _ = std::fs::remove_file(s.join(".wayscan/gitleaks-rules.toml"));
+    }
+}
