@@ -110,7 +110,7 @@ fn import(args: &ImportGitleaksArgs) -> Result<Vec<String>, String> {
             for id in &conversion.may_change {
                 let n = counts.get(id).copied().unwrap_or(0);
                 notes.push(format!(
-                    "rule {id:?}: {n} finding(s) in the files git tracks; what was not carried over may \
+                    "rule {id:?}: {n} finding(s) in the work tree; what was not carried over may \
                      change them (gitleaks may report fewer)"
                 ));
             }
@@ -266,55 +266,24 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     crate::tree_write::replace(path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// How many findings each of `rules` makes in the files git tracks under `repo`
-/// (files of 10 MB or less; every file outside git): what a part the import could
-/// not carry over may change.
+/// How many findings each of `rules` makes in the work tree under `repo`, read as
+/// `wayscan scan` reads it: what a part the import could not carry over may change.
 fn count_findings(
     repo: &Path,
     matcher: &Matcher<'_>,
     rules: &std::collections::BTreeSet<String>,
 ) -> std::collections::BTreeMap<String, usize> {
-    use rayon::prelude::*;
-    // Paths relative to the top of the work tree (outside git, to `repo`).
-    let (top, files): (std::path::PathBuf, Vec<String>) = match crate::git::repo::Repo::discover(repo) {
-        crate::git::repo::Discovery::Found(git) => (
-            crate::git::repo::work_tree_top(repo).unwrap_or_else(|| repo.to_path_buf()),
-            git.tracked(|_| true).unwrap_or_default(),
-        ),
-        _ => (
-            repo.to_path_buf(),
-            crate::sources::tree::list_files(repo, std::sync::Arc::new(|_: &Path| false))
-                .iter()
-                .filter_map(|p| {
-                    p.strip_prefix(repo)
-                        .ok()
-                        .map(|p| p.to_string_lossy().replace('\\', "/"))
-                })
-                .collect(),
-        ),
+    let walk = crate::sources::tree::WalkOptions {
+        no_ignore: false,
+        follow_links: false,
+        max_file_size: crate::units::DEFAULT_MAX_FILE_SIZE,
+        threads: 0,
+        stdin_name: None,
     };
-    let found: Vec<String> = files
-        .par_iter()
-        .flat_map_iter(|path| {
-            let file = top.join(path);
-            // A tracked symlink is not followed: it may point anywhere on this machine.
-            let small = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file() && m.len() <= 10 << 20);
-            let bytes = if small {
-                std::fs::read(&file).unwrap_or_default()
-            } else {
-                Vec::new()
-            };
-            crate::pipeline::scan_bytes(matcher, 0, path, &bytes)
-                .findings
-                .into_iter()
-                .map(|f| f.rule_id)
-                .filter(|id| rules.contains(id))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let outcome = crate::pipeline::scan_tree(matcher, &[repo.to_path_buf()], &walk);
     let mut counts = std::collections::BTreeMap::new();
-    for id in found {
-        *counts.entry(id).or_insert(0) += 1;
+    for finding in outcome.findings.iter().filter(|f| rules.contains(&f.rule_id)) {
+        *counts.entry(finding.rule_id.clone()).or_insert(0) += 1;
     }
     counts
 }

@@ -411,7 +411,7 @@ keywords = ["eta_"]
     // Three zeta tokens in tracked files; gitleaks would allow one of them.
     assert!(
         run.stderr
-            .contains("rule \"zeta-token\": 3 finding(s) in the files git tracks"),
+            .contains("rule \"zeta-token\": 3 finding(s) in the work tree"),
         "{}",
         run.stderr
     );
@@ -447,7 +447,7 @@ fn a_betterleaks_configuration_is_read_first_and_its_additions_named() {
     );
     assert!(
         run.stderr
-            .contains("rule \"theta-token\": 1 finding(s) in the files git tracks"),
+            .contains("rule \"theta-token\": 1 finding(s) in the work tree"),
         "{}",
         run.stderr
     );
