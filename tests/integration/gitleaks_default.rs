@@ -261,7 +261,7 @@ fn gitleaks_default_configuration_finds_the_same_here() {
     }
     // Found: the same file, line and secret. The same rule too, but for a generic
     // rule's finding that a built-in wayscan rule also makes: imported generic rules
-    // defer to every specific rule, as gitleaks' do to its own (`defer_to_specific`).
+    // yield to every more specific rule, as gitleaks' do to its own (`specificity`).
     let places: BTreeSet<_> = by_wayscan.iter().map(place).collect();
     let missed: Vec<&Place> = by_gitleaks.iter().filter(|p| !places.contains(&place(p))).collect();
     assert!(
