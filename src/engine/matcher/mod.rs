@@ -464,9 +464,10 @@ fn find_in<'a>(index: usize, rule: &Rule, hay: &'a [u8], w: Range<usize>, out: &
             if rule.spec.report_match_start {
                 // gitleaks counts a line break as part of the line after it: a match
                 // that starts with one starts on the next line.
+                // (A match of line breaks alone stays on its last one.)
                 found.match_start = caps.get(0).map(|m| {
-                    let breaks = m.as_bytes().iter().take_while(|&&b| b == b'\n').count();
-                    w.start + m.start() + breaks.min(m.len().saturating_sub(1))
+                    let first = Span::of(m, true).start();
+                    w.start + first.min(m.end().saturating_sub(1)).max(m.start())
                 });
             }
             out.push(found);
