@@ -8,7 +8,8 @@ Usage: bench/import_compare.py [--history] GIT_DIR [GIT_DIR ...]
   --history: compare `gitleaks git` and `wayscan history` over the whole history
   instead, as (file, secret) pairs: wayscan names the first commit of each place,
   gitleaks every commit that touched it.
-Environment: WAYSCAN (default target/release/wayscan), GITLEAKS (default gitleaks).
+Environment: WAYSCAN (default target/release/wayscan), GITLEAKS (default gitleaks),
+SHOW_EXTRA=1 to list what only wayscan found (each secret as 4 characters and a length).
 
 Each repository's HEAD is exported into a fresh one-commit repository in a temporary
 directory, so both tools read the same files: gitleaks `dir`, wayscan `scan` after
@@ -112,7 +113,10 @@ def compare(git_dir, history=False):
         if os.environ.get("SHOW_EXTRA"):
             for place, (rule, encoding) in sorted(by_wayscan.items()):
                 if place not in by_gitleaks:
-                    print(f"      {place[0]}:{place[1] if not history else ''} {rule} {encoding} {place[-1][:60]!r}")
+                    # Secrets are compared, never shown: a prefix names the finding.
+                    secret = place[-1]
+                    print(f"      {place[0]}:{place[1] if not history else ''} {rule} {encoding} "
+                          f"{secret[:4]!r}... ({len(secret)} characters)")
         for note in notes:
             print(f"   {note}")
         return len(missed)
