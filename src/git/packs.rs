@@ -11,9 +11,7 @@ use crate::git::objects::RawId;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
-use std::time::Duration;
 
 /// The object kinds a pack holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,10 +22,13 @@ pub enum Kind {
     Tag,
 }
 
-/// One pack: its index (ids and offsets) and its data, mapped.
+/// One pack: its index (ids and offsets), and its data, open and mapped. The
+/// traversal reads entries from the file ([`EntryReader`]); the map serves the
+/// linear passes over the whole pack (CRCs, entry headers), a window at a time.
 pub struct Pack {
     pack_path: PathBuf,
     index: gix_pack::index::File,
+    file: std::fs::File,
     data: memmap2::Mmap,
     /// Offsets of damaged entries and of every delta built on one, found once.
     damaged: OnceLock<HashSet<u64>>,
@@ -61,6 +62,7 @@ impl Pack {
             pack_path,
             index,
             data,
+            file,
             damaged: OnceLock::new(),
         })
     }
@@ -93,21 +95,16 @@ impl Pack {
             return Ok(0);
         }
         let partial = subset.len() < self.index.num_objects() as usize;
-        let done = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            scope.spawn(|| self.release_pages_until(&done));
-            let damaged = self.damaged.get_or_init(|| self.find_damaged());
-            let result = match self.traverse_items(threads, subset, damaged, visit.clone()) {
-                // A delta whose base is not selected (git deltifies only against objects
-                // of the same kind, but a pack may be made by anything): decode everything.
-                Err(_) if partial && !crate::interrupt::requested() => {
-                    self.traverse_items(threads, self.items(select, true), damaged, visit)
-                }
-                result => result,
-            };
-            done.store(true, Ordering::Relaxed);
-            result.map(|()| damaged.len())
-        })
+        let damaged = self.damaged.get_or_init(|| self.find_damaged());
+        let result = match self.traverse_items(threads, subset, damaged, visit.clone()) {
+            // A delta whose base is not selected (git deltifies only against objects
+            // of the same kind, but a pack may be made by anything): decode everything.
+            Err(_) if partial && !crate::interrupt::requested() => {
+                self.traverse_items(threads, self.items(select, true), damaged, visit)
+            }
+            result => result,
+        };
+        result.map(|()| damaged.len())
     }
 
     /// The entries `select` numbers (or all of them), by ascending offset.
@@ -152,9 +149,10 @@ impl Pack {
         .map_err(|e| format!("{}: {e}", self.pack_path.display()))?;
         let mut size_progress = gix_utils::progress::Discard;
         let mut visit = visit;
+        let reader = EntryReader::new(&self.file);
         tree.traverse(
-            |range, data: &memmap2::Mmap| data.get(range.start as usize..range.end as usize),
-            &self.data,
+            |range, reader: &EntryReader<'_>| reader.read(range),
+            &reader,
             (self.data.len() - 20) as u64,
             move |item: &mut Item, _, context| {
                 // A base decoded only for its deltas is not handed on.
@@ -287,16 +285,6 @@ impl Pack {
             .collect()
     }
 
-    /// Every fiftieth of a second, hands the pages of the map read so far back to the
-    /// kernel's page cache: the traversal reads each part of the pack about once, and
-    /// a 500 MB pack would otherwise count in full towards the scan's memory.
-    fn release_pages_until(&self, done: &AtomicBool) {
-        while !done.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(20));
-            self.release(0, self.data.len() as u64);
-        }
-    }
-
     /// Drops `len` bytes of the map from `start` out of this process's memory.
     fn release(&self, start: u64, len: u64) {
         #[cfg(unix)]
@@ -308,6 +296,76 @@ impl Pack {
                 .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start as usize, len as usize);
         }
     }
+}
+
+/// Pack entries read with `pread` into a buffer per thread, for the delta traversal.
+///
+/// Reading them through the map instead made the scan's resident memory swing by
+/// 100-200 MB: the page cache holds a pack in large folios (up to 2 MB), and a fault
+/// maps the whole folio, so the traversal's scattered reads (each delta sits
+/// somewhere else in the pack) mapped far more than they read, faster than any
+/// release could hand it back.
+struct EntryReader<'a> {
+    file: &'a std::fs::File,
+    buffers: thread_local::ThreadLocal<std::cell::UnsafeCell<Vec<u8>>>,
+}
+
+impl<'a> EntryReader<'a> {
+    fn new(file: &'a std::fs::File) -> Self {
+        EntryReader {
+            file,
+            buffers: thread_local::ThreadLocal::new(),
+        }
+    }
+
+    /// The bytes of the entry at `range.start`: its header and compressed data. The
+    /// range ends at the next entry the traversal knows of, which in a partial
+    /// traversal may be far beyond this one, so only what the entry's header says it
+    /// can take is read (zlib's worst case for its inflated size).
+    fn read(&self, range: std::ops::Range<u64>) -> Option<&[u8]> {
+        let buffer = self.buffers.get_or(Default::default);
+        // SAFETY: each thread has its own buffer, and gix-pack's traversal uses the
+        // slice a resolver returns only until it has inflated it, before it asks
+        // this thread for another entry (gix-pack 0.77,
+        // cache/delta/traverse/resolve.rs: decompress_from_resolver).
+        let buffer = unsafe { &mut *buffer.get() };
+        let len = range.end.checked_sub(range.start)? as usize;
+        const FIRST: usize = 16 << 10;
+        buffer.resize(len.min(FIRST), 0);
+        read_at(self.file, buffer, range.start).ok()?;
+        if len > FIRST {
+            let entry = gix_pack::data::Entry::from_bytes(buffer, range.start, gix_hash::Kind::Sha1).ok()?;
+            let size = entry.decompressed_size as usize;
+            let bound = entry.header_size() + size + (size >> 12) + (size >> 14) + 64;
+            let want = len.min(bound);
+            if want > FIRST {
+                buffer.resize(want, 0);
+                read_at(self.file, &mut buffer[FIRST..], range.start + FIRST as u64).ok()?;
+            }
+        }
+        Some(buffer.as_slice())
+    }
+}
+
+/// Fills `buffer` from `file` at `offset`, leaving the file's cursor alone (several
+/// threads read one handle).
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, mut buffer: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    while !buffer.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buffer, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buffer = &mut buffer[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn kind_of(kind: gix_object::Kind) -> Kind {
