@@ -174,6 +174,7 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
             Batch::new(&plain),
             Batch::new(&messages),
         );
+        let mut numbers = store.memo();
         store.read_all(ctx.threads, &|_| true, max_size, move |number, kind, data| {
             kinds[number as usize].store(kind_code(kind), Ordering::Relaxed);
             // A commit's or an annotated tag's message is content too.
@@ -197,7 +198,7 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
                 },
                 Kind::Tree => {
                     for entry in TreeEntries::new(data).filter(|e| e.kind == EntryKind::Tree) {
-                        if let Some(child) = store.number(entry.id) {
+                        if let Some(child) = numbers.number(entry.id) {
                             links.push((number, child));
                         }
                     }
@@ -370,11 +371,12 @@ fn second_pass(
             Batch::new(&missing),
             Batch::new(&malformed),
         );
+        let mut numbers = store.memo();
         store.read_all(ctx.threads, &is_reached_tree, u64::MAX, move |tree, _, data| {
             let key = lineage.key(tree).expect("only reached trees are read");
             let mut entries = TreeEntries::new(data);
             for entry in &mut entries {
-                match (entry.kind, store.number(entry.id)) {
+                match (entry.kind, numbers.number(entry.id)) {
                     (EntryKind::File, Some(blob)) => {
                         reached[blob as usize].store(true, Ordering::Relaxed);
                         if needs_path[blob as usize] != PlacesWanted::None {
