@@ -335,8 +335,11 @@ impl<'a> EntryReader<'a> {
         read_at(self.file, buffer, range.start).ok()?;
         if len > FIRST {
             let entry = gix_pack::data::Entry::from_bytes(buffer, range.start, gix_hash::Kind::Sha1).ok()?;
-            let size = entry.decompressed_size as usize;
-            let bound = entry.header_size() + size + (size >> 12) + (size >> 14) + 64;
+            // Saturating: a damaged header may claim any size; `len` bounds the read.
+            let size = usize::try_from(entry.decompressed_size).unwrap_or(usize::MAX);
+            let bound = [entry.header_size(), size >> 12, size >> 14, 64]
+                .into_iter()
+                .fold(size, usize::saturating_add);
             let want = len.min(bound);
             if want > FIRST {
                 buffer.resize(want, 0);
