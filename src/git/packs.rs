@@ -32,6 +32,9 @@ pub struct Pack {
     data: memmap2::Mmap,
     /// Offsets of damaged entries and of every delta built on one, found once.
     damaged: OnceLock<HashSet<u64>>,
+    /// Every entry's offset, ascending, then the end of the last entry: where each
+    /// entry ends, found once.
+    offsets: OnceLock<Vec<u64>>,
 }
 
 /// An entry of the delta tree: the caller's number for the object, and where it is.
@@ -64,6 +67,7 @@ impl Pack {
             data,
             file,
             damaged: OnceLock::new(),
+            offsets: OnceLock::new(),
         })
     }
 
@@ -149,7 +153,7 @@ impl Pack {
         .map_err(|e| format!("{}: {e}", self.pack_path.display()))?;
         let mut size_progress = gix_utils::progress::Discard;
         let mut visit = visit;
-        let reader = EntryReader::new(&self.file);
+        let reader = EntryReader::new(&self.file, self.offsets());
         tree.traverse(
             |range, reader: &EntryReader<'_>| reader.read(range),
             &reader,
@@ -285,6 +289,16 @@ impl Pack {
             .collect()
     }
 
+    /// Every entry's offset, ascending, and the end of the last one.
+    fn offsets(&self) -> &[u64] {
+        self.offsets.get_or_init(|| {
+            let mut offsets: Vec<u64> = self.index.iter().map(|e| e.pack_offset).collect();
+            offsets.sort_unstable();
+            offsets.push((self.data.len() - 20) as u64);
+            offsets
+        })
+    }
+
     /// Drops `len` bytes of the map from `start` out of this process's memory.
     fn release(&self, start: u64, len: u64) {
         #[cfg(unix)]
@@ -307,21 +321,27 @@ impl Pack {
 /// release could hand it back.
 struct EntryReader<'a> {
     file: &'a std::fs::File,
+    /// [`Pack::offsets`]: where each entry ends.
+    offsets: &'a [u64],
     buffers: thread_local::ThreadLocal<std::cell::UnsafeCell<Vec<u8>>>,
 }
 
 impl<'a> EntryReader<'a> {
-    fn new(file: &'a std::fs::File) -> Self {
+    fn new(file: &'a std::fs::File, offsets: &'a [u64]) -> Self {
         EntryReader {
             file,
+            offsets,
             buffers: thread_local::ThreadLocal::new(),
         }
     }
 
     /// The bytes of the entry at `range.start`: its header and compressed data. The
     /// range ends at the next entry the traversal knows of, which in a partial
-    /// traversal may be far beyond this one, so only what the entry's header says it
-    /// can take is read (zlib's worst case for its inflated size).
+    /// traversal may be far beyond this one; a long range is cut at the next entry
+    /// of the pack. (Not at a bound worked out from the entry's inflated size: a
+    /// stream cut short inflates to a zero-filled tail without an error, and a
+    /// deflate stream may legally be far larger than zlib's own worst case, so a
+    /// crafted pack could have hidden a key past the bound.)
     fn read(&self, range: std::ops::Range<u64>) -> Option<&[u8]> {
         let buffer = self.buffers.get_or(Default::default);
         // SAFETY: each thread has its own buffer, and gix-pack's traversal uses the
@@ -329,23 +349,15 @@ impl<'a> EntryReader<'a> {
         // this thread for another entry (gix-pack 0.77,
         // cache/delta/traverse/resolve.rs: decompress_from_resolver).
         let buffer = unsafe { &mut *buffer.get() };
-        let len = range.end.checked_sub(range.start)? as usize;
-        const FIRST: usize = 16 << 10;
-        buffer.resize(len.min(FIRST), 0);
-        read_at(self.file, buffer, range.start).ok()?;
-        if len > FIRST {
-            let entry = gix_pack::data::Entry::from_bytes(buffer, range.start, gix_hash::Kind::Sha1).ok()?;
-            // Saturating: a damaged header may claim any size; `len` bounds the read.
-            let size = usize::try_from(entry.decompressed_size).unwrap_or(usize::MAX);
-            let bound = [entry.header_size(), size >> 12, size >> 14, 64]
-                .into_iter()
-                .fold(size, usize::saturating_add);
-            let want = len.min(bound);
-            if want > FIRST {
-                buffer.resize(want, 0);
-                read_at(self.file, &mut buffer[FIRST..], range.start + FIRST as u64).ok()?;
-            }
+        let mut end = range.end;
+        // Most entries are small and their range exact: the search is for the rest.
+        const SHORT: u64 = 16 << 10;
+        if end.checked_sub(range.start)? > SHORT {
+            let next = self.offsets.partition_point(|&o| o <= range.start);
+            end = end.min(*self.offsets.get(next)?);
         }
+        buffer.resize((end - range.start) as usize, 0);
+        read_at(self.file, buffer, range.start).ok()?;
         Some(buffer.as_slice())
     }
 }

@@ -17,6 +17,28 @@ fn document(edits: usize) -> Vec<String> {
         .collect()
 }
 
+/// About 64 KB of numbers that barely compress, with `key` near the end: a pack
+/// entry larger than the traversal's first read of an entry (16 KB), whose key only
+/// the rest of the entry holds.
+fn noise_with(key: &str) -> String {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut lines: Vec<String> = (0..800)
+        .map(|_| {
+            (0..8)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    format!("{:08}", state % 100_000_000)
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    lines[790] = format!("token = {key}");
+    lines.join("\n") + "\n"
+}
+
 /// The one pack file of the repository with extension `ext` (idx or pack).
 fn pack_file(s: &Sandbox, ext: &str) -> std::path::PathBuf {
     std::fs::read_dir(s.join(".git/objects/pack"))
@@ -48,6 +70,7 @@ fn a_packed_history_gives_the_same_report_as_loose_objects() {
         s.write("config/settings.txt", doc.concat());
         if edit == 3 {
             s.write("deep/a/b/c/d/token.txt", fake_key("dns", 41));
+            s.write("data/noise.txt", noise_with(&fake_key("database", 44)));
             s.write(".env", "DEBUG=1\n");
             s.write("logo.bin", [0u8, 1, 2, 3, 0, 255]);
         }
@@ -67,6 +90,7 @@ fn a_packed_history_gives_the_same_report_as_loose_objects() {
     let expected = vec![
         (".env".to_string(), ids[3].clone(), "dotenv-not-ignored".to_string()),
         ("config/settings.txt".into(), ids[5].clone(), KEY_RULE.into()),
+        ("data/noise.txt".into(), ids[3].clone(), KEY_RULE.into()),
         ("deep/a/b/c/d/token.txt".into(), ids[3].clone(), KEY_RULE.into()),
         ("side/key.txt".into(), side.clone(), KEY_RULE.into()),
     ];
@@ -81,9 +105,20 @@ fn a_packed_history_gives_the_same_report_as_loose_objects() {
         stats.contains("chain length = 2"),
         "the test needs delta chains:\n{stats}"
     );
+    // "<id> <type> <size> <size in pack> <offset>": one entry must take more than
+    // one read.
+    assert!(
+        stats
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(3)?.parse::<u64>().ok())
+            .any(|in_pack| in_pack > 16 << 10),
+        "the test needs a pack entry over 16 KB:\n{stats}"
+    );
 
     let (run, packed) = s.json_of("history", &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
+    // Read by the traversal itself, not by the one-by-one fallback after it failed.
+    assert!(!run.stderr.contains("one by one"), "{}", run.stderr);
     assert_eq!(credited(&packed), expected);
     for field in ["files", "bytes", "skipped", "errors"] {
         assert_eq!(loose["summary"][field], packed["summary"][field], "{field}");
@@ -94,7 +129,7 @@ fn a_packed_history_gives_the_same_report_as_loose_objects() {
     let later = s.commit("after the repack");
     let (_, mixed) = s.json_of("history", &[]);
     let mut with_later = expected.clone();
-    with_later.insert(3, ("later.txt".into(), later, KEY_RULE.into()));
+    with_later.insert(4, ("later.txt".into(), later, KEY_RULE.into()));
     assert_eq!(credited(&mixed), with_later);
 
     // A linked worktree shares the repository's objects and refs.
