@@ -190,8 +190,9 @@ impl Pack {
     fn find_damaged(&self) -> HashSet<u64> {
         let mut entries: Vec<(u64, Option<u32>)> = self.index.iter().map(|e| (e.pack_offset, e.crc32)).collect();
         entries.sort_unstable();
-        let end = (self.data.len() - 20) as u64;
-        let next = |i: usize| entries.get(i + 1).map_or(end, |e| e.0);
+        // Where entry `i` ends: the traversal's reader uses the same list.
+        let ends = &self.offsets()[1..];
+        let next = |i: usize| ends[i];
         // Window by window, each window's pages released after it: the whole pack at
         // once would all be resident for a moment.
         const WINDOW: u64 = 32 << 20;
