@@ -98,7 +98,8 @@ impl Pack {
         if subset.is_empty() {
             return Ok(0);
         }
-        let partial = subset.len() < self.index.num_objects() as usize;
+        let partial =
+            subset.iter().filter(|item| item.number != UNSELECTED).count() < self.index.num_objects() as usize;
         let damaged = self.damaged.get_or_init(|| self.find_damaged());
         let result = match self.traverse_items(threads, subset, damaged, visit.clone()) {
             // A delta whose base is not selected (git deltifies only against objects
@@ -125,6 +126,22 @@ impl Pack {
             })
             .collect();
         items.sort_unstable_by_key(|item| item.offset);
+        // gix-pack builds the delta tree reading the pack from its first entry on, and
+        // takes the first item to be there: a subset that starts later would have its
+        // headers read from the wrong places, fail, and be decoded whole (every
+        // object, where a trees' pass wants a third of them). So the pack's first
+        // entry (a whole object: nothing comes before its base) leads, decoded and not
+        // handed on.
+        let first = self.offsets()[0];
+        if items.first().is_some_and(|item| item.offset != first) {
+            items.insert(
+                0,
+                Item {
+                    number: UNSELECTED,
+                    offset: first,
+                },
+            );
+        }
         items
     }
 
@@ -416,4 +433,89 @@ pub fn pack_indexes(objects_dir: &Path) -> Vec<PathBuf> {
         indexes.extend(found);
     }
     indexes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+    use std::sync::Mutex;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("git prints UTF-8")
+    }
+
+    /// A packed history of nested directories, many versions each (so trees are
+    /// deltas of trees), and its pack.
+    fn packed_history() -> (tempfile::TempDir, Pack) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        git(dir.path(), &["init", "-q", "."]);
+        for version in 0..30 {
+            for sub in ["src/a", "src/b/c", "docs"] {
+                let folder = dir.path().join(sub);
+                std::fs::create_dir_all(&folder).expect("a folder");
+                let lines: String = (0..50)
+                    .map(|line| format!("{sub} line {line} of {version}\n"))
+                    .collect();
+                std::fs::write(folder.join(format!("file{}.txt", version % 7)), lines).expect("a file");
+            }
+            git(dir.path(), &["add", "-A"]);
+            git(dir.path(), &["commit", "-q", "-m", &format!("version {version}")]);
+        }
+        git(dir.path(), &["repack", "-adfq"]);
+        let idx = pack_indexes(&dir.path().join(".git/objects"))
+            .into_iter()
+            .next()
+            .expect("a pack");
+        let pack = Pack::open(&idx).expect("the pack opens");
+        (dir, pack)
+    }
+
+    /// The ids of the objects of `kind` git lists in the repository.
+    fn ids_of_kind(dir: &Path, kind: &str) -> HashSet<RawId> {
+        git(
+            dir,
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objecttype) %(objectname)",
+            ],
+        )
+        .lines()
+        .filter_map(|line| line.strip_prefix(kind)?.strip_prefix(' '))
+        .map(|hex| crate::git::objects::parse_hex(hex.as_bytes()).expect("a hex id"))
+        .collect()
+    }
+
+    #[test]
+    fn a_subset_that_starts_after_the_first_entry_is_decoded_alone() {
+        let (dir, pack) = packed_history();
+        let trees = ids_of_kind(dir.path(), "tree");
+        let numbered: Vec<RawId> = trees.iter().copied().collect();
+        let select = |id: &RawId| numbered.iter().position(|t| t == id).map(|n| n as u32);
+        let subset = pack.items(&select, false);
+        // git writes commits first: the trees start later in the pack.
+        assert!(subset.iter().all(|item| item.offset > 12 || item.number == UNSELECTED));
+        let seen = Mutex::new(Vec::new());
+        let visit = |kind: Kind, number: u32, _: &[u8]| seen.lock().expect("not poisoned").push((kind, number));
+        let damaged = HashSet::new();
+        // The subset alone, not the fallback that decodes the whole pack.
+        pack.traverse_items(2, subset, &damaged, visit)
+            .expect("the trees decode on their own");
+        let mut seen = seen.into_inner().expect("not poisoned");
+        seen.sort_unstable_by_key(|&(_, number)| number);
+        let expected: Vec<(Kind, u32)> = (0..numbered.len() as u32).map(|n| (Kind::Tree, n)).collect();
+        assert_eq!(seen, expected, "every tree once, nothing else");
+    }
 }
