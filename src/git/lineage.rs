@@ -77,10 +77,10 @@ pub struct TreeLineage {
 impl TreeLineage {
     /// `roots` are (root tree, commit position); `links` are (parent tree, subtree)
     /// directory entries; `count` is the number of objects.
-    pub fn compute<'a>(
+    pub fn compute(
         count: usize,
         roots: impl Iterator<Item = (u32, u32)>,
-        links: impl Iterator<Item = &'a (u32, u32)> + Clone,
+        links: impl Iterator<Item = (u32, u32)> + Clone,
     ) -> TreeLineage {
         let mut best = vec![u64::MAX; count];
         for (tree, position) in roots {
@@ -94,7 +94,7 @@ impl TreeLineage {
         loop {
             passes += 1;
             let mut changed = false;
-            for &(parent, child) in links.clone() {
+            for (parent, child) in links.clone() {
                 let position = best[parent as usize] >> 32;
                 if position == u64::from(NONE) {
                     continue;
@@ -138,15 +138,16 @@ pub fn split_key(key: u64) -> (u32, u32) {
 }
 
 /// Directory paths of trees, built from [`TreeLineage::parent`] and the names the
-/// parents give their subtrees, remembered as they are asked for.
-pub struct TreePaths<'a> {
+/// parents give their subtrees (`names`: a tree's name in its parent), remembered
+/// as they are asked for.
+pub struct TreePaths<'a, N> {
     lineage: &'a TreeLineage,
-    names: &'a HashMap<u32, Box<[u8]>>,
+    names: N,
     known: HashMap<u32, String>,
 }
 
-impl<'a> TreePaths<'a> {
-    pub fn new(lineage: &'a TreeLineage, names: &'a HashMap<u32, Box<[u8]>>) -> TreePaths<'a> {
+impl<'a, 'n, N: Fn(u32) -> Option<&'n [u8]>> TreePaths<'a, N> {
+    pub fn new(lineage: &'a TreeLineage, names: N) -> TreePaths<'a, N> {
         TreePaths {
             lineage,
             names,
@@ -172,7 +173,7 @@ impl<'a> TreePaths<'a> {
         };
         for &t in chain.iter().rev() {
             if self.lineage.parent(t).is_some() {
-                match self.names.get(&t) {
+                match (self.names)(t) {
                     Some(name) => path.push_str(&String::from_utf8_lossy(name)),
                     None => path.push('?'),
                 }
@@ -229,7 +230,7 @@ mod tests {
         // Commit 0 has root 10 holding 20 holding 30; commit 1 has root 11 holding 30
         // directly, and 21, which is reached only from there.
         let links = [(11, 30), (20, 30), (10, 20), (11, 21)];
-        let lineage = TreeLineage::compute(40, [(11, 1), (10, 0)].into_iter(), links.iter());
+        let lineage = TreeLineage::compute(40, [(11, 1), (10, 0)].into_iter(), links.iter().copied());
         assert_eq!(lineage.position(30), Some(0));
         assert_eq!(lineage.parent(30), Some(20));
         assert_eq!(lineage.parent(20), Some(10));
@@ -243,11 +244,11 @@ mod tests {
     #[test]
     fn paths_follow_the_chosen_parents() {
         let links = [(10, 20), (20, 30)];
-        let lineage = TreeLineage::compute(40, [(10, 0)].into_iter(), links.iter());
+        let lineage = TreeLineage::compute(40, [(10, 0)].into_iter(), links.iter().copied());
         let names: HashMap<u32, Box<[u8]>> = [(20, b"src"[..].into()), (30, b"deep dir"[..].into())]
             .into_iter()
             .collect();
-        let mut paths = TreePaths::new(&lineage, &names);
+        let mut paths = TreePaths::new(&lineage, |tree| names.get(&tree).map(|name| &name[..]));
         assert_eq!(paths.dir(30), "src/deep dir/");
         assert_eq!(paths.dir(20), "src/");
         assert_eq!(paths.dir(10), "");

@@ -97,6 +97,21 @@ impl ObjectStore {
         &self.ids[number as usize]
     }
 
+    /// Which objects are trees, by number, as the packs' entry headers tell without
+    /// inflating anything. Loose objects, and pack entries whose chain cannot be
+    /// followed, are `false`: their kind is learnt when they are read.
+    pub fn trees_by_header(&self) -> Vec<bool> {
+        let mut trees = vec![false; self.ids.len()];
+        for pack in &self.packs {
+            for id in pack.tree_ids() {
+                if let Some(number) = self.number(&id) {
+                    trees[number as usize] = true;
+                }
+            }
+        }
+        trees
+    }
+
     /// A memo of this store's lookups, for one thread.
     pub fn memo(&self) -> Memo<'_> {
         Memo {

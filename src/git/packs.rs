@@ -35,6 +35,25 @@ pub struct Pack {
     /// Every entry's offset, ascending, then the end of the last entry: where each
     /// entry ends, found once.
     offsets: OnceLock<Vec<u64>>,
+    headers: OnceLock<Headers>,
+}
+
+/// What a pack's entry headers say, by entry in offset order.
+struct Headers {
+    /// The entry's position in the index.
+    index_of: Vec<u32>,
+    /// `TREE`, `OTHER`, or `UNKNOWN` (a header or a chain that could not be read).
+    kinds: Vec<u8>,
+    /// Whether a delta is built on the entry.
+    is_base: Vec<bool>,
+    /// (size, entry) of every blob stored whole.
+    whole_blobs: Vec<(u64, u32)>,
+}
+
+impl Headers {
+    const UNKNOWN: u8 = 0;
+    const TREE: u8 = 1;
+    const OTHER: u8 = 2;
 }
 
 /// An entry of the delta tree: the caller's number for the object, and where it is.
@@ -68,6 +87,7 @@ impl Pack {
             file,
             damaged: OnceLock::new(),
             offsets: OnceLock::new(),
+            headers: OnceLock::new(),
         })
     }
 
@@ -260,51 +280,140 @@ impl Pack {
         damaged
     }
 
+    /// The ids of the trees in the pack, from the entries' headers alone: a whole
+    /// entry names its kind, and a delta holds what its base holds (git deltifies an
+    /// object only against one of its own kind). So a pass can take the trees after
+    /// everything else without inflating anything to learn which they are. An entry
+    /// whose header or chain cannot be read is left out: the caller reads it with the
+    /// others and learns its kind then.
+    pub fn tree_ids(&self) -> Vec<RawId> {
+        let headers = self.headers();
+        (0..headers.kinds.len())
+            .filter(|&at| headers.kinds[at] == Headers::TREE)
+            .map(|at| self.id_at(headers.index_of[at]))
+            .collect()
+    }
+
     /// The ids of blobs stored whole (not as deltas) whose entry header gives a size
     /// over `max`, and on which no delta is built: they can be skipped as too large
     /// without inflating them (a 3 GiB blob would otherwise be 3 GiB of memory). git
     /// stores blobs over `core.bigFileThreshold` whole and never deltifies against
     /// them, so in practice every oversized blob is one of these.
     pub fn oversized_blobs(&self, max: u64) -> Vec<RawId> {
-        use gix_pack::data::entry::Header;
-        let mut entries: Vec<(u64, RawId)> = self
-            .index
+        let headers = self.headers();
+        headers
+            .whole_blobs
             .iter()
-            .filter_map(|e| Some((e.pack_offset, e.oid.as_bytes().try_into().ok()?)))
-            .collect();
-        entries.sort_unstable();
-        let mut big = Vec::new();
-        let mut bases = HashSet::new();
-        // Window by window, each window's pages released after it, as find_damaged.
-        const WINDOW: u64 = 32 << 20;
-        let mut window_start = 0;
-        for &(offset, id) in &entries {
-            if offset >= window_start + WINDOW {
-                self.release(window_start, offset - window_start);
-                window_start = offset;
-            }
-            let Some(bytes) = self.data.get(offset as usize..) else {
-                continue;
-            };
-            let Ok(entry) = gix_pack::data::Entry::from_bytes(bytes, offset, gix_hash::Kind::Sha1) else {
-                continue;
-            };
-            match entry.header {
-                Header::Blob if entry.decompressed_size > max => big.push((offset, id)),
-                Header::OfsDelta { base_distance } => {
-                    bases.extend(offset.checked_sub(base_distance));
-                }
-                Header::RefDelta { base_id } => {
-                    bases.extend(self.index.lookup(base_id).map(|i| self.index.pack_offset_at_index(i)));
-                }
-                _ => {}
-            }
-        }
-        self.release(window_start, self.data.len() as u64 - window_start);
-        big.into_iter()
-            .filter(|(offset, _)| !bases.contains(offset))
-            .map(|(_, id)| id)
+            .filter(|&&(size, at)| size > max && !headers.is_base[at as usize])
+            .map(|&(_, at)| self.id_at(headers.index_of[at as usize]))
             .collect()
+    }
+
+    fn id_at(&self, index: u32) -> RawId {
+        self.index
+            .oid_at_index(index)
+            .as_bytes()
+            .try_into()
+            .expect("a SHA-1 index holds 20-byte ids")
+    }
+
+    /// What the entries' headers say, read once: one walk of the pack, a window at a
+    /// time, each window's pages released after it (as `find_damaged`).
+    fn headers(&self) -> &Headers {
+        self.headers.get_or_init(|| {
+            use gix_pack::data::entry::Header;
+            let offsets = self.offsets();
+            let count = offsets.len() - 1;
+            // Entry `at` (in offset order) is entry `index_of[at]` of the index.
+            let mut by_offset: Vec<(u64, u32)> = (0..self.index.num_objects())
+                .map(|i| (self.index.pack_offset_at_index(i), i))
+                .collect();
+            by_offset.sort_unstable();
+            let index_of: Vec<u32> = by_offset.into_iter().map(|(_, i)| i).collect();
+            // An offset delta's base lies before it, nearly always close: a search
+            // backwards from the delta, doubling its stride, finds it in a few steps
+            // where a bisection of the whole pack would miss the cache at each.
+            let before = |at: usize, offset: u64| -> Option<usize> {
+                let mut low = at;
+                let mut stride = 1;
+                while low > 0 && offsets[low - 1] >= offset {
+                    low = low.saturating_sub(stride);
+                    stride *= 2;
+                }
+                let found = low + offsets[low..at].partition_point(|&o| o < offset);
+                (offsets.get(found) == Some(&offset)).then_some(found)
+            };
+            let at_offset = |offset: u64| offsets.binary_search(&offset).ok();
+            let mut kinds = vec![Headers::UNKNOWN; count];
+            let mut bases = vec![usize::MAX; count];
+            let mut is_base = vec![false; count];
+            let mut whole_blobs = Vec::new();
+            const WINDOW: u64 = 32 << 20;
+            let mut window_start = 0;
+            for (at, &offset) in offsets[..count].iter().enumerate() {
+                if offset >= window_start + WINDOW {
+                    self.release(window_start, offset - window_start);
+                    window_start = offset;
+                }
+                let Some(bytes) = self.data.get(offset as usize..) else {
+                    continue;
+                };
+                let Ok(entry) = gix_pack::data::Entry::from_bytes(bytes, offset, gix_hash::Kind::Sha1) else {
+                    continue;
+                };
+                let base = match entry.header {
+                    Header::Tree => {
+                        kinds[at] = Headers::TREE;
+                        None
+                    }
+                    Header::Blob => {
+                        kinds[at] = Headers::OTHER;
+                        whole_blobs.push((entry.decompressed_size, at as u32));
+                        None
+                    }
+                    Header::Commit | Header::Tag => {
+                        kinds[at] = Headers::OTHER;
+                        None
+                    }
+                    Header::OfsDelta { base_distance } => {
+                        offset.checked_sub(base_distance).and_then(|base| before(at, base))
+                    }
+                    Header::RefDelta { base_id } => self
+                        .index
+                        .lookup(base_id)
+                        .and_then(|i| at_offset(self.index.pack_offset_at_index(i))),
+                };
+                if let Some(base) = base {
+                    bases[at] = base;
+                    is_base[base] = true;
+                }
+            }
+            self.release(window_start, self.data.len() as u64 - window_start);
+            // A delta's kind is its chain's root's. An offset delta's base comes
+            // before it, so one loop in offset order settles those; a ref delta's
+            // base may come later, hence the walk down the chain (capped: a corrupt
+            // pack may loop).
+            let mut chain = Vec::new();
+            for at in 0..count {
+                let mut root = at;
+                while kinds[root] == Headers::UNKNOWN && bases[root] != usize::MAX && chain.len() < 10_000 {
+                    chain.push(root);
+                    root = bases[root];
+                }
+                let kind = kinds[root];
+                for link in chain.drain(..) {
+                    kinds[link] = kind;
+                    // Settled, even as unknown: not walked again.
+                    bases[link] = usize::MAX;
+                }
+            }
+            Headers {
+                index_of,
+                kinds,
+                is_base,
+                whole_blobs,
+            }
+        })
     }
 
     /// Every entry's offset, ascending, and the end of the last one.
@@ -517,5 +626,29 @@ mod tests {
         seen.sort_unstable_by_key(|&(_, number)| number);
         let expected: Vec<(Kind, u32)> = (0..numbered.len() as u32).map(|n| (Kind::Tree, n)).collect();
         assert_eq!(seen, expected, "every tree once, nothing else");
+    }
+
+    #[test]
+    fn the_headers_tell_the_trees_without_inflating() {
+        let (dir, pack) = packed_history();
+        let trees: HashSet<RawId> = pack.tree_ids().into_iter().collect();
+        assert_eq!(trees, ids_of_kind(dir.path(), "tree"));
+        // Most of them are deltas: the kind came down their chains.
+        let deltas = git(
+            dir.path(),
+            &[
+                "verify-pack",
+                "-v",
+                &pack.path().with_extension("idx").display().to_string(),
+            ],
+        )
+        .lines()
+        .filter(|line| line.split_whitespace().nth(1) == Some("tree") && line.split_whitespace().count() >= 7)
+        .count();
+        assert!(
+            deltas * 4 >= trees.len(),
+            "{deltas} of {} trees are deltas",
+            trees.len()
+        );
     }
 }

@@ -217,3 +217,48 @@ fn a_history_none_of_which_can_be_read_is_an_error() {
     run.assert_stderr(2, "nothing in the history could be read");
     assert!(run.stderr.contains("not a pack file"), "{}", run.stderr);
 }
+
+/// The trees' pass reads every tree in the store, reached or not, before the history's
+/// order says which are reached: packed trees (found by their pack headers), loose ones
+/// (found when read), and trees only an unreferenced commit holds must each count as
+/// the history's only when a ref leads to them.
+#[test]
+fn packed_loose_and_unreached_trees_give_each_blob_its_reached_places() {
+    let s = Sandbox::git_repo();
+    let shared = fake_key("storage", 47);
+    s.write("a.txt", "a\n");
+    s.write("keys/shared.txt", &shared);
+    s.commit("base");
+    // A commit no ref keeps: its own key, and the shared one at another path.
+    s.write("gone/only.txt", fake_key("llm", 48));
+    s.write("gone/copy.txt", &shared);
+    s.commit("dropped");
+    s.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    // The reflog keeps the dropped commit, so the pack holds its trees too.
+    s.git(&["repack", "-adq"]);
+    // Then a commit in loose objects, on top.
+    s.write("later/b.txt", "b\n");
+    s.write("later/again.txt", &shared);
+    s.commit("loose");
+    let head = s.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let base = s.git(&["rev-parse", "HEAD~1"]).trim().to_string();
+    assert!(
+        s.join(".git/objects").join(&head[..2]).join(&head[2..]).exists(),
+        "the last commit is loose"
+    );
+
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut found = credited(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("keys/shared.txt".to_string(), base, KEY_RULE.to_string()),
+            ("later/again.txt".to_string(), head, KEY_RULE.to_string()),
+        ],
+        "the shared key at each reached path, nothing from the dropped commit"
+    );
+    // a.txt, keys/shared.txt (the same blob as later/again.txt), later/b.txt.
+    assert_eq!(report["summary"]["files"], 3, "{report}");
+}

@@ -1,12 +1,16 @@
 //! A whole history (every ref, or one branch) in two passes over the object store,
 //! each object inflated once, in pack order, on every core:
-//! 1. every object: blobs are scanned (finding a secret needs no path), commits give
-//!    the history's order, and trees give their subdirectories;
-//! 2. the trees the history reaches, again: the blobs each lists are credited to the
-//!    earliest commit holding that tree ([`lineage`]), and the names of subdirectories
-//!    and of the blobs to report are kept.
+//! 1. every object but the trees: blobs are scanned (finding a secret needs no
+//!    path), and commits give the history's order;
+//! 2. the trees, once the blobs' results are known: their subdirectories (with
+//!    names), the blobs each lists, where the blobs to report appear, and the names
+//!    a file rule wants.
 //!
-//! Paths, authors and dates are then worked out only for what is reported.
+//! The history's order then gives each tree its earliest commit ([`lineage`]), and
+//! what the trees' pass kept is credited there. Which objects are trees is known
+//! before anything is inflated, from the packs' entry headers, so neither pass
+//! decodes what the other reads. Paths, authors and dates are worked out only for
+//! what is reported.
 
 use super::{record_inside, scan_content, BlobResult, Earliest, PlacesWanted};
 use crate::engine::detect;
@@ -47,7 +51,8 @@ pub(super) fn scan_whole(
     };
     let (store, opened) = ObjectStore::open(repo.common_dir());
     problems.extend(opened);
-    progress.stage("objects read", store.len() as u64);
+    let is_tree = store.trees_by_header();
+    progress.stage("objects read", is_tree.iter().filter(|&&tree| !tree).count() as u64);
     let ctx = Context {
         store: &store,
         repo,
@@ -55,12 +60,23 @@ pub(super) fn scan_whole(
         progress,
     };
 
-    let mut objects = first_pass(&ctx, matcher, max_size, &mut problems);
-    let graph = std::mem::take(&mut objects.graph);
-    let mut order = order(&ctx, &objects.kinds, graph, &tips, selection.unreachable, &mut problems);
+    let mut objects = first_pass(&ctx, matcher, max_size, &is_tree, &mut problems);
     return_freed_memory();
     let file_rules: Vec<&Rule> = matcher.rules().rules.iter().filter(|r| !r.is_content()).collect();
-    let found = second_pass(&ctx, &objects, &order.lineage, &file_rules, &mut problems);
+    let trees = trees_pass(&ctx, &mut objects, &is_tree, &file_rules, &mut problems);
+    drop(is_tree);
+    let commits = std::mem::take(&mut objects.commits);
+    let mut order = order(
+        &ctx,
+        &objects.kinds,
+        commits,
+        &trees.links,
+        &tips,
+        selection.unreachable,
+        &mut problems,
+    );
+    return_freed_memory();
+    let found = attribute(&ctx, &objects, &order.lineage, trees, &mut problems);
     progress.done();
     for (place, id) in tagged {
         if let Some(number) = id.as_bytes().try_into().ok().and_then(|id: RawId| store.number(&id)) {
@@ -78,10 +94,10 @@ pub(super) fn scan_whole(
     )
 }
 
-/// Hands the memory the first pass freed (its workers' batches, the delta tree of
-/// every pack) back to the system before the second pass builds its own. glibc
-/// keeps a freed block in the arena of the thread that allocated it, so without this
-/// the peak is both passes' worth (bench/history.sh: 197 MB, 167 MB with it).
+/// Hands the memory a pass freed (its workers' batches, the delta tree of every
+/// pack) back to the system before the next step builds its own. glibc keeps a
+/// freed block in the arena of the thread that allocated it, so without this the
+/// peak is every step's worth (bench/history.sh: 197 MB, 167 MB with it).
 fn return_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of glibc's own heaps; it touches
@@ -117,8 +133,11 @@ impl Context<'_> {
 struct Objects {
     /// Each object's kind (`UNREAD` when it could not be read).
     kinds: Vec<u8>,
-    /// What `order` needs; taken from here so it is freed before the second pass.
-    graph: Graph,
+    /// What `order` needs; taken from here so it is freed before the attribution.
+    commits: HashMap<u32, CommitNode>,
+    /// Trees the first pass met: the entry headers did not say they were trees (a
+    /// loose object, a chain that could not be followed). The trees' pass reads them.
+    late_trees: HashSet<u32>,
     /// Blobs that need a report: a detection, something inside not scanned, or a skip.
     blobs: Vec<(u32, BlobResult)>,
     /// The other blobs (nearly all of them): scanned, nothing in them, (number,
@@ -129,15 +148,6 @@ struct Objects {
     messages: Vec<(u32, Kind, Vec<Detection>, Vec<Detection>)>,
     /// Objects that could not be read, with the reason.
     failed: Vec<(u32, String)>,
-}
-
-/// The commits and the tree links of the store: what the history's order and the
-/// trees' lineage are computed from.
-#[derive(Default)]
-struct Graph {
-    commits: HashMap<u32, CommitNode>,
-    /// (parent tree, subtree) for every directory entry of every tree.
-    links: Vec<Vec<(u32, u32)>>,
 }
 
 const UNREAD: u8 = 0;
@@ -151,10 +161,16 @@ fn kind_code(kind: Kind) -> u8 {
     }
 }
 
-/// Pass 1: every object once. Blobs are scanned, commits and tree links kept.
-fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems: &mut Vec<Problem>) -> Objects {
+/// Pass 1: every object but the trees, once. Blobs are scanned, commits kept.
+fn first_pass(
+    ctx: &Context<'_>,
+    matcher: &Matcher<'_>,
+    max_size: u64,
+    is_tree: &[bool],
+    problems: &mut Vec<Problem>,
+) -> Objects {
     let kinds: Vec<AtomicU8> = (0..ctx.store.len()).map(|_| AtomicU8::new(UNREAD)).collect();
-    let (commits, malformed, links, blobs, plain, messages) = (
+    let (commits, malformed, late_trees, blobs, plain, messages) = (
         Chunks::default(),
         Chunks::default(),
         Chunks::default(),
@@ -166,16 +182,16 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
     let read = {
         let (store, kinds, progress) = (ctx.store, &kinds, ctx.progress);
         let (scanned_bytes, found) = (&scanned_bytes, &found);
-        let (mut commits, mut malformed, mut links, mut blobs, mut plain, mut messages) = (
+        let (mut commits, mut malformed, mut late_trees, mut blobs, mut plain, mut messages) = (
             Batch::new(&commits),
             Batch::new(&malformed),
-            Batch::new(&links),
+            Batch::new(&late_trees),
             Batch::new(&blobs),
             Batch::new(&plain),
             Batch::new(&messages),
         );
-        let mut numbers = store.memo();
-        store.read_all(ctx.threads, &|_| true, max_size, move |number, kind, data| {
+        let not_tree = |n: u32| !is_tree[n as usize];
+        store.read_all(ctx.threads, &not_tree, max_size, move |number, kind, data| {
             kinds[number as usize].store(kind_code(kind), Ordering::Relaxed);
             // A commit's or an annotated tag's message is content too.
             if matches!(kind, Kind::Commit | Kind::Tag) {
@@ -196,13 +212,7 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
                     )),
                     None => malformed.push(number),
                 },
-                Kind::Tree => {
-                    for entry in TreeEntries::new(data).filter(|e| e.kind == EntryKind::Tree) {
-                        if let Some(child) = numbers.number(entry.id) {
-                            links.push((number, child));
-                        }
-                    }
-                }
+                Kind::Tree => late_trees.push(number),
                 Kind::Blob => {
                     let result = scan_content(matcher, data, max_size);
                     if let BlobResult::Scanned { bytes, findings, .. } = &result {
@@ -236,10 +246,8 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
     }
     Objects {
         kinds: kinds.into_iter().map(AtomicU8::into_inner).collect(),
-        graph: Graph {
-            commits: commits.into_items().collect(),
-            links: links.into_inner(),
-        },
+        commits: commits.into_items().collect(),
+        late_trees: late_trees.into_items().collect(),
         blobs,
         plain: plain.into_items().collect(),
         messages: messages.into_items().collect(),
@@ -251,6 +259,273 @@ fn first_pass(ctx: &Context<'_>, matcher: &Matcher<'_>, max_size: u64, problems:
 /// header (nothing when there is none).
 fn message_of(data: &[u8]) -> &[u8] {
     memchr::memmem::find(data, b"\n\n").map_or(&[], |at| &data[at + 2..])
+}
+
+/// A directory entry: tree `parent` lists tree `child` under name `name` (an index
+/// in [`TreeFacts::names`]).
+struct Link {
+    parent: u32,
+    child: u32,
+    name: u32,
+}
+
+/// Every directory entry of every tree, grouped by the tree that lists them: for
+/// each tree with subdirectories, `[tree, n, child 1, name 1, ..., child n, name n]`.
+/// 8 bytes a link (git's history has millions: each version of `t/` lists a hundred
+/// subdirectories), where a list of `Link`s would take 12.
+struct Links(Vec<Vec<u32>>);
+
+impl Links {
+    fn iter(&self) -> LinkIter<'_> {
+        LinkIter {
+            chunks: self.0.iter(),
+            chunk: &[],
+            parent: 0,
+            left: 0,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct LinkIter<'a> {
+    chunks: std::slice::Iter<'a, Vec<u32>>,
+    chunk: &'a [u32],
+    parent: u32,
+    left: u32,
+}
+
+impl Iterator for LinkIter<'_> {
+    type Item = Link;
+
+    fn next(&mut self) -> Option<Link> {
+        loop {
+            match self.chunk {
+                [child, name, rest @ ..] if self.left > 0 => {
+                    self.left -= 1;
+                    self.chunk = rest;
+                    return Some(Link {
+                        parent: self.parent,
+                        child: *child,
+                        name: *name,
+                    });
+                }
+                [parent, count, rest @ ..] => {
+                    (self.parent, self.left) = (*parent, *count);
+                    self.chunk = rest;
+                }
+                _ => self.chunk = self.chunks.next()?,
+            }
+        }
+    }
+}
+
+/// What the trees' pass learns from every tree in the store. Which trees the history
+/// reaches is known only once the commits are ordered, and that needs the links, so
+/// each fact is kept with its tree and [`attribute`] keeps those of reached trees.
+struct TreeFacts {
+    links: Links,
+    /// The names of subdirectories, each once (a history has few distinct ones).
+    names: Vec<Box<[u8]>>,
+    /// Every blob some tree lists.
+    listed: Vec<bool>,
+    /// (blob, tree, name) for the blobs whose report needs a place.
+    places: Vec<(u32, u32, Box<[u8]>)>,
+    /// (tree, name) of files a file rule may want (by name).
+    files: Vec<(u32, Box<[u8]>)>,
+    /// (tree, name, id, is a tree) of entries the repository lacks.
+    missing: Vec<(u32, Box<[u8]>, RawId, bool)>,
+    malformed: Vec<u32>,
+}
+
+/// Pass 2: every tree, once, with the blobs' results known.
+fn trees_pass(
+    ctx: &Context<'_>,
+    objects: &mut Objects,
+    is_tree: &[bool],
+    file_rules: &[&Rule],
+    problems: &mut Vec<Problem>,
+) -> TreeFacts {
+    // Which places each blob's report needs: none, the first (a skip, a failure),
+    // or every path it appears at (its findings are findings at each).
+    let mut needs_path = vec![PlacesWanted::None; ctx.store.len()];
+    for (number, result) in &objects.blobs {
+        needs_path[*number as usize] = result.places_wanted();
+    }
+    for (number, _) in &objects.failed {
+        needs_path[*number as usize] = PlacesWanted::First;
+    }
+    let late = &objects.late_trees;
+    let wanted = |n: u32| is_tree[n as usize] || late.contains(&n);
+    let count = is_tree.iter().filter(|&&t| t).count() + late.len();
+    ctx.progress.stage("trees read", count as u64);
+    let kinds: Vec<AtomicU8> = std::mem::take(&mut objects.kinds)
+        .into_iter()
+        .map(AtomicU8::new)
+        .collect();
+    let listed: Vec<AtomicBool> = (0..ctx.store.len()).map(|_| AtomicBool::new(false)).collect();
+    let names = Names::default();
+    let (links, places, files, missing, malformed, misread) = (
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+        Chunks::default(),
+    );
+    let read = {
+        let (store, kinds, listed, needs_path, progress) = (ctx.store, &kinds, &listed, &needs_path, ctx.progress);
+        let (mut links, mut places, mut files, mut missing, mut malformed, mut misread) = (
+            Batch::new(&links),
+            Batch::new(&places),
+            Batch::new(&files),
+            Batch::new(&missing),
+            Batch::new(&malformed),
+            Batch::new(&misread),
+        );
+        let (mut numbers, mut names) = (store.memo(), names.cache());
+        let mut group = Vec::new();
+        store.read_all(ctx.threads, &wanted, u64::MAX, move |tree, kind, data| {
+            progress.advance(1);
+            if kind != Kind::Tree {
+                // A pack whose headers say otherwise than its contents: damaged.
+                misread.push((tree, kind));
+                return;
+            }
+            kinds[tree as usize].store(kind_code(kind), Ordering::Relaxed);
+            // A name is a part of the tree's bytes: when no file rule's keyword is
+            // anywhere in them, no entry's name can hold one (one search of the tree
+            // instead of one per rule and entry, 13% of this pass on git's repository).
+            let names_may_match = file_rules.iter().any(|r| r.may_match_name(data));
+            let mut entries = TreeEntries::new(data);
+            for entry in &mut entries {
+                match (entry.kind, numbers.number(entry.id)) {
+                    (EntryKind::File, Some(blob)) => {
+                        listed[blob as usize].store(true, Ordering::Relaxed);
+                        if needs_path[blob as usize] != PlacesWanted::None {
+                            places.push((blob, tree, entry.name.into()));
+                        }
+                        if names_may_match && file_rules.iter().any(|r| r.may_match_name(entry.name)) {
+                            files.push((tree, entry.name.into()));
+                        }
+                    }
+                    (EntryKind::Tree, Some(child)) => {
+                        if group.is_empty() {
+                            group.extend([tree, 0]);
+                        }
+                        group.extend([child, names.number(entry.name)]);
+                    }
+                    (EntryKind::File | EntryKind::Tree, None) => {
+                        missing.push((tree, entry.name.into(), *entry.id, entry.kind == EntryKind::Tree));
+                    }
+                    // A link holds a path, a submodule another repository's commit.
+                    (EntryKind::Symlink | EntryKind::Submodule, _) => {}
+                }
+            }
+            if !group.is_empty() {
+                group[1] = (group.len() as u32 - 2) / 2;
+                links.push_group(&group);
+                group.clear();
+            }
+            if entries.malformed() {
+                malformed.push(tree);
+            }
+        })
+    };
+    objects.kinds = kinds.into_iter().map(AtomicU8::into_inner).collect();
+    objects.failed.extend(read.failed);
+    problems.extend(read.problems);
+    for (number, kind) in misread.into_items() {
+        let kind: Kind = kind;
+        problems.push(ctx.problem(format!(
+            "object {}: the pack's headers say it is a tree, but it is a {kind:?}; not scanned",
+            ctx.hex(number)
+        )));
+    }
+    TreeFacts {
+        links: Links(links.into_inner()),
+        names: names.into_table(),
+        listed: listed.into_iter().map(AtomicBool::into_inner).collect(),
+        places: places.into_items().collect(),
+        files: files.into_items().collect(),
+        missing: missing.into_items().collect(),
+        malformed: malformed.into_items().collect(),
+    }
+}
+
+/// The names of subdirectories, each kept once and known by its index: a history
+/// lists millions of subdirectories under a few hundred names.
+#[derive(Default)]
+struct Names(Mutex<NameTable>);
+
+/// Each name's index, and the names by index.
+#[derive(Default)]
+struct NameTable {
+    numbers: HashMap<Box<[u8]>, u32>,
+    names: Vec<Box<[u8]>>,
+}
+
+/// A name a thread met lately, and its index.
+type KeptName = Option<(Box<[u8]>, u32)>;
+
+impl Names {
+    /// A cache of this table for one thread.
+    fn cache(&self) -> NameCache<'_> {
+        NameCache {
+            table: self,
+            slots: vec![None; NameCache::SLOTS].into_boxed_slice(),
+        }
+    }
+
+    fn into_table(self) -> Vec<Box<[u8]>> {
+        self.0
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .names
+    }
+}
+
+/// One thread's recent names, in a slot their hash picks, in front of the shared
+/// table's lock.
+struct NameCache<'a> {
+    table: &'a Names,
+    slots: Box<[KeptName]>,
+}
+
+impl NameCache<'_> {
+    const SLOTS: usize = 1 << 10;
+
+    /// The index of `name` in the table, added when new.
+    fn number(&mut self, name: &[u8]) -> u32 {
+        // FNV-1a: names are short, and this runs for every subdirectory entry.
+        let hash = name.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        let slot = &mut self.slots[(hash as usize) & (Self::SLOTS - 1)];
+        if let Some((kept, number)) = slot {
+            if **kept == *name {
+                return *number;
+            }
+        }
+        let mut table = self.table.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let NameTable { numbers, names } = &mut *table;
+        let number = match numbers.get(name) {
+            Some(&number) => number,
+            None => {
+                let number = names.len() as u32;
+                names.push(name.into());
+                numbers.insert(name.into(), number);
+                number
+            }
+        };
+        *slot = Some((name.into(), number));
+        number
+    }
+}
+
+impl Clone for NameCache<'_> {
+    fn clone(&self) -> Self {
+        self.table.cache()
+    }
 }
 
 /// The history's order and the earliest commit of every tree.
@@ -270,7 +545,8 @@ struct Order {
 fn order(
     ctx: &Context<'_>,
     kinds: &[u8],
-    graph: Graph,
+    commits: HashMap<u32, CommitNode>,
+    links: &Links,
     tips: &[history::ObjectId],
     unreachable: bool,
     problems: &mut Vec<Problem>,
@@ -289,23 +565,22 @@ fn order(
     }
     let mut unreached = HashSet::new();
     if unreachable {
-        let reached: HashSet<u32> = lineage::order_commits(&graph.commits, &tip_numbers)
-            .into_iter()
-            .collect();
-        unreached.extend(graph.commits.keys().filter(|c| !reached.contains(c)).copied());
+        let reached: HashSet<u32> = lineage::order_commits(&commits, &tip_numbers).into_iter().collect();
+        unreached.extend(commits.keys().filter(|c| !reached.contains(c)).copied());
         tip_numbers.extend(unreached.iter().copied());
     }
-    let commits = lineage::order_commits(&graph.commits, &tip_numbers);
-    let mut roots = Vec::with_capacity(commits.len());
-    for (position, commit) in commits.iter().enumerate() {
-        match graph.commits[commit].tree {
+    let order = lineage::order_commits(&commits, &tip_numbers);
+    let mut roots = Vec::with_capacity(order.len());
+    for (position, commit) in order.iter().enumerate() {
+        match commits[commit].tree {
             NONE => problems.push(ctx.problem(format!("commit {}: its tree is missing", ctx.hex(*commit)))),
             tree => roots.push((tree, position as u32)),
         }
     }
-    let lineage = TreeLineage::compute(ctx.store.len(), roots.into_iter(), graph.links.iter().flatten());
+    let links = links.iter().map(|link| (link.parent, link.child));
+    let lineage = TreeLineage::compute(ctx.store.len(), roots.into_iter(), links);
     Order {
-        commits,
+        commits: order,
         lineage,
         unreached,
         tagged: HashMap::new(),
@@ -316,7 +591,7 @@ fn order(
 /// the tree) and its name there.
 type Place = (u64, Box<[u8]>);
 
-/// What the second pass learns from the trees the history reaches.
+/// What the history's trees say, once each is credited to its earliest commit.
 struct Found {
     /// Every blob a reached tree lists.
     reached: Vec<bool>,
@@ -325,102 +600,56 @@ struct Found {
     places: HashMap<u32, (u64, Box<[u8]>)>,
     /// For the blobs with findings: every place (key, name) they appear at.
     every_place: HashMap<u32, Vec<Place>>,
-    /// Subtree names, from the parent the lineage chose for each.
-    dirs: HashMap<u32, Box<[u8]>>,
-    /// (tree, name) of files a file rule may want (by name).
+    /// Each reached subtree's name in the parent the lineage chose for it (an index
+    /// in `names`, `NONE` for none).
+    dir_of: Vec<u32>,
+    names: Vec<Box<[u8]>>,
+    /// (tree, name) of files a file rule may want (by name), in reached trees.
     files: Vec<(u32, Box<[u8]>)>,
     /// (key, name, id, is a tree) of entries the repository lacks, first place first.
     missing: Vec<(u64, Box<[u8]>, RawId, bool)>,
     malformed: Vec<u32>,
 }
 
-/// Pass 2: the trees the history reaches, listing their blobs and subdirectories.
-fn second_pass(
+/// Keeps what the trees' pass found in the trees the history reaches, each place at
+/// its tree's key.
+fn attribute(
     ctx: &Context<'_>,
     objects: &Objects,
     lineage: &TreeLineage,
-    file_rules: &[&Rule],
+    trees: TreeFacts,
     problems: &mut Vec<Problem>,
 ) -> Found {
-    // Which places each blob's report needs: none, the first (a skip, a failure),
-    // or every path it appears at (its findings are findings at each).
-    let mut needs_path = vec![PlacesWanted::None; ctx.store.len()];
-    for (number, result) in &objects.blobs {
-        needs_path[*number as usize] = result.places_wanted();
-    }
-    for (number, _) in &objects.failed {
-        needs_path[*number as usize] = PlacesWanted::First;
-    }
-    let is_reached_tree = |n: u32| objects.kinds[n as usize] == kind_code(Kind::Tree) && lineage.position(n).is_some();
-    let trees = (0..ctx.store.len() as u32).filter(|&n| is_reached_tree(n)).count() as u64;
-    ctx.progress.stage("trees attributed", trees);
-    let reached: Vec<AtomicBool> = (0..ctx.store.len()).map(|_| AtomicBool::new(false)).collect();
-    let (places, dirs, files, missing, malformed) = (
-        Chunks::default(),
-        Chunks::default(),
-        Chunks::default(),
-        Chunks::default(),
-        Chunks::default(),
-    );
-    let read = {
-        let (store, reached, needs_path, progress) = (ctx.store, &reached, &needs_path, ctx.progress);
-        let (mut places, mut dirs, mut files, mut missing, mut malformed) = (
-            Batch::new(&places),
-            Batch::new(&dirs),
-            Batch::new(&files),
-            Batch::new(&missing),
-            Batch::new(&malformed),
-        );
-        let mut numbers = store.memo();
-        store.read_all(ctx.threads, &is_reached_tree, u64::MAX, move |tree, _, data| {
-            let key = lineage.key(tree).expect("only reached trees are read");
-            // A name is a part of the tree's bytes: when no file rule's keyword is
-            // anywhere in them, no entry's name can hold one (one search of the tree
-            // instead of one per rule and entry, 13% of this pass on git's repository).
-            let names_may_match = file_rules.iter().any(|r| r.may_match_name(data));
-            let mut entries = TreeEntries::new(data);
-            for entry in &mut entries {
-                match (entry.kind, numbers.number(entry.id)) {
-                    (EntryKind::File, Some(blob)) => {
-                        reached[blob as usize].store(true, Ordering::Relaxed);
-                        if needs_path[blob as usize] != PlacesWanted::None {
-                            places.push((blob, key, entry.name.into()));
-                        }
-                        if names_may_match && file_rules.iter().any(|r| r.may_match_name(entry.name)) {
-                            files.push((tree, entry.name.into()));
-                        }
-                    }
-                    (EntryKind::Tree, Some(child)) => {
-                        if lineage.parent(child) == Some(tree) {
-                            dirs.push((child, entry.name.into()));
-                        }
-                    }
-                    (EntryKind::File | EntryKind::Tree, None) => {
-                        missing.push((key, entry.name.into(), *entry.id, entry.kind == EntryKind::Tree));
-                    }
-                    // A link holds a path, a submodule another repository's commit.
-                    (EntryKind::Symlink | EntryKind::Submodule, _) => {}
-                }
-            }
-            if entries.malformed() {
-                malformed.push(tree);
-            }
-            progress.advance(1);
-        })
+    let reached_tree = |tree: u32| lineage.position(tree).is_some();
+    let tree_code = kind_code(Kind::Tree);
+    let every_tree_reached =
+        (0..ctx.store.len() as u32).all(|n| objects.kinds[n as usize] != tree_code || reached_tree(n));
+    // A blob counts as the history's when a reached tree lists it. When every tree
+    // is reached (a clone, most mirrors) that is every listed blob; otherwise the
+    // reached trees are read once more to tell.
+    let reached = if every_tree_reached {
+        trees.listed
+    } else {
+        drop(trees.listed);
+        reached_blobs(ctx, &objects.kinds, lineage, problems)
     };
-    problems.extend(read.problems);
-    for (number, message) in read.failed {
-        problems.push(ctx.problem(format!("tree {}: {message}", ctx.hex(number))));
-    }
 
     // Blobs with findings keep every place: each path is a place of the leak. For
     // the others the smallest key wins; between names in one tree, the first as git
     // sorts them.
     let mut first_places: HashMap<u32, (u64, Box<[u8]>)> = HashMap::new();
     let mut every_place: HashMap<u32, Vec<Place>> = HashMap::new();
-    for (blob, key, name) in places.into_items() {
-        let (blob, key, name): (u32, u64, Box<[u8]>) = (blob, key, name);
-        if needs_path[blob as usize] == PlacesWanted::Every {
+    let wants_every: HashSet<u32> = objects
+        .blobs
+        .iter()
+        .filter(|(_, result)| result.places_wanted() == PlacesWanted::Every)
+        .map(|(number, _)| *number)
+        .collect();
+    for (blob, tree, name) in trees.places {
+        let Some(key) = lineage.key(tree) else {
+            continue;
+        };
+        if wants_every.contains(&blob) {
             every_place.entry(blob).or_default().push((key, name));
             continue;
         }
@@ -431,26 +660,79 @@ fn second_pass(
             }
         }
     }
-    let mut dir_names: HashMap<u32, Box<[u8]>> = HashMap::new();
-    for (tree, name) in dirs.into_items() {
-        match dir_names.get(&tree) {
-            Some(earlier) if *earlier <= name => {}
-            _ => {
-                dir_names.insert(tree, name);
+    // A subtree's name is the one its chosen parent gives it; between two entries of
+    // that parent naming the same tree, the first as git sorts them.
+    let names = trees.names;
+    let mut dir_of = vec![NONE; ctx.store.len()];
+    for link in trees.links.iter() {
+        if lineage.parent(link.child) == Some(link.parent) {
+            let slot = &mut dir_of[link.child as usize];
+            if *slot == NONE || names[link.name as usize] < names[*slot as usize] {
+                *slot = link.name;
             }
         }
     }
-    let mut missing: Vec<_> = missing.into_items().collect();
+    let mut missing: Vec<_> = trees
+        .missing
+        .into_iter()
+        .filter_map(|(tree, name, id, is_tree)| Some((lineage.key(tree)?, name, id, is_tree)))
+        .collect();
     missing.sort();
     Found {
-        reached: reached.into_iter().map(AtomicBool::into_inner).collect(),
+        reached,
         places: first_places,
         every_place,
-        dirs: dir_names,
-        files: files.into_items().collect(),
+        dir_of,
+        names,
+        files: trees
+            .files
+            .into_iter()
+            .filter(|(tree, _)| reached_tree(*tree))
+            .collect(),
         missing,
-        malformed: malformed.into_items().collect(),
+        malformed: trees.malformed.into_iter().filter(|&tree| reached_tree(tree)).collect(),
     }
+}
+
+/// The blobs the reached trees list, from a read of those trees: for a store that
+/// holds trees no ref reaches (a mirror's clone with its pull requests' objects).
+fn reached_blobs(ctx: &Context<'_>, kinds: &[u8], lineage: &TreeLineage, problems: &mut Vec<Problem>) -> Vec<bool> {
+    // Every tree is decoded, the unreached ones only as bases: a reached tree may be
+    // a delta of one no ref reaches (a pull request's), and a subset of a pack that
+    // lacks a delta's base is decoded whole, blobs and all.
+    let wanted = |n: u32| kinds[n as usize] == kind_code(Kind::Tree);
+    let count = (0..ctx.store.len() as u32).filter(|&n| wanted(n)).count();
+    ctx.progress.stage("trees read again", count as u64);
+    let reached: Vec<AtomicBool> = (0..ctx.store.len()).map(|_| AtomicBool::new(false)).collect();
+    let read = {
+        let (reached, progress) = (&reached, ctx.progress);
+        let mut numbers = ctx.store.memo();
+        ctx.store
+            .read_all(ctx.threads, &wanted, u64::MAX, move |tree, _, data| {
+                progress.advance(1);
+                if lineage.position(tree).is_none() {
+                    return;
+                }
+                for entry in TreeEntries::new(data).filter(|e| e.kind == EntryKind::File) {
+                    if let Some(blob) = numbers.number(entry.id) {
+                        reached[blob as usize].store(true, Ordering::Relaxed);
+                    }
+                }
+            })
+    };
+    // These trees were read once already: a damaged pack says so again.
+    for problem in read.problems {
+        if !problems
+            .iter()
+            .any(|p| p.path == problem.path && p.message == problem.message)
+        {
+            problems.push(problem);
+        }
+    }
+    for (number, message) in read.failed {
+        problems.push(ctx.problem(format!("tree {}: {message}", ctx.hex(number))));
+    }
+    reached.into_iter().map(AtomicBool::into_inner).collect()
 }
 
 /// Findings, skips and problems, each at its path and commit.
@@ -458,14 +740,19 @@ fn report(
     ctx: &Context<'_>,
     objects: Objects,
     order: &Order,
-    found: Found,
+    mut found: Found,
     rules: &RuleSet,
     unreachable: bool,
     mut problems: Vec<Problem>,
 ) -> Outcome {
     let file_rules: Vec<&Rule> = rules.rules.iter().filter(|r| !r.is_content()).collect();
     let lineage = &order.lineage;
-    let mut paths = TreePaths::new(lineage, &found.dirs);
+    let (dir_of, names) = (std::mem::take(&mut found.dir_of), std::mem::take(&mut found.names));
+    let dir_name = |tree: u32| match dir_of[tree as usize] {
+        NONE => None,
+        name => Some(&names[name as usize][..]),
+    };
+    let mut paths = TreePaths::new(lineage, dir_name);
     let mut place = |key: u64, name: &[u8]| {
         let (position, tree) = lineage::split_key(key);
         (position as usize, paths.dir(tree) + &String::from_utf8_lossy(name))
@@ -713,6 +1000,22 @@ impl<'a, T> Batch<'a, T> {
         if self.items.len() >= Self::SIZE {
             self.flush();
         }
+    }
+
+    /// Adds `group` whole: a chunk never splits it.
+    fn push_group(&mut self, group: &[T])
+    where
+        T: Copy,
+    {
+        if self.items.len() + group.len() > Self::SIZE {
+            self.flush();
+        }
+        if self.items.is_empty() {
+            // Room for a full chunk at once: grown by doubling, a chunk would keep up
+            // to twice the memory it holds.
+            self.items.reserve_exact(Self::SIZE.max(group.len()));
+        }
+        self.items.extend_from_slice(group);
     }
 
     fn flush(&mut self) {
