@@ -32,16 +32,23 @@ pub struct Pack {
     data: memmap2::Mmap,
     /// Offsets of damaged entries and of every delta built on one, found once.
     damaged: OnceLock<HashSet<u64>>,
-    /// Every entry's offset, ascending, then the end of the last entry: where each
-    /// entry ends, found once.
-    offsets: OnceLock<Vec<u64>>,
+    /// The entries in offset order, found once.
+    entries: OnceLock<Entries>,
     headers: OnceLock<Headers>,
+}
+
+/// The pack's entries in offset order: what the CRC check, the header walk and the
+/// traversal's reader all go through (one sort of the index, not one each).
+struct Entries {
+    /// Every entry's offset, ascending, then the end of the last entry: where each
+    /// entry ends.
+    offsets: Vec<u64>,
+    /// Each entry's position in the index.
+    index_of: Vec<u32>,
 }
 
 /// What a pack's entry headers say, by entry in offset order.
 struct Headers {
-    /// The entry's position in the index.
-    index_of: Vec<u32>,
     /// `TREE`, `OTHER`, or `UNKNOWN` (a header or a chain that could not be read).
     kinds: Vec<u8>,
     /// Whether a delta is built on the entry.
@@ -86,7 +93,7 @@ impl Pack {
             data,
             file,
             damaged: OnceLock::new(),
-            offsets: OnceLock::new(),
+            entries: OnceLock::new(),
             headers: OnceLock::new(),
         })
     }
@@ -134,25 +141,31 @@ impl Pack {
 
     /// The entries `select` numbers (or all of them), by ascending offset.
     fn items(&self, select: &(dyn Fn(&RawId) -> Option<u32> + Sync), all: bool) -> Vec<Item> {
-        let mut items: Vec<Item> = self
-            .index
+        let Entries { offsets, index_of } = self.entries();
+        let mut items: Vec<Item> = index_of
             .iter()
-            .filter_map(|entry| {
-                let number = entry.oid.as_bytes().try_into().ok().and_then(select);
+            .zip(offsets)
+            .filter_map(|(&index, &offset)| {
+                let number = self
+                    .index
+                    .oid_at_index(index)
+                    .as_bytes()
+                    .try_into()
+                    .ok()
+                    .and_then(select);
                 (all || number.is_some()).then_some(Item {
                     number: number.unwrap_or(UNSELECTED),
-                    offset: entry.pack_offset,
+                    offset,
                 })
             })
             .collect();
-        items.sort_unstable_by_key(|item| item.offset);
         // gix-pack builds the delta tree reading the pack from its first entry on, and
         // takes the first item to be there: a subset that starts later would have its
         // headers read from the wrong places, fail, and be decoded whole (every
         // object, where a trees' pass wants a third of them). So the pack's first
         // entry (a whole object: nothing comes before its base) leads, decoded and not
         // handed on.
-        let first = self.offsets()[0];
+        let first = offsets[0];
         if items.first().is_some_and(|item| item.offset != first) {
             items.insert(
                 0,
@@ -225,21 +238,20 @@ impl Pack {
     /// delta applied to a wrong base gives wrong bytes too. Checking every entry costs
     /// one CRC-32 over the pack (50 ms for 500 MB), never a SHA-1 of every object.
     fn find_damaged(&self) -> HashSet<u64> {
-        let mut entries: Vec<(u64, Option<u32>)> = self.index.iter().map(|e| (e.pack_offset, e.crc32)).collect();
-        entries.sort_unstable();
+        let Entries { offsets, index_of } = self.entries();
         // Where entry `i` ends: the traversal's reader uses the same list.
-        let ends = &self.offsets()[1..];
-        let next = |i: usize| ends[i];
+        let next = |i: usize| offsets[i + 1];
         // Window by window, each window's pages released after it: the whole pack at
         // once would all be resident for a moment.
         const WINDOW: u64 = 32 << 20;
         let mut bad = Vec::new();
         let mut first = 0;
-        while first < entries.len() {
-            let start = entries[first].0;
-            let last = first + entries[first..].partition_point(|e| e.0 < start + WINDOW).max(1);
+        let count = index_of.len();
+        while first < count {
+            let start = offsets[first];
+            let last = first + offsets[first..count].partition_point(|&o| o < start + WINDOW).max(1);
             bad.par_extend((first..last).into_par_iter().filter_map(|i| {
-                let (offset, crc) = entries[i];
+                let (offset, crc) = (offsets[i], self.index.crc32_at_index(index_of[i]));
                 // Version 1 indexes record no CRC: nothing to check against.
                 let bytes = self.data.get(offset as usize..next(i) as usize).unwrap_or(&[]);
                 crc.filter(|&crc| crc32fast::hash(bytes) != crc).map(|_| offset)
@@ -252,7 +264,7 @@ impl Pack {
         }
         // Deltas by base, to carry the damage down every chain.
         let mut children: HashMap<u64, Vec<u64>> = HashMap::new();
-        for &(offset, _) in &entries {
+        for &offset in &offsets[..count] {
             let Some(bytes) = self.data.get(offset as usize..) else {
                 continue;
             };
@@ -290,7 +302,7 @@ impl Pack {
         let headers = self.headers();
         (0..headers.kinds.len())
             .filter(|&at| headers.kinds[at] == Headers::TREE)
-            .map(|at| self.id_at(headers.index_of[at]))
+            .map(|at| self.id_at(self.entries().index_of[at]))
             .collect()
     }
 
@@ -305,7 +317,7 @@ impl Pack {
             .whole_blobs
             .iter()
             .filter(|&&(size, at)| size > max && !headers.is_base[at as usize])
-            .map(|&(_, at)| self.id_at(headers.index_of[at as usize]))
+            .map(|&(_, at)| self.id_at(self.entries().index_of[at as usize]))
             .collect()
     }
 
@@ -324,12 +336,6 @@ impl Pack {
             use gix_pack::data::entry::Header;
             let offsets = self.offsets();
             let count = offsets.len() - 1;
-            // Entry `at` (in offset order) is entry `index_of[at]` of the index.
-            let mut by_offset: Vec<(u64, u32)> = (0..self.index.num_objects())
-                .map(|i| (self.index.pack_offset_at_index(i), i))
-                .collect();
-            by_offset.sort_unstable();
-            let index_of: Vec<u32> = by_offset.into_iter().map(|(_, i)| i).collect();
             // An offset delta's base lies before it, nearly always close: a search
             // backwards from the delta, doubling its stride, finds it in a few steps
             // where a bisection of the whole pack would miss the cache at each.
@@ -408,7 +414,6 @@ impl Pack {
                 }
             }
             Headers {
-                index_of,
                 kinds,
                 is_base,
                 whole_blobs,
@@ -416,14 +421,21 @@ impl Pack {
         })
     }
 
+    fn entries(&self) -> &Entries {
+        self.entries.get_or_init(|| {
+            let mut by_offset: Vec<(u64, u32)> = (0..self.index.num_objects())
+                .map(|i| (self.index.pack_offset_at_index(i), i))
+                .collect();
+            by_offset.sort_unstable();
+            let (mut offsets, index_of): (Vec<u64>, Vec<u32>) = by_offset.into_iter().unzip();
+            offsets.push((self.data.len() - 20) as u64);
+            Entries { offsets, index_of }
+        })
+    }
+
     /// Every entry's offset, ascending, and the end of the last one.
     fn offsets(&self) -> &[u64] {
-        self.offsets.get_or_init(|| {
-            let mut offsets: Vec<u64> = self.index.iter().map(|e| e.pack_offset).collect();
-            offsets.sort_unstable();
-            offsets.push((self.data.len() - 20) as u64);
-            offsets
-        })
+        &self.entries().offsets
     }
 
     /// Drops `len` bytes of the map from `start` out of this process's memory.
