@@ -328,6 +328,8 @@ struct TreeFacts {
     names: Vec<Box<[u8]>>,
     /// Every blob some tree lists.
     listed: Vec<bool>,
+    /// Which places each blob's report needs, by number.
+    needs_path: Vec<PlacesWanted>,
     /// (blob, tree, name) for the blobs whose report needs a place.
     places: Vec<(u32, u32, Box<[u8]>)>,
     /// (tree, name) of files a file rule may want (by name).
@@ -445,6 +447,7 @@ fn trees_pass(
         links: Links(links.into_inner()),
         names: names.into_table(),
         listed: listed.into_iter().map(AtomicBool::into_inner).collect(),
+        needs_path,
         places: places.into_items().collect(),
         files: files.into_items().collect(),
         missing: missing.into_items().collect(),
@@ -639,17 +642,11 @@ fn attribute(
     // sorts them.
     let mut first_places: HashMap<u32, (u64, Box<[u8]>)> = HashMap::new();
     let mut every_place: HashMap<u32, Vec<Place>> = HashMap::new();
-    let wants_every: HashSet<u32> = objects
-        .blobs
-        .iter()
-        .filter(|(_, result)| result.places_wanted() == PlacesWanted::Every)
-        .map(|(number, _)| *number)
-        .collect();
     for (blob, tree, name) in trees.places {
         let Some(key) = lineage.key(tree) else {
             continue;
         };
-        if wants_every.contains(&blob) {
+        if trees.needs_path[blob as usize] == PlacesWanted::Every {
             every_place.entry(blob).or_default().push((key, name));
             continue;
         }
