@@ -137,17 +137,23 @@ proptest! {
     /// header reads back.
     #[test]
     fn object_parsers_take_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..1024)) {
-        let entries = wayscan::git::objects::TreeEntries::new(&bytes);
-        let _ = entries.count();
+        use wayscan::git::objects::{HashKind, TreeEntries};
         let _ = wayscan::git::objects::commit_header(&bytes);
         let _ = wayscan::git::objects::tag_target(&bytes);
         let mut tree = b"100644 ".to_vec();
         tree.extend_from_slice(&bytes);
-        let _ = wayscan::git::objects::TreeEntries::new(&tree).count();
+        for hash in [HashKind::Sha1, HashKind::Sha256] {
+            let _ = TreeEntries::new(&bytes, hash).count();
+            // Every id handed out is the format's length.
+            prop_assert!(TreeEntries::new(&tree, hash).all(|e| e.id.len() == hash.len_in_bytes()));
+        }
     }
 
     #[test]
-    fn commit_headers_read_back(tree in "[0-9a-f]{40}", parents in proptest::collection::vec("[0-9a-f]{40}", 0..3), time in 0i64..4_000_000_000) {
+    fn commit_headers_read_back(digits in prop_oneof![Just(40usize), Just(64)], seed in "[0-9a-f]{64}", parents in proptest::collection::vec("[0-9a-f]{64}", 0..3), time in 0i64..4_000_000_000) {
+        // SHA-1 (40 digits) or SHA-256 (64) ids.
+        let tree = &seed[..digits];
+        let parents: Vec<&str> = parents.iter().map(|p| &p[..digits]).collect();
         let mut text = format!("tree {tree}\n");
         for p in &parents {
             text.push_str(&format!("parent {p}\n"));
@@ -155,6 +161,7 @@ proptest! {
         text.push_str(&format!("author A <a@b> {time} +0000\ncommitter C <c@d> {time} +0100\n\nmessage\n"));
         let header = wayscan::git::objects::commit_header(text.as_bytes()).expect("a valid header");
         prop_assert_eq!(header.parents.len(), parents.len());
+        prop_assert_eq!(header.tree.to_string(), tree);
         prop_assert_eq!(header.time, time);
     }
 }

@@ -134,6 +134,11 @@ impl HistoryRepo {
         self.commit_info(Oid::from_bytes(raw).unwrap_or(Oid::ZERO_SHA1))
     }
 
+    /// The digest the repository names its objects with (`extensions.objectFormat`).
+    pub fn object_hash(&self) -> crate::git::objects::HashKind {
+        super::object_hash(&self.repo)
+    }
+
     /// Whether the repository is a partial clone: a remote is its promisor, so blobs
     /// it lacks were left on the server on purpose.
     pub fn is_partial_clone(&self) -> bool {
@@ -147,7 +152,7 @@ impl HistoryRepo {
         let dirs: Vec<&Path> = std::iter::once(main.as_path())
             .chain(self.quarantine.as_deref())
             .collect();
-        crate::git::odb::Objects::open_all(&dirs)
+        crate::git::odb::Objects::open_all(&dirs, self.object_hash())
     }
 }
 
@@ -441,7 +446,7 @@ fn peel(odb: &git2::Odb<'_>, mut id: Oid) -> Result<(Oid, git2::ObjectType), Str
         }
         let tag = odb.read(id).map_err(|e| format!("tag {id}: {}", e.message()))?;
         let target = super::objects::tag_target(tag.data()).ok_or_else(|| format!("tag {id}: malformed"))?;
-        id = Oid::from_bytes(&target).map_err(|e| e.message().to_string())?;
+        id = Oid::from_bytes(target.as_bytes()).map_err(|e| e.message().to_string())?;
     }
     Err(format!("tag {id}: a chain of more than 64 tags"))
 }

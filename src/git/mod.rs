@@ -35,3 +35,13 @@ fn discover(dir: &std::path::Path) -> Result<git2::Repository, GitError> {
     git2::Repository::discover(dir)
         .map_err(|e| GitError::NotARepository(format!("not a git repository: {}", e.message())))
 }
+
+/// The digest `repo` names its objects with: SHA-1, or SHA-256 for a repository made
+/// with `git init --object-format=sha256` (libgit2 reads it from
+/// `extensions.objectFormat`, with its experimental SHA-256 support built in).
+fn object_hash(repo: &git2::Repository) -> objects::HashKind {
+    match repo.object_format() {
+        git2::ObjectFormat::Sha256 => objects::HashKind::Sha256,
+        git2::ObjectFormat::Sha1 => objects::HashKind::Sha1,
+    }
+}

@@ -7,7 +7,7 @@
 //! deliver (loose objects, a damaged pack) is read one by one through gitoxide's
 //! object database (`gix-odb`), each object checked against its id.
 
-use crate::git::objects::RawId;
+use crate::git::objects::{same_id, HashKind, Id, RawId};
 use crate::git::packs::{self, Kind, Pack};
 use crate::git::GitError;
 use crate::model::Problem;
@@ -21,10 +21,13 @@ pub struct ObjectStore {
     /// The repository's own object directory (gix-odb follows its alternates).
     objects_dir: PathBuf,
     packs: Vec<Pack>,
-    /// Every object id once, sorted: an object's number is its index here. A sorted
-    /// table costs 20 bytes an object where a hash map from id to number cost 46, and
-    /// it grows without the map's rehash, when old and new tables are both alive.
-    ids: Vec<RawId>,
+    /// The repository's object format: every id is this digest's length.
+    hash: HashKind,
+    /// Every object id once, sorted, end to end: an object's number is its index
+    /// here. A sorted table costs 20 bytes an object (SHA-1) where a hash map from id
+    /// to number cost 46, and it grows without the map's rehash, when old and new
+    /// tables are both alive.
+    ids: Vec<u8>,
     /// The first 8 bytes of each id, big-endian: what a lookup compares (a trees'
     /// pass looks up a hundred million entries), before the one full comparison.
     keys: Vec<u64>,
@@ -35,14 +38,15 @@ pub struct ObjectStore {
 
 impl ObjectStore {
     /// Lists the objects of the repository whose common directory is `common_dir` (the
-    /// main repository's, for a linked worktree). A pack that cannot be opened is a problem; its objects are then not
-    /// in the table, and show as missing where trees name them.
-    pub fn open(common_dir: &Path) -> (ObjectStore, Vec<Problem>) {
+    /// main repository's, for a linked worktree), named by `hash` digests. A pack that
+    /// cannot be opened is a problem; its objects are then not in the table, and show
+    /// as missing where trees name them.
+    pub fn open(common_dir: &Path, hash: HashKind) -> (ObjectStore, Vec<Problem>) {
         let mut problems = Vec::new();
         let dirs = object_dirs(&common_dir.join("objects"), &mut problems);
         let mut packs = Vec::new();
         for idx in dirs.iter().flat_map(|dir| packs::pack_indexes(dir)) {
-            match Pack::open(&idx) {
+            match Pack::open(&idx, hash) {
                 Ok(pack) => packs.push(pack),
                 Err(message) => problems.push(Problem {
                     path: idx.display().to_string(),
@@ -51,36 +55,50 @@ impl ObjectStore {
                 }),
             }
         }
-        let mut ids: Vec<RawId> = packs.iter().flat_map(|p| p.ids()).collect();
-        ids.extend(dirs.iter().flat_map(|dir| loose_ids(dir)));
-        (ObjectStore::numbered(common_dir.join("objects"), packs, ids), problems)
+        let loose: Vec<Id> = dirs.iter().flat_map(|dir| loose_ids(dir, hash)).collect();
+        let all = packs
+            .iter()
+            .flat_map(|p| p.ids().map(|id| id.as_bytes()))
+            .chain(loose.iter().map(|id| id.as_bytes()));
+        let ids = sorted(hash, all);
+        (
+            ObjectStore::numbered(common_dir.join("objects"), packs, hash, ids),
+            problems,
+        )
     }
 
-    /// The store of `ids` (in any order, repeats allowed), numbered.
-    fn numbered(objects_dir: PathBuf, packs: Vec<Pack>, mut ids: Vec<RawId>) -> ObjectStore {
-        ids.sort_unstable();
-        ids.dedup();
-        ids.shrink_to_fit();
+    /// The store of `ids`, sorted and end to end (as [`sorted`] gives them), numbered.
+    fn numbered(objects_dir: PathBuf, packs: Vec<Pack>, hash: HashKind, ids: Vec<u8>) -> ObjectStore {
+        let each = || ids.chunks_exact(hash.len_in_bytes());
         ObjectStore {
             objects_dir,
             packs,
-            fanout: fanout(&ids),
-            keys: ids.iter().map(key).collect(),
+            hash,
+            fanout: fanout(each()),
+            keys: each().map(key).collect(),
             ids,
         }
     }
 
     /// How many distinct objects the repository holds.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.keys.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.keys.is_empty()
+    }
+
+    /// The digest the repository names its objects with.
+    pub fn hash(&self) -> HashKind {
+        self.hash
     }
 
     /// The number of object `id`, if the repository has it.
     pub fn number(&self, id: &RawId) -> Option<u32> {
+        if id.len() != self.hash.len_in_bytes() {
+            return None;
+        }
         let prefix = prefix(id);
         let (first, end) = (self.fanout[prefix] as usize, self.fanout[prefix + 1] as usize);
         let key = key(id);
@@ -89,22 +107,24 @@ impl ObjectStore {
         // Ids sharing their first 8 bytes are consecutive; one of them may be `id`.
         (at..end)
             .take_while(|&i| self.keys[i] == key)
-            .find(|&i| self.ids[i] == *id)
+            .find(|&i| same_id(self.id(i as u32), id))
             .map(|i| i as u32)
     }
 
     pub fn id(&self, number: u32) -> &RawId {
-        &self.ids[number as usize]
+        let len = self.hash.len_in_bytes();
+        let at = number as usize * len;
+        &self.ids[at..at + len]
     }
 
     /// Which objects are trees, by number, as the packs' entry headers tell without
     /// inflating anything. Loose objects, and pack entries whose chain cannot be
     /// followed, are `false`: their kind is learnt when they are read.
     pub fn trees_by_header(&self) -> Vec<bool> {
-        let mut trees = vec![false; self.ids.len()];
+        let mut trees = vec![false; self.len()];
         for pack in &self.packs {
             for id in pack.tree_ids() {
-                if let Some(number) = self.number(&id) {
+                if let Some(number) = self.number(id) {
                     trees[number as usize] = true;
                 }
             }
@@ -116,7 +136,7 @@ impl ObjectStore {
     pub fn memo(&self) -> Memo<'_> {
         Memo {
             store: self,
-            recent: vec![(RawId::default(), NOT_KEPT); Memo::SLOTS].into_boxed_slice(),
+            recent: vec![([0; MAX_ID], NOT_KEPT); Memo::SLOTS].into_boxed_slice(),
         }
     }
 
@@ -131,14 +151,14 @@ impl ObjectStore {
         V: FnMut(u32, Kind, &[u8]) + Send + Clone,
     {
         // An object in two packs (or in a pack and loose) is visited from the first.
-        let claimed: Vec<AtomicBool> = (0..self.ids.len()).map(|_| AtomicBool::new(false)).collect();
+        let claimed: Vec<AtomicBool> = (0..self.len()).map(|_| AtomicBool::new(false)).collect();
         let claim = |number: u32| !claimed[number as usize].swap(true, Ordering::Relaxed);
         let mut problems = Vec::new();
         let oversized = Mutex::new(Vec::new());
         if max_blob < u64::MAX {
             for pack in &self.packs {
                 for id in pack.oversized_blobs(max_blob) {
-                    if let Some(n) = self.number(&id).filter(|&n| wanted(n) && claim(n)) {
+                    if let Some(n) = self.number(id).filter(|&n| wanted(n) && claim(n)) {
                         oversized.lock().unwrap_or_else(|p| p.into_inner()).push(n);
                     }
                 }
@@ -177,7 +197,7 @@ impl ObjectStore {
             });
         }
         // Loose objects, and what a damaged pack did not deliver.
-        let rest: Vec<u32> = (0..self.ids.len() as u32)
+        let rest: Vec<u32> = (0..self.len() as u32)
             .filter(|&n| wanted(n) && !claimed[n as usize].load(Ordering::Relaxed))
             .collect();
         if rest.is_empty() || crate::interrupt::requested() {
@@ -190,7 +210,7 @@ impl ObjectStore {
         let failures = Mutex::new(Vec::new());
         // One object database for the pass; each worker takes its own reader on it,
         // and its own visitor.
-        let database = Objects::open(&self.objects_dir);
+        let database = Objects::open(&self.objects_dir, self.hash);
         let visitors = Mutex::new(visit);
         let init = || {
             let visit = visitors.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -242,20 +262,20 @@ pub struct Objects(Vec<Arc<gix_odb::Store>>);
 
 impl Objects {
     /// The object databases at `dirs`, read in order: a repository's, then a push's
-    /// quarantine.
-    pub fn open_all(dirs: &[&Path]) -> Result<Objects, GitError> {
+    /// quarantine; `hash` is the repository's object format.
+    pub fn open_all(dirs: &[&Path], hash: HashKind) -> Result<Objects, GitError> {
         let mut stores = Vec::with_capacity(dirs.len());
         for dir in dirs {
-            stores.extend(Objects::open(dir)?.0);
+            stores.extend(Objects::open(dir, hash)?.0);
         }
         Ok(Objects(stores))
     }
 
     /// The object database at `objects_dir` (`.git/objects`).
-    pub fn open(objects_dir: &Path) -> Result<Objects, GitError> {
+    pub fn open(objects_dir: &Path, hash: HashKind) -> Result<Objects, GitError> {
         gix_odb::Store::at_opts(
             objects_dir.to_path_buf(),
-            gix_hash::Kind::Sha1,
+            hash,
             &mut std::iter::empty(),
             gix_odb::store::init::Options::default(),
         )
@@ -318,8 +338,8 @@ impl Reader {
             Ok(None) => return Err(unreadable(format!("object {oid} is not in the repository"))),
             Err(e) => return Err(unreadable(format!("object {oid}: {e}"))),
         };
-        match gix_object::compute_hash(gix_hash::Kind::Sha1, data.kind, data.data) {
-            Ok(actual) if actual.as_slice() == id.as_slice() => {}
+        match gix_object::compute_hash(oid.kind(), data.kind, data.data) {
+            Ok(actual) if actual.as_slice() == id => {}
             _ => {
                 return Err(unreadable(format!(
                     "object {oid} is damaged: its bytes do not match its id"
@@ -399,14 +419,17 @@ fn object_dirs(objects: &Path, problems: &mut Vec<Problem>) -> Vec<std::path::Pa
 /// empty: each thread of a pass takes its own.
 pub struct Memo<'a> {
     store: &'a ObjectStore,
-    recent: Box<[(RawId, u32)]>,
+    recent: Box<[([u8; MAX_ID], u32)]>,
 }
+
+/// The longest id (SHA-256's): a memo's slot holds one of any format.
+const MAX_ID: usize = HashKind::longest().len_in_bytes();
 
 /// The number of a slot that holds nothing yet.
 const NOT_KEPT: u32 = u32::MAX;
 
 impl Memo<'_> {
-    /// 4,096 slots of 24 bytes: a directory of a thousand files fits with few
+    /// 4,096 slots of 36 bytes: a directory of a thousand files fits with few
     /// collisions, and the table fits in a core's L2 cache.
     const SLOTS: usize = 1 << 12;
 
@@ -416,11 +439,13 @@ impl Memo<'_> {
         // uniform, and these differ between ids that share a fan-out bucket.
         let slot = usize::from(u16::from_le_bytes([id[2], id[3]])) & (Self::SLOTS - 1);
         let (kept, number) = &mut self.recent[slot];
-        if *number != NOT_KEPT && kept == id {
+        let kept = &mut kept[..id.len().min(MAX_ID)];
+        if *number != NOT_KEPT && same_id(kept, id) {
             return Some(*number);
         }
         let found = self.store.number(id)?;
-        (*kept, *number) = (*id, found);
+        kept.copy_from_slice(id);
+        *number = found;
         Some(found)
     }
 }
@@ -431,6 +456,24 @@ impl Clone for Memo<'_> {
     }
 }
 
+/// `ids` (in any order, repeats allowed) sorted, each once, end to end. Ids of
+/// another length than `hash`'s are left out: no tree or commit of the store names
+/// them.
+fn sorted<'a>(hash: HashKind, ids: impl Iterator<Item = &'a RawId>) -> Vec<u8> {
+    // As arrays of the format's length: they sort and compare without a `memcmp`
+    // call each, and take no more memory than the table they become.
+    fn of_len<'a, const N: usize>(ids: impl Iterator<Item = &'a RawId>) -> Vec<u8> {
+        let mut fixed: Vec<[u8; N]> = ids.filter_map(|id| id.try_into().ok()).collect();
+        fixed.sort_unstable();
+        fixed.dedup();
+        fixed.into_flattened()
+    }
+    match hash.len_in_bytes() {
+        20 => of_len::<20>(ids),
+        _ => of_len::<32>(ids),
+    }
+}
+
 /// The first two bytes of an id, as the index of its fan-out bucket.
 fn prefix(id: &RawId) -> usize {
     usize::from(u16::from_be_bytes([id[0], id[1]]))
@@ -438,11 +481,11 @@ fn prefix(id: &RawId) -> usize {
 
 /// The first 8 bytes of an id, as a number that sorts as the id does.
 fn key(id: &RawId) -> u64 {
-    u64::from_be_bytes(id[..8].try_into().expect("an id is 20 bytes"))
+    u64::from_be_bytes(id[..8].try_into().expect("an id is 20 or 32 bytes"))
 }
 
 /// For each two-byte prefix, the index of the first of the sorted `ids` at or above it.
-fn fanout(ids: &[RawId]) -> Vec<u32> {
+fn fanout<'a>(ids: impl Iterator<Item = &'a RawId>) -> Vec<u32> {
     let mut fanout = vec![0u32; (1 << 16) + 1];
     for id in ids {
         fanout[prefix(id) + 1] += 1;
@@ -455,15 +498,9 @@ fn fanout(ids: &[RawId]) -> Vec<u32> {
 
 /// The ids of the loose objects under `objects` (`ab/cdef…`), as gix-odb's loose
 /// store lists them.
-fn loose_ids(objects: &Path) -> Vec<RawId> {
-    let store = gix_odb::loose::Store::at(objects, gix_hash::Kind::Sha1);
-    let mut ids: Vec<RawId> = store
-        .iter()
-        .filter_map(Result::ok)
-        .filter_map(|id| id.as_slice().try_into().ok())
-        .collect();
-    ids.sort_unstable();
-    ids
+fn loose_ids(objects: &Path, hash: HashKind) -> Vec<Id> {
+    let store = gix_odb::loose::Store::at(objects, hash);
+    store.iter().filter_map(Result::ok).collect()
 }
 
 #[cfg(test)]
@@ -472,38 +509,50 @@ mod tests {
 
     #[test]
     fn every_id_has_one_number_and_others_none() {
-        let id = |bytes: &[u8]| {
-            let mut id = [0u8; 20];
-            id[..bytes.len()].copy_from_slice(bytes);
-            id
-        };
-        // Ids sharing a fan-out bucket, ids sharing their first 8 bytes (so only the
-        // full comparison tells them apart), the first and last buckets, a repeat.
-        let ids = vec![
-            id(&[0xab, 0xcd, 1]),
-            id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 9]),
-            id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3]),
-            id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3, 1]),
-            id(&[]),
-            [0xff; 20],
-            id(&[0xab, 0xcd, 1]),
-        ];
-        let store = ObjectStore::numbered(PathBuf::new(), Vec::new(), ids.clone());
-        assert_eq!(store.len(), 6);
-        let mut numbers: Vec<u32> = ids.iter().map(|i| store.number(i).expect("listed")).collect();
-        for (id, &number) in ids.iter().zip(&numbers) {
-            assert_eq!(store.id(number), id);
-        }
-        numbers.sort_unstable();
-        numbers.dedup();
-        assert_eq!(numbers, (0..6).collect::<Vec<u32>>());
-        for absent in [
-            id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3, 2]),
-            id(&[0xab, 0xcd, 2]),
-            id(&[0xab, 0xce]),
-            id(&[0x12]),
-        ] {
-            assert_eq!(store.number(&absent), None);
+        for hash in [HashKind::Sha1, HashKind::Sha256] {
+            let id = |bytes: &[u8]| {
+                let mut id = vec![0u8; hash.len_in_bytes()];
+                id[..bytes.len()].copy_from_slice(bytes);
+                id
+            };
+            // Ids sharing a fan-out bucket, ids sharing their first 8 bytes (so only the
+            // full comparison tells them apart), the first and last buckets, a repeat.
+            let ids = [
+                id(&[0xab, 0xcd, 1]),
+                id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 9]),
+                id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3]),
+                id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3, 1]),
+                id(&[]),
+                vec![0xff; hash.len_in_bytes()],
+                id(&[0xab, 0xcd, 1]),
+            ];
+            let table = sorted(hash, ids.iter().map(|i| &i[..]));
+            let store = ObjectStore::numbered(PathBuf::new(), Vec::new(), hash, table);
+            assert_eq!(store.len(), 6);
+            let mut numbers: Vec<u32> = ids.iter().map(|i| store.number(i).expect("listed")).collect();
+            for (id, &number) in ids.iter().zip(&numbers) {
+                assert_eq!(store.id(number), &id[..]);
+            }
+            numbers.sort_unstable();
+            numbers.dedup();
+            assert_eq!(numbers, (0..6).collect::<Vec<u32>>());
+            // A memo gives what the store gives, for ids seen and not.
+            let mut memo = store.memo();
+            for (id, &number) in ids.iter().zip(&numbers) {
+                assert_eq!(memo.number(id), store.number(id), "{number}");
+            }
+            for absent in [
+                id(&[0xab, 0xcd, 0, 0, 0, 0, 0, 0, 3, 2]),
+                id(&[0xab, 0xcd, 2]),
+                id(&[0xab, 0xce]),
+                id(&[0x12]),
+            ] {
+                assert_eq!(store.number(&absent), None);
+                assert_eq!(memo.number(&absent), None);
+            }
+            // An id of the other format is not the store's, even where its bytes start alike.
+            let other = if hash == HashKind::Sha1 { 32 } else { 20 };
+            assert_eq!(store.number(&vec![0xff; other]), None);
         }
     }
 }

@@ -7,7 +7,7 @@
 //! (`gix-pack`) decodes all 850,000 objects of that repository in 4 s. Only this
 //! module knows about `gix-pack`: the rest sees object kinds, ids and bytes.
 
-use crate::git::objects::RawId;
+use crate::git::objects::{HashKind, RawId};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -74,10 +74,11 @@ struct Item {
 const UNSELECTED: u32 = u32::MAX;
 
 impl Pack {
-    /// Opens `pack-*.idx` and the `.pack` beside it.
-    pub fn open(idx_path: &Path) -> Result<Pack, String> {
+    /// Opens `pack-*.idx` and the `.pack` beside it, of a repository whose objects
+    /// are named by `hash` digests.
+    pub fn open(idx_path: &Path, hash: HashKind) -> Result<Pack, String> {
         let pack_path = idx_path.with_extension("pack");
-        let index = gix_pack::index::File::at(idx_path, gix_hash::Kind::Sha1)
+        let index = gix_pack::index::File::at(idx_path, hash)
             .map_err(|e| format!("{}: unreadable pack index: {e}", idx_path.display()))?;
         let file = std::fs::File::open(&pack_path).map_err(|e| format!("{}: cannot open: {e}", pack_path.display()))?;
         // SAFETY: pack files are written once and never modified in place (git writes a
@@ -103,8 +104,8 @@ impl Pack {
     }
 
     /// The ids of every object in the pack.
-    pub fn ids(&self) -> impl Iterator<Item = RawId> + '_ {
-        (0..self.index.num_objects()).filter_map(|i| self.index.oid_at_index(i).as_bytes().try_into().ok())
+    pub fn ids(&self) -> impl Iterator<Item = &gix_hash::oid> + '_ {
+        (0..self.index.num_objects()).map(|i| self.index.oid_at_index(i))
     }
 
     /// Inflates the objects `select` numbers, and every delta base they need, handing
@@ -146,13 +147,7 @@ impl Pack {
             .iter()
             .zip(offsets)
             .filter_map(|(&index, &offset)| {
-                let number = self
-                    .index
-                    .oid_at_index(index)
-                    .as_bytes()
-                    .try_into()
-                    .ok()
-                    .and_then(select);
+                let number = select(self.index.oid_at_index(index).as_bytes());
                 (all || number.is_some()).then_some(Item {
                     number: number.unwrap_or(UNSELECTED),
                     offset,
@@ -198,7 +193,7 @@ impl Pack {
             &|id| Ok(self.index.lookup(id).map(|i| self.index.pack_offset_at_index(i))),
             &mut progress,
             stop,
-            gix_hash::Kind::Sha1,
+            self.index.object_hash(),
         )
         .map_err(|e| format!("{}: {e}", self.pack_path.display()))?;
         let mut size_progress = gix_utils::progress::Discard;
@@ -207,7 +202,7 @@ impl Pack {
         tree.traverse(
             |range, reader: &EntryReader<'_>| reader.read(range),
             &reader,
-            (self.data.len() - 20) as u64,
+            (self.data.len() - self.index.object_hash().len_in_bytes()) as u64,
             move |item: &mut Item, _, context| {
                 // A base decoded only for its deltas is not handed on.
                 if let Some(kind) = context.entry.header.as_kind().map(kind_of) {
@@ -222,7 +217,7 @@ impl Pack {
                 size_progress: &mut size_progress,
                 thread_limit: Some(threads.max(1)),
                 should_interrupt: stop,
-                object_hash: gix_hash::Kind::Sha1,
+                object_hash: self.index.object_hash(),
                 alloc_limit_bytes: None,
             },
         )
@@ -268,7 +263,7 @@ impl Pack {
             let Some(bytes) = self.data.get(offset as usize..) else {
                 continue;
             };
-            let Ok(entry) = gix_pack::data::Entry::from_bytes(bytes, offset, gix_hash::Kind::Sha1) else {
+            let Ok(entry) = gix_pack::data::Entry::from_bytes(bytes, offset, self.index.object_hash()) else {
                 continue;
             };
             let base = match entry.header {
@@ -298,7 +293,7 @@ impl Pack {
     /// everything else without inflating anything to learn which they are. An entry
     /// whose header or chain cannot be read is left out: the caller reads it with the
     /// others and learns its kind then.
-    pub fn tree_ids(&self) -> Vec<RawId> {
+    pub fn tree_ids(&self) -> Vec<&RawId> {
         let headers = self.headers();
         (0..headers.kinds.len())
             .filter(|&at| headers.kinds[at] == Headers::TREE)
@@ -311,7 +306,7 @@ impl Pack {
     /// without inflating them (a 3 GiB blob would otherwise be 3 GiB of memory). git
     /// stores blobs over `core.bigFileThreshold` whole and never deltifies against
     /// them, so in practice every oversized blob is one of these.
-    pub fn oversized_blobs(&self, max: u64) -> Vec<RawId> {
+    pub fn oversized_blobs(&self, max: u64) -> Vec<&RawId> {
         let headers = self.headers();
         headers
             .whole_blobs
@@ -321,12 +316,8 @@ impl Pack {
             .collect()
     }
 
-    fn id_at(&self, index: u32) -> RawId {
-        self.index
-            .oid_at_index(index)
-            .as_bytes()
-            .try_into()
-            .expect("a SHA-1 index holds 20-byte ids")
+    fn id_at(&self, index: u32) -> &RawId {
+        self.index.oid_at_index(index).as_bytes()
     }
 
     /// What the entries' headers say, read once: one walk of the pack, a window at a
@@ -364,7 +355,7 @@ impl Pack {
                 let Some(bytes) = self.data.get(offset as usize..) else {
                     continue;
                 };
-                let Ok(entry) = gix_pack::data::Entry::from_bytes(bytes, offset, gix_hash::Kind::Sha1) else {
+                let Ok(entry) = gix_pack::data::Entry::from_bytes(bytes, offset, self.index.object_hash()) else {
                     continue;
                 };
                 let base = match entry.header {
@@ -428,7 +419,7 @@ impl Pack {
                 .collect();
             by_offset.sort_unstable();
             let (mut offsets, index_of): (Vec<u64>, Vec<u32>) = by_offset.into_iter().unzip();
-            offsets.push((self.data.len() - 20) as u64);
+            offsets.push((self.data.len() - self.index.object_hash().len_in_bytes()) as u64);
             Entries { offsets, index_of }
         })
     }
@@ -599,12 +590,12 @@ mod tests {
             .into_iter()
             .next()
             .expect("a pack");
-        let pack = Pack::open(&idx).expect("the pack opens");
+        let pack = Pack::open(&idx, HashKind::Sha1).expect("the pack opens");
         (dir, pack)
     }
 
     /// The ids of the objects of `kind` git lists in the repository.
-    fn ids_of_kind(dir: &Path, kind: &str) -> HashSet<RawId> {
+    fn ids_of_kind(dir: &Path, kind: &str) -> HashSet<crate::git::objects::Id> {
         git(
             dir,
             &[
@@ -623,8 +614,8 @@ mod tests {
     fn a_subset_that_starts_after_the_first_entry_is_decoded_alone() {
         let (dir, pack) = packed_history();
         let trees = ids_of_kind(dir.path(), "tree");
-        let numbered: Vec<RawId> = trees.iter().copied().collect();
-        let select = |id: &RawId| numbered.iter().position(|t| t == id).map(|n| n as u32);
+        let numbered: Vec<crate::git::objects::Id> = trees.iter().copied().collect();
+        let select = |id: &RawId| numbered.iter().position(|t| t.as_bytes() == id).map(|n| n as u32);
         let subset = pack.items(&select, false);
         // git writes commits first: the trees start later in the pack.
         assert!(subset.iter().all(|item| item.offset > 12 || item.number == UNSELECTED));
@@ -643,7 +634,11 @@ mod tests {
     #[test]
     fn the_headers_tell_the_trees_without_inflating() {
         let (dir, pack) = packed_history();
-        let trees: HashSet<RawId> = pack.tree_ids().into_iter().collect();
+        let trees: HashSet<crate::git::objects::Id> = pack
+            .tree_ids()
+            .into_iter()
+            .map(crate::git::objects::Id::from_bytes_or_panic)
+            .collect();
         assert_eq!(trees, ids_of_kind(dir.path(), "tree"));
         // Most of them are deltas: the kind came down their chains.
         let deltas = git(

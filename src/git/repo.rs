@@ -125,7 +125,8 @@ pub fn open_index(repo: &git2::Repository) -> Result<git2::Index, GitError> {
                     path.display()
                 )));
             }
-            git2::Index::open(&path).map_err(|e| {
+            // In the repository's object format: a SHA-256 index holds 32-byte ids.
+            git2::Index::open_ext(&path, repo.object_format()).map_err(|e| {
                 GitError::Unreadable(format!(
                     "cannot read the git index {} (named by GIT_INDEX_FILE): {}",
                     path.display(),

@@ -240,16 +240,15 @@ fn scan_range(
                     || objects.as_ref().map(|objects| objects.reader()),
                     |reader, intro| {
                         let result = match reader {
-                            Ok(reader) => match intro.blob.as_bytes().try_into() {
+                            Ok(reader) => match intro.blob.as_bytes() {
                                 // Over the limit by its header: never inflated.
-                                Ok(id) if reader.blob_size(&id).is_some_and(|size| size > max_size) => {
+                                id if reader.blob_size(id).is_some_and(|size| size > max_size) => {
                                     Ok(BlobResult::Skipped(SkipReason::TooLarge))
                                 }
-                                Ok(id) => reader
-                                    .read(&id)
+                                id => reader
+                                    .read(id)
                                     .map(|(_, content)| scan_content(matcher, content, max_size))
                                     .map_err(|e| e.to_string()),
-                                Err(_) => Err(format!("blob {}: not a SHA-1 id", intro.blob)),
                             },
                             Err(e) => Err(e.to_string()),
                         };

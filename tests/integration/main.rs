@@ -30,6 +30,7 @@ mod reports;
 mod revoke;
 mod rules_cmd;
 mod sandbox;
+mod sha256;
 mod stdin;
 mod suppressed;
 mod tracked;

@@ -19,7 +19,7 @@ use crate::engine::rules::{Rule, RuleSet};
 use crate::exposure;
 use crate::git::history;
 use crate::git::lineage::{self, CommitNode, TreeLineage, TreePaths, NONE};
-use crate::git::objects::{commit_header, EntryKind, RawId, TreeEntries};
+use crate::git::objects::{commit_header, EntryKind, Id, TreeEntries};
 use crate::git::odb::ObjectStore;
 use crate::git::packs::Kind;
 use crate::model::Outcome;
@@ -49,7 +49,7 @@ pub(super) fn scan_whole(
         Ok(found) => found,
         Err(message) => return Outcome::fatal(repo.git_dir(), message),
     };
-    let (store, opened) = ObjectStore::open(repo.common_dir());
+    let (store, opened) = ObjectStore::open(repo.common_dir(), repo.object_hash());
     problems.extend(opened);
     let is_tree = store.trees_by_header();
     progress.stage("objects read", is_tree.iter().filter(|&&tree| !tree).count() as u64);
@@ -79,7 +79,7 @@ pub(super) fn scan_whole(
     let found = attribute(&ctx, &objects, &order.lineage, trees, &mut problems);
     progress.done();
     for (place, id) in tagged {
-        if let Some(number) = id.as_bytes().try_into().ok().and_then(|id: RawId| store.number(&id)) {
+        if let Some(number) = store.number(id.as_bytes()) {
             order.tagged.entry(number).or_default().push(place);
         }
     }
@@ -205,8 +205,12 @@ fn first_pass(
                     Some(header) => commits.push((
                         number,
                         CommitNode {
-                            tree: store.number(&header.tree).unwrap_or(NONE),
-                            parents: header.parents.iter().filter_map(|p| store.number(p)).collect(),
+                            tree: store.number(header.tree.as_bytes()).unwrap_or(NONE),
+                            parents: header
+                                .parents
+                                .iter()
+                                .filter_map(|p| store.number(p.as_bytes()))
+                                .collect(),
                             time: header.time,
                         },
                     )),
@@ -335,7 +339,7 @@ struct TreeFacts {
     /// (tree, name) of files a file rule may want (by name).
     files: Vec<(u32, Box<[u8]>)>,
     /// (tree, name, id, is a tree) of entries the repository lacks.
-    missing: Vec<(u32, Box<[u8]>, RawId, bool)>,
+    missing: Vec<(u32, Box<[u8]>, Id, bool)>,
     malformed: Vec<u32>,
 }
 
@@ -398,7 +402,7 @@ fn trees_pass(
             // anywhere in them, no entry's name can hold one (one search of the tree
             // instead of one per rule and entry, 13% of this pass on git's repository).
             let names_may_match = file_rules.iter().any(|r| r.may_match_name(data));
-            let mut entries = TreeEntries::new(data);
+            let mut entries = TreeEntries::new(data, store.hash());
             for entry in &mut entries {
                 match (entry.kind, numbers.number(entry.id)) {
                     (EntryKind::File, Some(blob)) => {
@@ -417,7 +421,12 @@ fn trees_pass(
                         group.extend([child, names.number(entry.name)]);
                     }
                     (EntryKind::File | EntryKind::Tree, None) => {
-                        missing.push((tree, entry.name.into(), *entry.id, entry.kind == EntryKind::Tree));
+                        missing.push((
+                            tree,
+                            entry.name.into(),
+                            Id::from_bytes_or_panic(entry.id),
+                            entry.kind == EntryKind::Tree,
+                        ));
                     }
                     // A link holds a path, a submodule another repository's commit.
                     (EntryKind::Symlink | EntryKind::Submodule, _) => {}
@@ -556,11 +565,7 @@ fn order(
 ) -> Order {
     let mut tip_numbers = Vec::new();
     for tip in tips {
-        let number = tip
-            .as_bytes()
-            .try_into()
-            .ok()
-            .and_then(|id: RawId| ctx.store.number(&id));
+        let number = ctx.store.number(tip.as_bytes());
         match number {
             Some(n) if kinds[n as usize] == kind_code(Kind::Commit) => tip_numbers.push(n),
             _ => problems.push(ctx.problem(format!("commit {tip}: missing or unreadable"))),
@@ -610,7 +615,7 @@ struct Found {
     /// (tree, name) of files a file rule may want (by name), in reached trees.
     files: Vec<(u32, Box<[u8]>)>,
     /// (key, name, id, is a tree) of entries the repository lacks, first place first.
-    missing: Vec<(u64, Box<[u8]>, RawId, bool)>,
+    missing: Vec<(u64, Box<[u8]>, Id, bool)>,
     malformed: Vec<u32>,
 }
 
@@ -702,7 +707,7 @@ fn reached_blobs(ctx: &Context<'_>, kinds: &[u8], lineage: &TreeLineage, problem
     ctx.progress.stage("trees read again", count as u64);
     let reached: Vec<AtomicBool> = (0..ctx.store.len()).map(|_| AtomicBool::new(false)).collect();
     let read = {
-        let (reached, progress) = (&reached, ctx.progress);
+        let (reached, progress, hash) = (&reached, ctx.progress, ctx.store.hash());
         let mut numbers = ctx.store.memo();
         ctx.store
             .read_all(ctx.threads, &wanted, u64::MAX, move |tree, _, data| {
@@ -710,7 +715,7 @@ fn reached_blobs(ctx: &Context<'_>, kinds: &[u8], lineage: &TreeLineage, problem
                 if lineage.position(tree).is_none() {
                     return;
                 }
-                for entry in TreeEntries::new(data).filter(|e| e.kind == EntryKind::File) {
+                for entry in TreeEntries::new(data, hash).filter(|e| e.kind == EntryKind::File) {
                     if let Some(blob) = numbers.number(entry.id) {
                         reached[blob as usize].store(true, Ordering::Relaxed);
                     }
@@ -870,7 +875,7 @@ fn report(
     for (key, name, id, is_tree) in found.missing {
         if partial && !is_tree {
             outcome.skipped.push(Skip {
-                path: format!("{} (blob {})", place(key, &name).1, &hex(&id)[..12]),
+                path: format!("{} (blob {})", place(key, &name).1, &hex(id.as_bytes())[..12]),
                 reason: SkipReason::NotFetched,
             });
         } else if reported.insert(id) {
@@ -879,7 +884,7 @@ fn report(
                 message: format!(
                     "{} {} is missing from the repository (a partial or damaged clone)",
                     if is_tree { "tree" } else { "blob" },
-                    &hex(&id)[..12]
+                    &hex(id.as_bytes())[..12]
                 ),
                 kind: crate::model::ProblemKind::Unread,
             });
