@@ -11,6 +11,12 @@ pub struct Position {
     pub column: usize,
 }
 
+/// Whether `text` is a whole commit id as git writes it: 40 hexadecimal digits
+/// (SHA-1) or 64 (a SHA-256 repository's).
+pub fn is_full_commit_id(text: &str) -> bool {
+    matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The commit that introduced a blob, for findings from git history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommitInfo {

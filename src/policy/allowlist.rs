@@ -12,7 +12,7 @@ use serde::Deserialize;
 pub enum AllowlistError {
     #[error("{at}: invalid regex: {}", crate::model::regex_error(source))]
     Regex { at: String, source: regex::Error },
-    #[error("{at}: not a full commit id (40 hex digits)")]
+    #[error("{at}: not a full commit id (40 hex digits, or 64 for SHA-256)")]
     Commit { at: String, commit: String },
 }
 
@@ -77,7 +77,7 @@ impl Allowlist {
                 .collect()
         };
         for (i, commit) in spec.commits.iter().enumerate() {
-            if commit.len() != 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if !crate::model::is_full_commit_id(commit) {
                 return Err(AllowlistError::Commit {
                     at: format!("{table}.commits[{i}]"),
                     commit: commit.clone(),

@@ -60,8 +60,16 @@ fn a_sha256_history_is_read_packed_and_loose() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         credited(&report),
-        vec![("src/b.py".to_string(), last, KEY_RULE.to_string())]
+        vec![("src/b.py".to_string(), last.clone(), KEY_RULE.to_string())]
     );
+
+    // An allowlist names a commit by its 64 digits.
+    s.write(".wayscan.toml", format!("[allowlist]\ncommits = [\"{last}\"]\n"));
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let paths: Vec<String> = credited(&report).into_iter().map(|(path, _, _)| path).collect();
+    assert!(!paths.contains(&"src/b.py".to_string()), "{paths:?}");
+    assert!(paths.contains(&"src/a.py".to_string()), "{paths:?}");
 }
 
 #[test]
