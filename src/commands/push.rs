@@ -6,7 +6,7 @@ use super::{error, run_history};
 use crate::cli::{OnTimeout, PrePushArgs, PreReceiveArgs};
 use crate::exit::Exit;
 use crate::git::history::{Pushed, Selection};
-use crate::model::clean;
+use crate::model::{clean, is_full_object_id};
 use crate::settings::{HistoryConfig, ReportConfig, VerifyConfig};
 use crate::sources::tree::WalkOptions;
 use std::io::Read;
@@ -15,11 +15,6 @@ use std::path::{Path, PathBuf};
 /// git's id of "no object": a ref created or deleted.
 fn is_zero(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b == b'0')
-}
-
-/// An object id as git writes it (SHA-1 or SHA-256, hexadecimal).
-fn is_id(id: &str) -> bool {
-    matches!(id.len(), 40 | 64) && id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn stdin_text() -> Result<String, String> {
@@ -40,7 +35,7 @@ pub fn client_push(text: &str, remote: Option<&str>) -> Result<Pushed, String> {
         let [_, local, _, remote_id] = fields[..] else {
             return Err(format!("not a pre-push line: {}", clean(line)));
         };
-        if !is_id(local) || !is_id(remote_id) {
+        if !is_full_object_id(local) || !is_full_object_id(remote_id) {
             return Err(format!("not a pre-push line: {}", clean(line)));
         }
         if is_zero(local) {
@@ -72,7 +67,7 @@ pub fn server_push(text: &str) -> Result<(Pushed, Vec<String>), String> {
         let [old, new, name] = fields[..] else {
             return Err(format!("not a pre-receive line: {}", clean(line)));
         };
-        if !is_id(old) || !is_id(new) {
+        if !is_full_object_id(old) || !is_full_object_id(new) {
             return Err(format!("not a pre-receive line: {}", clean(line)));
         }
         refs.push(name.to_string());

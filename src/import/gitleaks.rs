@@ -871,7 +871,7 @@ fn convert_allowlist(
         .commits
         .iter()
         .cloned()
-        .partition(|c| crate::model::is_full_commit_id(c));
+        .partition(|c| crate::model::is_full_object_id(c));
     if !bad.is_empty() {
         // gitleaks compares full ids: these never matched there either.
         dropped.push(format!("commits {bad:?} (not full commit ids)"));

@@ -44,7 +44,7 @@ fn parse_entry(text: &str) -> Option<Entry> {
     let rule_id = parts.next().filter(|r| !r.is_empty())?.to_string();
     let rest = parts.next().filter(|r| !r.is_empty())?;
     let (commit, path) = match rest.split_once(':') {
-        Some((commit, path)) if crate::model::is_full_commit_id(commit) => (Some(commit.to_ascii_lowercase()), path),
+        Some((commit, path)) if crate::model::is_full_object_id(commit) => (Some(commit.to_ascii_lowercase()), path),
         _ => (None, rest),
     };
     (!path.is_empty()).then(|| Entry {

@@ -18,7 +18,7 @@ mod verdict;
 pub use escape::{clean, clean_message, regex_error, toml_error};
 pub use finding::{encoding_chain, Detection, Encoding, Finding, FoundSecret, Severity};
 pub use outcome::{count_skips, GitignoreFix, Outcome, Stats, Suppressed, Suppression, Unit};
-pub use place::{is_full_commit_id, CommitInfo, Position, ShownPaths, ShownRoot};
+pub use place::{is_full_object_id, CommitInfo, Position, ShownPaths, ShownRoot};
 pub use problem::{Problem, ProblemKind, Skip, SkipReason};
 pub use properties::Properties;
 pub use secret::{digest, fingerprint, hex, redact, Salt, Secret};

@@ -11,9 +11,9 @@ pub struct Position {
     pub column: usize,
 }
 
-/// Whether `text` is a whole commit id as git writes it: 40 hexadecimal digits
-/// (SHA-1) or 64 (a SHA-256 repository's).
-pub fn is_full_commit_id(text: &str) -> bool {
+/// Whether `text` is a whole object id (a commit's, a tag's) as git writes it: 40
+/// hexadecimal digits (SHA-1) or 64 (a SHA-256 repository's).
+pub fn is_full_object_id(text: &str) -> bool {
     matches!(text.len(), 40 | 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

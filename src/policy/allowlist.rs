@@ -77,7 +77,7 @@ impl Allowlist {
                 .collect()
         };
         for (i, commit) in spec.commits.iter().enumerate() {
-            if !crate::model::is_full_commit_id(commit) {
+            if !crate::model::is_full_object_id(commit) {
                 return Err(AllowlistError::Commit {
                     at: format!("{table}.commits[{i}]"),
                     commit: commit.clone(),
