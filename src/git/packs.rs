@@ -202,7 +202,7 @@ impl Pack {
         tree.traverse(
             |range, reader: &EntryReader<'_>| reader.read(range),
             &reader,
-            (self.data.len() - self.index.object_hash().len_in_bytes()) as u64,
+            self.entries_end(),
             move |item: &mut Item, _, context| {
                 // A base decoded only for its deltas is not handed on.
                 if let Some(kind) = context.entry.header.as_kind().map(kind_of) {
@@ -412,6 +412,11 @@ impl Pack {
         })
     }
 
+    /// Where the last entry ends: the pack's checksum, one id long, follows it.
+    fn entries_end(&self) -> u64 {
+        (self.data.len() - self.index.object_hash().len_in_bytes()) as u64
+    }
+
     fn entries(&self) -> &Entries {
         self.entries.get_or_init(|| {
             let mut by_offset: Vec<(u64, u32)> = (0..self.index.num_objects())
@@ -419,7 +424,7 @@ impl Pack {
                 .collect();
             by_offset.sort_unstable();
             let (mut offsets, index_of): (Vec<u64>, Vec<u32>) = by_offset.into_iter().unzip();
-            offsets.push((self.data.len() - self.index.object_hash().len_in_bytes()) as u64);
+            offsets.push(self.entries_end());
             Entries { offsets, index_of }
         })
     }
