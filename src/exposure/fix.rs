@@ -82,6 +82,7 @@ mod tests {
         std::fs::write(&path, "node_modules/\n/.env").unwrap();
         let fix = |line: &str| GitignoreFix {
             gitignore: path.clone(),
+            named: ".gitignore".into(),
             shown: ".gitignore".into(),
             line: line.into(),
         };
@@ -114,6 +115,7 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), tree.join("linked")).unwrap();
         let fix = |gitignore: PathBuf| GitignoreFix {
             gitignore,
+            named: ".gitignore".into(),
             shown: ".gitignore".into(),
             line: "/.env".into(),
         };

@@ -120,7 +120,6 @@ pub fn check(
                 continue;
             };
             let Some(rule) = matching(&rel) else { continue };
-            let shown = show(&file, &abs_root, root, display);
             // The file's identity, as the walk names it: `rel` in git, the path from
             // the root outside it.
             let identity = match file.strip_prefix(&abs_root) {
@@ -129,7 +128,7 @@ pub fn check(
                 Err(_) => rel.clone(),
             };
             let place = (u16::try_from(index).unwrap_or(u16::MAX), identity.as_str());
-            if let Some(found) = judge(rule, &tree, &rel, place, shown, |p| show(p, &abs_root, root, display)) {
+            if let Some(found) = judge(rule, &tree, &rel, place, |p| show(p, &abs_root, root, display)) {
                 out.push(found);
             }
         }
@@ -219,7 +218,7 @@ pub fn staged(rule: &Rule, path: &str) -> Finding {
     let remediation = format!(
         "Unstage it with `git rm --cached {}` (the file stays on disk) and add `/{}` to \
          .gitignore. {}",
-        shell_quote(path),
+        shell_quote(&top_pathspec(path)),
         gitignore_literal(path).unwrap_or_else(|| path.to_string()),
         keep_out_advice(rule)
     );
@@ -246,13 +245,15 @@ fn dot_ignore_above(abs_root: &Path, base: &Path) -> bool {
 }
 
 /// The finding for one candidate, or `None` when git keeps it out. `place` is the
-/// root it was reached from and its identity; `shown` names it in the message.
+/// root it was reached from and its identity. The message and the advice name files
+/// by their repository path, as history and staged findings do, so a finding reads
+/// the same whatever directory the scan started from; `show` names the `.gitignore`
+/// that `--fix-gitignore` reports writing.
 fn judge(
     rule: &Rule,
     tree: &Tree,
     rel: &str,
     place: (u16, &str),
-    shown: String,
     show: impl Fn(&Path) -> String,
 ) -> Option<FileFinding> {
     let rel_path = Path::new(rel);
@@ -270,28 +271,29 @@ fn judge(
     let mut properties = crate::model::Properties::new();
     properties.insert("tracked".to_string(), tracked.to_string());
     if let Some(fix) = &fix {
-        properties.insert("gitignore".to_string(), fix.shown.clone());
+        properties.insert("gitignore".to_string(), fix.named.clone());
         properties.insert("ignore_line".to_string(), fix.line.clone());
     }
     let why = match (&verdict, &tree.ignores) {
         (_, None) => "it is not in a git repository, so no ignore rule protects it".to_string(),
         (Verdict::NotIgnored, _) => "no .gitignore rule covers it".to_string(),
         (Verdict::Reincluded { file, pattern }, _) => {
-            format!("`{pattern}` in {} re-includes it", show(&tree.base.join(file)))
+            format!("`{pattern}` in {} re-includes it", slashed(file))
         }
         (Verdict::Ignored { .. }, _) => "it is ignored, but ignore rules do not apply to tracked files".to_string(),
     };
+    let named = place.1;
     let message = if tracked {
-        format!("{shown} is tracked by git ({why}): every clone has the secrets in it")
+        format!("{named} is tracked by git ({why}): every clone has the secrets in it")
     } else {
-        format!("{shown} is not ignored by git ({why}): `git add .` would commit it")
+        format!("{named} is not ignored by git ({why}): `git add .` would commit it")
     };
     let add_line = fix
         .as_ref()
         .map(|f| {
             format!(
                 "Add the line `{}` to {} (`wayscan scan --fix-gitignore` does it). ",
-                f.line, f.shown
+                f.line, f.named
             )
         })
         .unwrap_or_default();
@@ -299,7 +301,7 @@ fn judge(
         format!(
             "Run `git rm --cached {}` to stop tracking it. {add_line}Then rotate every key in it: \
              removing the file does not remove it from git history, and every clone keeps a copy.",
-            shell_quote(rel)
+            shell_quote(&top_pathspec(rel))
         )
     } else {
         format!("{add_line}{}", keep_out_advice(rule))
@@ -318,6 +320,7 @@ fn judge(
 fn proposed_fix(tree: &Tree, rel: &Path, show: &impl Fn(&Path) -> String) -> Option<GitignoreFix> {
     let to_fix = |dir: &Path, line: String| GitignoreFix {
         gitignore: tree.base.join(dir).join(".gitignore"),
+        named: slashed(&dir.join(".gitignore")),
         shown: show(&tree.base.join(dir).join(".gitignore")),
         line,
     };
@@ -357,6 +360,18 @@ fn gitignore_literal(path: &str) -> Option<String> {
         out.push_str("\\ ");
     }
     Some(out)
+}
+
+/// A git pathspec naming the repository path `rel` from the top of the work tree,
+/// so the advice works from whatever directory inside it the user runs it: `:/rel`,
+/// or `:(top,literal)rel` when the name holds a character git would read as a
+/// wildcard (which could unstage other files too).
+fn top_pathspec(rel: &str) -> String {
+    if rel.contains(['*', '?', '[', '\\']) {
+        format!(":(top,literal){rel}")
+    } else {
+        format!(":/{rel}")
+    }
 }
 
 /// `text` as one word for a POSIX shell: as it is when it holds only characters no
@@ -438,5 +453,8 @@ mod tests {
         assert_eq!(shell_quote(".env.local;touch PWNED"), "'.env.local;touch PWNED'");
         assert_eq!(shell_quote("it's.env"), "'it'\\''s.env'");
         assert_eq!(shell_quote("$(id).env"), "'$(id).env'");
+        assert_eq!(top_pathspec("config/.env"), ":/config/.env");
+        assert_eq!(top_pathspec("app/.env.[prod]"), ":(top,literal)app/.env.[prod]");
+        assert_eq!(shell_quote(&top_pathspec("config/.env")), ":/config/.env");
     }
 }

@@ -12,7 +12,10 @@ use std::time::Duration;
 pub struct GitignoreFix {
     /// The `.gitignore` to append to (it may not exist yet).
     pub gitignore: PathBuf,
-    /// How reports name that `.gitignore`.
+    /// Its path from the top of the work tree (from the scan root outside git): how
+    /// findings name it, whatever directory the scan started from.
+    pub named: String,
+    /// How messages about writing it name it: as the walk shows paths.
     pub shown: String,
     pub line: String,
 }

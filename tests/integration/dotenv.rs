@@ -1,7 +1,7 @@
 //! `dotenv-not-ignored`: every scenario is built as a real repository, and wayscan's
 //! decision is cross-checked against `git check-ignore` and `git ls-files`.
 
-use crate::sandbox::{pairs, Run, Sandbox};
+use crate::sandbox::{command, pairs, Run, Sandbox};
 use std::collections::BTreeSet;
 use wayscan::testkeys::fake_key;
 
@@ -219,7 +219,7 @@ fn the_message_names_the_line_and_the_file_and_tracked_files_get_git_rm() {
     let old = by_path("old/.env");
     assert_eq!(old["properties"]["tracked"], "true");
     let fix = old["remediation"].as_str().unwrap();
-    assert!(fix.contains("git rm --cached old/.env"), "{fix}");
+    assert!(fix.contains("git rm --cached :/old/.env"), "{fix}");
     assert!(fix.contains("rotate every key"), "{fix}");
 }
 
@@ -347,4 +347,74 @@ fn a_gitignore_with_braces_hides_nothing_git_would_commit() {
     s.write(".gitignore", "# local files\n.env.{local,prod}\n.env.local\n");
     let run = s.run(&["scan", ".", "--format", "json"]);
     assert_eq!(dotenv_paths(&run.json()), BTreeSet::new(), "{}", run.stderr);
+}
+
+/// The `.env` findings of `scan .` run in a subdirectory read as those of a scan from
+/// the top (only the shown path differs), and the `git rm --cached` they and the
+/// staged check advise works when pasted in that subdirectory: the advice named the
+/// path from the top, which git read from the current directory and refused.
+#[test]
+fn file_findings_read_the_same_from_a_subdirectory_and_their_advice_works_there() {
+    let s = Sandbox::git_repo();
+    s.write("README.md", "hello\n");
+    s.write("src/sub/.env", "DEBUG=1\n");
+    s.write("src/.env.local", "DEBUG=1\n");
+    s.git(&["add", "src/sub/.env"]);
+    let in_src = |program: &str, args: &[&str]| {
+        let out = command(program)
+            .args(args)
+            .current_dir(s.join("src"))
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+    };
+    let findings = |report: &serde_json::Value| -> Vec<serde_json::Value> {
+        let mut found: Vec<serde_json::Value> = report["findings"].as_array().unwrap().clone();
+        for f in &mut found {
+            f.as_object_mut().unwrap().remove("path");
+        }
+        found
+    };
+    let (_, top) = s.scan_json(&[]);
+    let (code, json, stderr) = in_src(env!("CARGO_BIN_EXE_wayscan"), &["scan", ".", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let sub: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(findings(&sub).len(), 2, "{sub}");
+    assert_eq!(findings(&sub), findings(&top), "only the shown path may differ");
+    let tracked = findings(&sub)
+        .into_iter()
+        .find(|f| f["properties"]["tracked"] == "true")
+        .unwrap();
+    assert!(
+        tracked["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("src/sub/.env is tracked"),
+        "{tracked}"
+    );
+
+    // The advice, pasted as it is, in the directory the scan ran in.
+    let advised = |remediation: &str| -> String {
+        let start = remediation.find("`git rm").expect("advice to untrack") + 1;
+        let end = start + remediation[start..].find('`').unwrap();
+        remediation[start..end].to_string()
+    };
+    let untrack = advised(tracked["remediation"].as_str().unwrap());
+    assert_eq!(untrack, "git rm --cached :/src/sub/.env");
+    let (code, _, stderr) = in_src("sh", &["-c", &untrack]);
+    assert_eq!(code, 0, "{untrack}: {stderr}");
+    assert_eq!(s.git(&["ls-files", "--", "src/sub/.env"]), "");
+
+    s.git(&["add", "src/.env.local"]);
+    let (code, json, stderr) = in_src(env!("CARGO_BIN_EXE_wayscan"), &["staged", "--format", "json"]);
+    assert_eq!(code, 1, "{stderr}");
+    let staged: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let unstage = advised(staged["findings"][0]["remediation"].as_str().unwrap());
+    assert_eq!(unstage, "git rm --cached :/src/.env.local");
+    let (code, _, stderr) = in_src("sh", &["-c", &unstage]);
+    assert_eq!(code, 0, "{unstage}: {stderr}");
+    assert_eq!(s.git(&["ls-files", "--", "src/.env.local"]), "");
+    assert!(s.join("src/.env.local").exists(), "the file stays on disk");
 }
