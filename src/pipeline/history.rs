@@ -184,12 +184,10 @@ impl Earliest {
     }
 
     /// Keeps the detections of a blob first seen at `path` in `commit`, those of
-    /// rules that apply there, as findings at that path.
+    /// rules that apply there, as findings at that path ([`super::place`]).
     fn keep_at(&mut self, commit: usize, path: &str, detections: Vec<Detection>, rules: &RuleSet) {
-        for detection in detections {
-            if rules.get(&detection.rule_id).is_none_or(|r| r.applies_to(path)) {
-                self.keep(commit, Finding::new(detection, path));
-            }
+        for finding in super::place(detections, path, rules) {
+            self.keep(commit, finding);
         }
     }
 

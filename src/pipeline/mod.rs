@@ -5,7 +5,7 @@
 
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
-use crate::engine::rules::Rule;
+use crate::engine::rules::{Rule, RuleSet};
 use crate::exposure;
 use crate::model::{Detection, Finding, Outcome, Stats, Unit};
 use crate::model::{Problem, Skip};
@@ -33,17 +33,26 @@ pub struct Found {
 pub fn scan_bytes(matcher: &Matcher<'_>, root: u16, repo_path: &str, hay: &[u8]) -> Found {
     let detected = detect::detect(matcher, hay);
     let rules = matcher.rules();
-    let place = |detections: Vec<Detection>| -> Vec<Finding> {
-        detections
-            .into_iter()
-            .filter(|d| rules.get(&d.rule_id).is_none_or(|r| r.applies_to(repo_path)))
-            .map(|d| Finding::new(d, repo_path).from_root(root))
-            .collect()
-    };
+    let at = |detections| place(detections, repo_path, rules).map(|f| f.from_root(root)).collect();
     Found {
-        findings: place(detected.found),
-        suppressed: place(detected.allowed),
+        findings: at(detected.found),
+        suppressed: at(detected.allowed),
     }
+}
+
+/// `detections` placed at `repo_path` as findings (inside an archive, at
+/// `repo_path!member`), keeping those whose rule applies there. Every scan kind
+/// places through here, so a rule's `path` is judged against the same full place,
+/// the member included, in a tree, a staged change and a history.
+pub fn place<'a>(
+    detections: impl IntoIterator<Item = Detection> + 'a,
+    repo_path: &'a str,
+    rules: &'a RuleSet,
+) -> impl Iterator<Item = Finding> + 'a {
+    detections
+        .into_iter()
+        .map(move |d| Finding::new(d, repo_path))
+        .filter(move |f| rules.get(&f.rule_id).is_none_or(|r| r.applies_to(&f.repo_path)))
 }
 
 #[derive(Default)]

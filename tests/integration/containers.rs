@@ -248,3 +248,45 @@ fn archive_members_are_shown_from_the_root_given_and_named_from_the_top() {
     assert!(text.stdout.lines().any(|l| l == member), "{}", text.stdout);
     assert!(!text.stdout.contains("src/lib"), "{}", text.stdout);
 }
+
+/// A rule's `path` is judged against the full place of a finding, the archive member
+/// included, in every scan kind. History judged the archive's own path, so a rule
+/// for `.properties` files missed the key in a jar's `conf/app.properties` that
+/// `scan` and `staged` reported.
+#[test]
+fn a_rule_path_is_judged_at_the_member_in_every_scan_kind() {
+    let s = Sandbox::git_repo();
+    s.write(
+        "rules.toml",
+        "[[rules]]\nid = \"zeta-key\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\n\
+         keywords = [\"key=\"]\nregex = '''key=(?P<secret>ZETA[a-z]{16})'''\nmessage = \"m\"\n\
+         remediation = \"r\"\npath = '''\\.properties$'''\n",
+    );
+    s.write(".wayscan.toml", "rules = [\"rules.toml\"]\n");
+    s.write("README.md", "hello\n");
+    let base = s.commit("init");
+    let line = "key=ZETAqwertyuiopasdfgh\n";
+    s.write("lib/app.jar", zip_of(&[("conf/app.properties", line.as_bytes())]));
+    // The same key where the rule does not apply: outside a .properties file, in a
+    // file and in a member.
+    s.write("notes.txt", line);
+    s.write("lib/other.jar", zip_of(&[("conf/notes.txt", line.as_bytes())]));
+    s.git(&["add", "-A"]);
+    let zeta = |report: &serde_json::Value| -> Vec<String> {
+        pairs(report, "rule_id", "path")
+            .into_iter()
+            .filter(|(rule, _)| rule == "zeta-key")
+            .map(|(_, path)| path)
+            .collect()
+    };
+    let expected = ["lib/app.jar!conf/app.properties".to_string()];
+    let (_, staged) = s.json_of("staged", &[]);
+    assert_eq!(zeta(&staged), expected, "staged");
+    s.commit("add libraries");
+    let (_, tree) = s.scan_json(&[]);
+    assert_eq!(zeta(&tree), expected, "scan");
+    let (_, whole) = s.json_of("history", &[]);
+    assert_eq!(zeta(&whole), expected, "history");
+    let (_, range) = s.json_of("history", &["--range", &format!("{base}..HEAD")]);
+    assert_eq!(zeta(&range), expected, "history --range");
+}

@@ -916,9 +916,8 @@ fn report(
         let path = format!("{what} {} message", ctx.hex(number));
         match (kind, positions.get(&number)) {
             (Kind::Tag, _) => {
-                let place = |d: Vec<Detection>| d.into_iter().map(|d| Finding::new(d, &path));
-                tag_findings.extend(place(found));
-                outcome.add_inline(place(suppressed));
+                tag_findings.extend(crate::pipeline::place(found, &path, rules));
+                outcome.add_inline(crate::pipeline::place(suppressed, &path, rules));
             }
             (_, Some(&position)) => {
                 earliest.keep_at(position, &path, found, rules);
