@@ -95,7 +95,7 @@ download() {
   name="wayscan-$version-$target.tar.gz"
   download_work=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/wayscan-download.XXXXXX")
   # Removed however the step ends (a failed check exits at once); global for the trap.
-  trap 'rm -rf "${download_work:-}"' EXIT
+  trap 'rm -rf "${download_work:-}" "${report_work:-}"' EXIT
   say "downloading $base/$name"
   curl -fsSL --retry 3 --proto-redir '=https' -o "$download_work/$name" "$base/$name" ||
     fail "cannot download $base/$name"
@@ -179,7 +179,12 @@ scan() {
   local report=${INPUT_SARIF_FILE:-wayscan.sarif} fail_on=${INPUT_FAIL_ON_FINDINGS:-true}
   local category=${INPUT_CATEGORY:-} baseline=${INPUT_BASELINE:-} range="" args
   # What the step's outcome and the summary come from, whatever the requested format.
-  local json="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/wayscan-$$-report.json"
+  # In a directory of its own (mode 0700), not at a name anyone can guess in a shared
+  # temporary directory, where another user could plant a link for wayscan to write
+  # through; removed however the step ends (global for the trap).
+  report_work=$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/wayscan-report.XXXXXX")
+  trap 'rm -rf "${download_work:-}" "${report_work:-}"' EXIT
+  local json="$report_work/report.json"
   cd "${GITHUB_WORKSPACE:-.}"
   [[ -e $path ]] || fail "path '$path' does not exist"
   case $format in sarif | json | text) ;; *) fail "format must be sarif, json or text, not '$format'" ;; esac
@@ -233,7 +238,6 @@ scan() {
   output sarif-file "$report"
 
   local status=0
-  rm -f "$json"
   "${command[@]}" || status=$?
   if [[ $status -ge 2 || ! -f $report || ! -f $json ]]; then
     output findings 0

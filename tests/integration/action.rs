@@ -32,6 +32,7 @@ fn run_action_env(
 ) -> ActionRun {
     let runner = tempfile::tempdir().unwrap();
     let file = |name: &str| runner.path().join(name);
+    std::fs::create_dir(file("temp")).unwrap();
     std::fs::write(file("event.json"), payload.to_string()).unwrap();
     std::fs::write(file("output"), "").unwrap();
     std::fs::write(file("summary"), "").unwrap();
@@ -49,12 +50,20 @@ fn run_action_env(
         .env("GITHUB_STEP_SUMMARY", file("summary"))
         .env("INPUT_SARIF_FILE", file("wayscan.sarif"))
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("RUNNER_TEMP", file("temp"))
         .env_remove("WAYSCLOUD_API_URL")
         .envs(env.iter().copied());
     for (name, value) in inputs {
         command.env(format!("INPUT_{}", name.to_uppercase().replace('-', "_")), value);
     }
     let out = command.output().expect("bash runs");
+    // The step's JSON report (findings, paths) is not left behind on the runner,
+    // whether the step passed or failed.
+    let left: Vec<_> = std::fs::read_dir(file("temp"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left in RUNNER_TEMP: {left:?}\n{}", output_text(&out));
     let outputs = std::fs::read_to_string(file("output"))
         .unwrap()
         .lines()
