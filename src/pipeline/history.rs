@@ -8,10 +8,10 @@
 mod whole;
 
 use super::{Outcome, Unit};
+use crate::engine::content::{self, Scanned};
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
-use crate::engine::unpack::{self, Piece};
 use crate::exposure;
 use crate::git::{history, GitError};
 use crate::model::CommitInfo;
@@ -63,43 +63,6 @@ pub fn scan_history(
     outcome
 }
 
-/// What scanning one blob's content gave.
-enum BlobResult {
-    Scanned {
-        bytes: u64,
-        /// Without a path: the blob is placed later.
-        findings: Vec<Detection>,
-        /// Detections an inline marker allows.
-        suppressed: Vec<Detection>,
-        /// Archive members not scanned (a limit) or not readable (damage).
-        inside: Vec<Inside>,
-    },
-    Skipped(SkipReason),
-}
-
-/// An archive member of a blob that was not scanned: (member, why).
-enum Inside {
-    Skipped(String, SkipReason),
-    Damaged(String, String),
-}
-
-/// Adds what was not scanned inside blob `blob` (hex) to the outcome, at `place`.
-fn record_inside(inside: Vec<Inside>, place: &str, blob: &str, skipped: &mut Vec<Skip>, problems: &mut Vec<Problem>) {
-    for what in inside {
-        match what {
-            Inside::Skipped(member, reason) => skipped.push(Skip {
-                path: format!("{place}{member} (blob {})", &blob[..12.min(blob.len())]),
-                reason,
-            }),
-            Inside::Damaged(member, message) => problems.push(Problem {
-                path: format!("{place}{member}"),
-                message: format!("cannot open: {message}"),
-                kind: crate::model::ProblemKind::Warning,
-            }),
-        }
-    }
-}
-
 /// Which places of a blob its report needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PlacesWanted {
@@ -110,58 +73,14 @@ enum PlacesWanted {
     Every,
 }
 
-impl BlobResult {
-    /// The size of a blob scanned with nothing to report: no detection, nothing
-    /// inside it left unscanned.
-    fn plain_bytes(&self) -> Option<u64> {
-        match self {
-            BlobResult::Scanned {
-                bytes,
-                findings,
-                suppressed,
-                inside,
-            } if findings.is_empty() && suppressed.is_empty() && inside.is_empty() => Some(*bytes),
-            _ => None,
-        }
-    }
-
-    fn places_wanted(&self) -> PlacesWanted {
-        match self {
-            BlobResult::Scanned {
-                findings, suppressed, ..
-            } if !findings.is_empty() || !suppressed.is_empty() => PlacesWanted::Every,
-            BlobResult::Scanned { inside, .. } if !inside.is_empty() => PlacesWanted::First,
-            BlobResult::Scanned { .. } => PlacesWanted::None,
-            BlobResult::Skipped(_) => PlacesWanted::First,
-        }
-    }
-}
-
-fn scan_content(matcher: &Matcher<'_>, data: &[u8], max_size: u64) -> BlobResult {
-    if data.len() as u64 > max_size {
-        return BlobResult::Skipped(SkipReason::TooLarge);
-    }
-    let (mut bytes, mut findings, mut suppressed, mut inside) = (0, Vec::new(), Vec::new(), Vec::new());
-    let limits = unpack::Limits::for_file_size(max_size);
-    unpack::unpack(data, &limits, &mut |piece| match piece {
-        Piece::Text { member, bytes: text } => {
-            bytes += text.len() as u64;
-            let detected = detect::detect(matcher, text);
-            let at = |mut d: Detection| {
-                d.member = member.to_string();
-                d
-            };
-            findings.extend(detected.found.into_iter().map(at));
-            suppressed.extend(detected.allowed.into_iter().map(at));
-        }
-        Piece::Skip { member, reason } => inside.push(Inside::Skipped(member.to_string(), reason)),
-        Piece::Damaged { member, message } => inside.push(Inside::Damaged(member.to_string(), message)),
-    });
-    BlobResult::Scanned {
-        bytes,
-        findings,
-        suppressed,
-        inside,
+fn places_wanted(result: &Scanned) -> PlacesWanted {
+    match result {
+        Scanned::Read {
+            findings, suppressed, ..
+        } if !findings.is_empty() || !suppressed.is_empty() => PlacesWanted::Every,
+        Scanned::Read { inside, .. } if !inside.is_empty() => PlacesWanted::First,
+        Scanned::Read { .. } => PlacesWanted::None,
+        Scanned::Skipped(_) => PlacesWanted::First,
     }
 }
 
@@ -227,7 +146,7 @@ fn scan_range(
                 let _ = sender.send(intro);
             })
         });
-        let scan_all = || -> Vec<(history::Introduced, Result<BlobResult, String>)> {
+        let scan_all = || -> Vec<(history::Introduced, Result<Scanned, String>)> {
             receiver
                 .into_iter()
                 .par_bridge()
@@ -241,11 +160,11 @@ fn scan_range(
                             Ok(reader) => match intro.blob.as_bytes() {
                                 // Over the limit by its header: never inflated.
                                 id if reader.blob_size(id).is_some_and(|size| size > max_size) => {
-                                    Ok(BlobResult::Skipped(SkipReason::TooLarge))
+                                    Ok(Scanned::Skipped(SkipReason::TooLarge))
                                 }
                                 id => reader
                                     .read(id)
-                                    .map(|(_, content)| scan_content(matcher, content, max_size))
+                                    .map(|(_, data)| content::scan(matcher, data, max_size))
                                     .map_err(|e| e.to_string()),
                             },
                             Err(e) => Err(e.to_string()),
@@ -281,7 +200,7 @@ fn scan_range(
     }
     for (intro, result) in results {
         match result {
-            Ok(BlobResult::Scanned {
+            Ok(Scanned::Read {
                 bytes,
                 findings,
                 suppressed,
@@ -290,7 +209,13 @@ fn scan_range(
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
                 let blob = intro.blob.to_string();
-                record_inside(inside, &intro.path, &blob, &mut outcome.skipped, &mut outcome.problems);
+                super::record_inside(
+                    inside,
+                    &intro.path,
+                    Some(&blob),
+                    &mut outcome.skipped,
+                    &mut outcome.problems,
+                );
                 for again in later_paths.get(&intro.blob).into_iter().flatten() {
                     earliest.keep_at(again.commit, &again.path, findings.clone(), matcher.rules());
                     allowed.keep_at(again.commit, &again.path, suppressed.clone(), matcher.rules());
@@ -298,7 +223,7 @@ fn scan_range(
                 earliest.keep_at(intro.commit, &intro.path, findings, matcher.rules());
                 allowed.keep_at(intro.commit, &intro.path, suppressed, matcher.rules());
             }
-            Ok(BlobResult::Skipped(reason)) => outcome.skipped.push(Skip {
+            Ok(Scanned::Skipped(reason)) => outcome.skipped.push(Skip {
                 path: format!("{} (blob {})", intro.path, &intro.blob.to_string()[..12]),
                 reason,
             }),

@@ -3,6 +3,7 @@
 //! paths as findings, file rules (`exposure`) add theirs, and every loop ends in
 //! [`Outcome::finish`], so results are sorted and every run prints the same bytes.
 
+use crate::engine::content::{self, Inside, Scanned};
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
@@ -27,7 +28,35 @@ pub struct Found {
     pub suppressed: Vec<Finding>,
 }
 
-/// Findings of one buffer named by `repo_path`, reached from root number `root` of
+/// Adds what was not scanned inside a file or blob (archive members a limit
+/// stopped, or damage hid) to the outcome, at `place!member`; a history names the
+/// blob too (`blob`, hex), since one blob stands for every path it appears at.
+pub(crate) fn record_inside(
+    inside: Vec<Inside>,
+    place: &str,
+    blob: Option<&str>,
+    skipped: &mut Vec<Skip>,
+    problems: &mut Vec<Problem>,
+) {
+    for what in inside {
+        match what {
+            Inside::Skipped(member, reason) => skipped.push(Skip {
+                path: match blob {
+                    Some(blob) => format!("{place}{member} (blob {})", &blob[..12.min(blob.len())]),
+                    None => format!("{place}{member}"),
+                },
+                reason,
+            }),
+            Inside::Damaged(member, message) => problems.push(Problem {
+                path: format!("{place}{member}"),
+                message: format!("cannot open: {message}"),
+                kind: crate::model::ProblemKind::Warning,
+            }),
+        }
+    }
+}
+
+/// Findings of one text buffer named by `repo_path`, reached from root number `root` of
 /// a tree scan (0 otherwise): the engine's detections of the rules that apply at
 /// that path, placed there.
 pub fn scan_bytes(matcher: &Matcher<'_>, root: u16, repo_path: &str, hay: &[u8]) -> Found {
@@ -78,6 +107,8 @@ enum FileRules {
 /// problems kept. Called from the source's threads.
 struct Collector<'a> {
     matcher: &'a Matcher<'a>,
+    /// The size limit, which also bounds what archives may expand to.
+    max_size: u64,
     file_rules: Vec<&'a Rule>,
     files: FileRules,
     scanned: AtomicU64,
@@ -86,9 +117,10 @@ struct Collector<'a> {
 }
 
 impl<'a> Collector<'a> {
-    fn new(matcher: &'a Matcher<'a>, files: FileRules) -> Collector<'a> {
+    fn new(matcher: &'a Matcher<'a>, files: FileRules, max_size: u64) -> Collector<'a> {
         Collector {
             matcher,
+            max_size,
             file_rules: matcher.rules().rules.iter().filter(|r| !r.is_content()).collect(),
             files,
             scanned: AtomicU64::new(0),
@@ -150,18 +182,43 @@ impl Sink for Collector<'_> {
     }
 
     fn content(&self, bytes: &[u8], at: Provenance<'_>) {
+        let (read, findings, suppressed, inside) = match content::scan(self.matcher, bytes, self.max_size) {
+            Scanned::Read {
+                bytes,
+                findings,
+                suppressed,
+                inside,
+            } => (bytes, findings, suppressed, inside),
+            Scanned::Skipped(reason) => {
+                return self.skip(Skip {
+                    path: at.shown.to_string(),
+                    reason,
+                })
+            }
+        };
         self.scanned.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let mut found = scan_bytes(self.matcher, at.root, at.repo_path, bytes);
-        if let Some(lines) = at.lines {
-            let counted = |f: &Finding| (f.start.line..=f.end.line).any(|l| lines.contains(&(l as u32)));
-            found.findings.retain(counted);
-            found.suppressed.retain(counted);
-        }
-        if !found.findings.is_empty() || !found.suppressed.is_empty() {
+        self.bytes.fetch_add(read, Ordering::Relaxed);
+        // A staged change counts on the lines it adds; every line of an archive
+        // member counts (the change added the archive).
+        let counted = |d: &Detection| {
+            !d.member.is_empty()
+                || at
+                    .lines
+                    .is_none_or(|lines| (d.start.line..=d.end.line).any(|l| lines.contains(&(l as u32))))
+        };
+        let rules = self.matcher.rules();
+        let at_place = |detections: Vec<Detection>| -> Vec<Finding> {
+            place(detections.into_iter().filter(counted), at.repo_path, rules)
+                .map(|f| f.from_root(at.root))
+                .collect()
+        };
+        let (findings, suppressed) = (at_place(findings), at_place(suppressed));
+        if !findings.is_empty() || !suppressed.is_empty() || !inside.is_empty() {
             let mut collected = self.lock();
-            collected.findings.extend(found.findings);
-            collected.suppressed.extend(found.suppressed);
+            collected.findings.extend(findings);
+            collected.suppressed.extend(suppressed);
+            let Collected { skipped, problems, .. } = &mut *collected;
+            record_inside(inside, at.shown, None, skipped, problems);
         }
     }
 
@@ -177,7 +234,7 @@ impl Sink for Collector<'_> {
 /// Scans the working tree under `roots`.
 pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions) -> Outcome {
     let started = Instant::now();
-    let collector = Collector::new(matcher, FileRules::Walked);
+    let collector = Collector::new(matcher, FileRules::Walked, options.max_file_size);
     // One naming of paths for the walk and the file rules: it looks up each
     // root's git work tree once.
     let display = DisplayPaths::new(roots);
@@ -203,7 +260,7 @@ pub fn scan_tree(matcher: &Matcher<'_>, roots: &[PathBuf], options: &WalkOptions
 /// rule names (a staged `.env` is about to be tracked).
 pub fn scan_staged(matcher: &Matcher<'_>, repo_path: &Path, max_size: u64) -> Outcome {
     let started = Instant::now();
-    let collector = Collector::new(matcher, FileRules::Staged);
+    let collector = Collector::new(matcher, FileRules::Staged, max_size);
     if let Err(message) = sources::staged::read(repo_path, max_size, &collector) {
         return Outcome::fatal(repo_path, message);
     }

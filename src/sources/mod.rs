@@ -1,16 +1,15 @@
 //! Where content comes from, outside git's own plumbing. A source pushes what it
-//! reads into a [`Sink`]: each file's bytes (already decided to be text, and within
-//! the size limit) with its [`Provenance`], each file reached (for the file rules,
-//! which judge a path), and each skip and problem, so nothing is dropped silently.
-//! The pipeline is the sink; the sources know nothing of rules or findings.
+//! reads into a [`Sink`]: each file's bytes (within the size limit) with its
+//! [`Provenance`], each file reached (for the file rules, which judge a path), and
+//! each skip and problem, so nothing is dropped silently. The pipeline is the sink;
+//! the sources know nothing of rules, archives or findings.
 //!
 //! `tree` walks a working tree, `staged` reads the change about to be committed,
 //! `repos` finds the repositories an audit works through. (The history's blobs are
 //! read by the pipeline from `git`'s object store in passes of their own: a blob is
 //! scanned once, before its paths are known.)
 
-use crate::engine::unpack::{self, Limits, Piece};
-use crate::model::{Problem, ProblemKind, Skip};
+use crate::model::{Problem, Skip};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -34,40 +33,12 @@ pub struct Provenance<'a> {
     pub lines: Option<&'a BTreeSet<u32>>,
 }
 
-/// Pushes what a file's `bytes` hold into `sink`: text as it is, each member of an
-/// archive or compressed file at `path!member` (every line of a member counts), the
-/// text runs of other binaries; what a limit stopped as a skip, a damaged archive as
-/// a warning (its bytes were read; what they hold could not be).
-pub fn push_file(bytes: &[u8], at: Provenance<'_>, max_file_size: u64, sink: &dyn Sink) {
-    let limits = Limits::for_file_size(max_file_size);
-    unpack::unpack(bytes, &limits, &mut |piece| match piece {
-        Piece::Text { member: "", bytes } => sink.content(bytes, at),
-        Piece::Text { member, bytes } => sink.content(
-            bytes,
-            Provenance {
-                shown: &format!("{}{member}", at.shown),
-                repo_path: &format!("{}{member}", at.repo_path),
-                root: at.root,
-                lines: None,
-            },
-        ),
-        Piece::Skip { member, reason } => sink.skip(Skip {
-            path: format!("{}{member}", at.shown),
-            reason,
-        }),
-        Piece::Damaged { member, message } => sink.problem(Problem {
-            path: format!("{}{member}", at.shown),
-            message: format!("cannot open: {message}"),
-            kind: ProblemKind::Warning,
-        }),
-    });
-}
-
 /// What a source pushes to. Called from the source's worker threads.
 pub trait Sink: Sync {
     /// A file was reached, before it is read: `path` as walked, `shown` as reported.
     fn found(&self, path: &Path, shown: &str);
-    /// A file's content to scan (UTF-16 already transcoded).
+    /// A file's whole content to scan, within the size limit (the pipeline opens
+    /// archives and compressed files, and transcodes UTF-16).
     fn content(&self, bytes: &[u8], at: Provenance<'_>);
     /// Something not scanned, and why.
     fn skip(&self, skip: Skip);

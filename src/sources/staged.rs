@@ -53,7 +53,7 @@ pub fn read(dir: &Path, max_size: u64, sink: &dyn Sink) -> Result<(), GitError> 
             root: 0,
             lines: file.added_lines.as_ref(),
         };
-        super::push_file(&blob, at, max_size, sink);
+        sink.content(&blob, at);
     }
     Ok(())
 }

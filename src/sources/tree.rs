@@ -206,7 +206,7 @@ fn read_stream(stream: impl Read, shown: &str, options: &WalkOptions, sink: &dyn
         root: 0,
         lines: None,
     };
-    super::push_file(&bytes, at, options.max_file_size, sink);
+    sink.content(&bytes, at);
 }
 
 /// A walker thread's reached files, handed over when the thread is done.
@@ -462,7 +462,7 @@ fn visit_file(
         root: display.root_of(file),
         lines: None,
     };
-    super::push_file(bytes, at, options.max_file_size, sink);
+    sink.content(bytes, at);
 }
 
 /// Every file under `dir` (no ignore rules, `.git` never entered), in sorted order,

@@ -290,3 +290,28 @@ fn a_rule_path_is_judged_at_the_member_in_every_scan_kind() {
     let (_, range) = s.json_of("history", &["--range", &format!("{base}..HEAD")]);
     assert_eq!(zeta(&range), expected, "history --range");
 }
+
+/// Every file read is counted once, as a history counts each blob once: an archive
+/// with three members is one file, and a binary without a text run is a file
+/// scanned (it was read), not one that vanished from the counts. The tree scan
+/// counted each member, and no binary without text.
+#[test]
+fn every_scan_kind_counts_a_file_once_whatever_it_holds() {
+    let s = Sandbox::git_repo();
+    s.write(
+        "lib/app.jar",
+        zip_of(&[("a.txt", b"one\n"), ("b.txt", b"two\n"), ("c.txt", b"three\n")]),
+    );
+    let binary: Vec<u8> = (0..4096u32).map(|i| [0u8, 0xff, 0x01, 0xfe][i as usize % 4]).collect();
+    s.write("data.bin", binary);
+    s.write("README.md", "hello\n");
+    s.git(&["add", "-A"]);
+    let files = |report: &serde_json::Value| report["summary"]["files"].as_u64();
+    let (_, staged) = s.json_of("staged", &[]);
+    assert_eq!(files(&staged), Some(3), "staged");
+    s.commit("init");
+    let (_, tree) = s.scan_json(&[]);
+    assert_eq!(files(&tree), Some(3), "scan");
+    let (_, history) = s.json_of("history", &[]);
+    assert_eq!(files(&history), Some(3), "history");
+}

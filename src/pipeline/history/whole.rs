@@ -12,7 +12,8 @@
 //! decodes what the other reads. Paths, authors and dates are worked out only for
 //! what is reported.
 
-use super::{record_inside, scan_content, BlobResult, Earliest, PlacesWanted};
+use super::{places_wanted, Earliest, PlacesWanted};
+use crate::engine::content::{self, Scanned};
 use crate::engine::detect;
 use crate::engine::matcher::Matcher;
 use crate::engine::rules::{Rule, RuleSet};
@@ -139,9 +140,9 @@ struct Objects {
     /// loose object, a chain that could not be followed). The trees' pass reads them.
     late_trees: HashSet<u32>,
     /// Blobs that need a report: a detection, something inside not scanned, or a skip.
-    blobs: Vec<(u32, BlobResult)>,
+    blobs: Vec<(u32, Scanned)>,
     /// The other blobs (nearly all of them): scanned, nothing in them, (number,
-    /// bytes) for the counts. Kept apart because a `BlobResult` is ten times larger.
+    /// bytes) for the counts. Kept apart because a `Scanned` is ten times larger.
     plain: Vec<(u32, u64)>,
     /// Commits and annotated tags whose message holds a detection: (number, kind,
     /// detections, inline-allowed ones).
@@ -218,8 +219,8 @@ fn first_pass(
                 },
                 Kind::Tree => late_trees.push(number),
                 Kind::Blob => {
-                    let result = scan_content(matcher, data, max_size);
-                    if let BlobResult::Scanned { bytes, findings, .. } = &result {
+                    let result = content::scan(matcher, data, max_size);
+                    if let Scanned::Read { bytes, findings, .. } = &result {
                         scanned_bytes.fetch_add(*bytes, Ordering::Relaxed);
                         found.fetch_add(findings.len() as u64, Ordering::Relaxed);
                     }
@@ -240,10 +241,10 @@ fn first_pass(
         })
     };
     problems.extend(read.problems);
-    let mut blobs: Vec<(u32, BlobResult)> = blobs.into_items().collect();
+    let mut blobs: Vec<(u32, Scanned)> = blobs.into_items().collect();
     for &number in &read.oversized {
         kinds[number as usize].store(kind_code(Kind::Blob), Ordering::Relaxed);
-        blobs.push((number, BlobResult::Skipped(SkipReason::TooLarge)));
+        blobs.push((number, Scanned::Skipped(SkipReason::TooLarge)));
     }
     for number in malformed.into_items() {
         problems.push(ctx.problem(format!("commit {}: malformed", ctx.hex(number))));
@@ -355,7 +356,7 @@ fn trees_pass(
     // or every path it appears at (its findings are findings at each).
     let mut needs_path = vec![PlacesWanted::None; ctx.store.len()];
     for (number, result) in &objects.blobs {
-        needs_path[*number as usize] = result.places_wanted();
+        needs_path[*number as usize] = places_wanted(result);
     }
     for (number, _) in &objects.failed {
         needs_path[*number as usize] = PlacesWanted::First;
@@ -774,7 +775,7 @@ fn report(
         let tagged = order.tagged.get(&blob).filter(|_| !reached);
         // What history holds counts as scanned: reached by a commit, held by a tag of a
         // tree or blob, or (with --unreachable) held by nothing.
-        if let BlobResult::Scanned { bytes, .. } = &result {
+        if let Scanned::Read { bytes, .. } = &result {
             if reached || tagged.is_some() || unreachable {
                 outcome.stats.files += 1;
                 outcome.stats.bytes += bytes;
@@ -783,20 +784,26 @@ fn report(
         // In a tree or blob a ref points at: at `ref:path` (or `ref`), no commit.
         if let Some(places) = tagged {
             match result {
-                BlobResult::Scanned {
+                Scanned::Read {
                     findings,
                     suppressed,
                     inside,
                     ..
                 } => {
-                    record_inside(inside, &places[0], &ctx.hex(blob), &mut outcome.skipped, &mut problems);
+                    crate::pipeline::record_inside(
+                        inside,
+                        &places[0],
+                        Some(&ctx.hex(blob)),
+                        &mut outcome.skipped,
+                        &mut problems,
+                    );
                     for place in places {
                         let at = |d: &Detection| Finding::new(d.clone(), place);
                         unreached.extend(findings.iter().map(at));
                         outcome.add_inline(suppressed.iter().map(at));
                     }
                 }
-                BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
+                Scanned::Skipped(reason) => outcome.skipped.push(Skip {
                     path: format!("{} (blob {})", places[0], &ctx.hex(blob)[..12]),
                     reason,
                 }),
@@ -804,14 +811,14 @@ fn report(
             continue;
         }
         if !reached {
-            if let (true, BlobResult::Scanned { findings, .. }) = (unreachable, result) {
+            if let (true, Scanned::Read { findings, .. }) = (unreachable, result) {
                 let name = format!("(unreachable blob {})", ctx.hex(blob));
                 unreached.extend(findings.into_iter().map(|d| Finding::new(d, &name)));
             }
             continue;
         }
         match result {
-            BlobResult::Scanned {
+            Scanned::Read {
                 findings,
                 suppressed,
                 inside,
@@ -828,7 +835,13 @@ fn report(
                             places.iter().min().map(|(key, name)| place(*key, name).1)
                         });
                     let first = first.unwrap_or_default();
-                    record_inside(inside, &first, &ctx.hex(blob), &mut outcome.skipped, &mut problems);
+                    crate::pipeline::record_inside(
+                        inside,
+                        &first,
+                        Some(&ctx.hex(blob)),
+                        &mut outcome.skipped,
+                        &mut problems,
+                    );
                 }
                 // Each path the blob appears at, at the first commit that has it there:
                 // a key copied from an allowlisted file into another is a finding there.
@@ -843,7 +856,7 @@ fn report(
                     allowed.keep_at(position, &path, suppressed.clone(), rules);
                 }
             }
-            BlobResult::Skipped(reason) => outcome.skipped.push(Skip {
+            Scanned::Skipped(reason) => outcome.skipped.push(Skip {
                 path: format!(
                     "{} (blob {})",
                     found
