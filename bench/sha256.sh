@@ -99,6 +99,8 @@ for format in sha1 sha256; do
   run_rounds
 done
 
+# TOOLS is a list: one argument per tool.
+# shellcheck disable=SC2086
 "$PYTHON" - "$BENCH_DIR" $TOOLS <<'PY'
 import json, pathlib, statistics, sys
 base, tools = pathlib.Path(sys.argv[1]), sys.argv[2:]
