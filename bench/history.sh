@@ -37,19 +37,8 @@ STAGED_RUNS=${STAGED_RUNS:-21}
 . "$here/lib.sh"
 out=$BENCH_DIR/out
 
-# The command for one history scan of BENCH_REPO, writing a JSON report.
-tool_cmd() {
-  case $1 in
-    wayscan)
-      cmd=("$WAYSCAN" history "$BENCH_REPO" --format json -o "$out/wayscan.json" --quiet) ;;
-    gitleaks)
-      cmd=("$GITLEAKS_BIN" git "$BENCH_REPO" --report-path "$out/gitleaks.json" --report-format json --no-banner) ;;
-    kingfisher)
-      # Full history is kingfisher's default; --no-validate: no network checks.
-      cmd=("$KINGFISHER_BIN" scan "$BENCH_REPO" --no-validate --no-update-check
-        --format json --output "$out/kingfisher.json" --quiet) ;;
-  esac
-}
+# The command for one history scan of BENCH_REPO (lib.sh).
+tool_cmd() { history_cmd "$1"; }
 
 # A work tree of BENCH_REPO's HEAD as a fresh one-commit repository, with a one-line
 # change to one file staged: what a pre-commit hook sees on a typical commit.

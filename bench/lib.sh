@@ -128,3 +128,18 @@ run_rounds() {
   done
   say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+# The command for one history scan of BENCH_REPO by a tool, writing its JSON report
+# into $out (bench/history.sh, bench/sha256.sh).
+history_cmd() {
+  case $1 in
+    wayscan)
+      cmd=("$WAYSCAN" history "$BENCH_REPO" --format json -o "$out/wayscan.json" --quiet) ;;
+    gitleaks)
+      cmd=("$GITLEAKS_BIN" git "$BENCH_REPO" --report-path "$out/gitleaks.json" --report-format json --no-banner) ;;
+    kingfisher)
+      # Full history is kingfisher's default; --no-validate: no network checks.
+      cmd=("$KINGFISHER_BIN" scan "$BENCH_REPO" --no-validate --no-update-check
+        --format json --output "$out/kingfisher.json" --quiet) ;;
+  esac
+}

@@ -73,17 +73,7 @@ build() {
   touch "$dir/.built"
 }
 
-tool_cmd() {
-  case $1 in
-    wayscan)
-      cmd=("$WAYSCAN" history "$BENCH_REPO" --format json -o "$out/wayscan.json" --quiet) ;;
-    gitleaks)
-      cmd=("$GITLEAKS_BIN" git "$BENCH_REPO" --report-path "$out/gitleaks.json" --report-format json --no-banner) ;;
-    kingfisher)
-      cmd=("$KINGFISHER_BIN" scan "$BENCH_REPO" --no-validate --no-update-check
-        --format json --output "$out/kingfisher.json" --quiet) ;;
-  esac
-}
+tool_cmd() { history_cmd "$1"; }
 
 ensure_time
 ensure_wayscan
