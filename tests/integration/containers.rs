@@ -315,3 +315,42 @@ fn every_scan_kind_counts_a_file_once_whatever_it_holds() {
     let (_, history) = s.json_of("history", &[]);
     assert_eq!(files(&history), Some(3), "history");
 }
+
+/// A tree only a tag holds is read at `ref:path`; a rule's `path` is judged on
+/// `path` there too (the member included), as in every other place of a history.
+#[test]
+fn a_rule_path_is_judged_in_a_tree_only_a_tag_holds() {
+    let s = Sandbox::git_repo();
+    s.write(
+        "rules.toml",
+        "[[rules]]\nid = \"zeta-key\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\n\
+         keywords = [\"key=\"]\nregex = '''key=(?P<secret>ZETA[a-z]{16})'''\nmessage = \"m\"\n\
+         remediation = \"r\"\npath = '''\\.properties$'''\n",
+    );
+    s.write(".wayscan.toml", "rules = [\"rules.toml\"]\n");
+    s.commit("init");
+    let line = "key=ZETAqwertyuiopasdfgh\n";
+    s.write("t/conf/app.properties", line);
+    s.write("t/notes.txt", line);
+    s.write("t/lib/app.jar", zip_of(&[("conf/db.properties", line.as_bytes())]));
+    s.git(&["add", "t"]);
+    let tree = s.git(&["write-tree"]).trim().to_string();
+    s.git(&["reset", "-q"]);
+    std::fs::remove_dir_all(s.join("t")).unwrap();
+    s.git(&["tag", "tree-tag", &tree]);
+    let (run, report) = s.json_of("history", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut zeta: Vec<String> = pairs(&report, "rule_id", "path")
+        .into_iter()
+        .filter(|(rule, _)| rule == "zeta-key")
+        .map(|(_, path)| path)
+        .collect();
+    zeta.sort();
+    assert_eq!(
+        zeta,
+        [
+            "refs/tags/tree-tag:t/conf/app.properties",
+            "refs/tags/tree-tag:t/lib/app.jar!conf/db.properties"
+        ]
+    );
+}

@@ -95,6 +95,17 @@ pub(super) fn scan_whole(
     )
 }
 
+/// Whether the rule of a finding in a tree or blob a ref points at applies there.
+/// A tagged tree's file is at `ref:path` (a ref name holds no `:`), and its rule's
+/// `path` is judged on `path`, member included, as everywhere else
+/// ([`crate::pipeline::place`]); a blob a ref names directly has no path to judge.
+fn tagged_rule_applies(finding: &Finding, rules: &RuleSet) -> bool {
+    match finding.repo_path.split_once(':') {
+        Some((_, path)) => rules.get(&finding.rule_id).is_none_or(|r| r.applies_to(path)),
+        None => true,
+    }
+}
+
 /// Hands the memory a pass freed (its workers' batches, the delta tree of every
 /// pack) back to the system before the next step builds its own. glibc keeps a
 /// freed block in the arena of the thread that allocated it, so without this the
@@ -799,8 +810,8 @@ fn report(
                     );
                     for place in places {
                         let at = |d: &Detection| Finding::new(d.clone(), place);
-                        unreached.extend(findings.iter().map(at));
-                        outcome.add_inline(suppressed.iter().map(at));
+                        unreached.extend(findings.iter().map(at).filter(|f| tagged_rule_applies(f, rules)));
+                        outcome.add_inline(suppressed.iter().map(at).filter(|f| tagged_rule_applies(f, rules)));
                     }
                 }
                 Scanned::Skipped(reason) => outcome.skipped.push(Skip {
