@@ -249,13 +249,8 @@ fn archive_members_are_shown_from_the_root_given_and_named_from_the_top() {
     assert!(!text.stdout.contains("src/lib"), "{}", text.stdout);
 }
 
-/// A rule's `path` is judged against the full place of a finding, the archive member
-/// included, in every scan kind. History judged the archive's own path, so a rule
-/// for `.properties` files missed the key in a jar's `conf/app.properties` that
-/// `scan` and `staged` reported.
-#[test]
-fn a_rule_path_is_judged_at_the_member_in_every_scan_kind() {
-    let s = Sandbox::git_repo();
+/// Gives the project a rule, `zeta-key`, for `.properties` files only.
+fn with_properties_rule(s: &Sandbox) {
     s.write(
         "rules.toml",
         "[[rules]]\nid = \"zeta-key\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\n\
@@ -263,6 +258,16 @@ fn a_rule_path_is_judged_at_the_member_in_every_scan_kind() {
          remediation = \"r\"\npath = '''\\.properties$'''\n",
     );
     s.write(".wayscan.toml", "rules = [\"rules.toml\"]\n");
+}
+
+/// A rule's `path` is judged against the full place of a finding, the archive member
+/// included, in every scan kind. History judged the archive's own path, so a rule
+/// for `.properties` files missed the key in a jar's `conf/app.properties` that
+/// `scan` and `staged` reported.
+#[test]
+fn a_rule_path_is_judged_at_the_member_in_every_scan_kind() {
+    let s = Sandbox::git_repo();
+    with_properties_rule(&s);
     s.write("README.md", "hello\n");
     let base = s.commit("init");
     let line = "key=ZETAqwertyuiopasdfgh\n";
@@ -321,13 +326,7 @@ fn every_scan_kind_counts_a_file_once_whatever_it_holds() {
 #[test]
 fn a_rule_path_is_judged_in_a_tree_only_a_tag_holds() {
     let s = Sandbox::git_repo();
-    s.write(
-        "rules.toml",
-        "[[rules]]\nid = \"zeta-key\"\nname = \"n\"\ndescription = \"d\"\nseverity = \"low\"\n\
-         keywords = [\"key=\"]\nregex = '''key=(?P<secret>ZETA[a-z]{16})'''\nmessage = \"m\"\n\
-         remediation = \"r\"\npath = '''\\.properties$'''\n",
-    );
-    s.write(".wayscan.toml", "rules = [\"rules.toml\"]\n");
+    with_properties_rule(&s);
     s.commit("init");
     let line = "key=ZETAqwertyuiopasdfgh\n";
     s.write("t/conf/app.properties", line);
