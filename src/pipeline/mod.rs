@@ -78,10 +78,32 @@ pub fn place<'a>(
     repo_path: &'a str,
     rules: &'a RuleSet,
 ) -> impl Iterator<Item = Finding> + 'a {
+    place_judged(detections, repo_path, Some(repo_path), rules)
+}
+
+/// [`place`] at a place that is not itself a repository path: a rule's `path` is
+/// judged on `judged` (the member appended), and with `None`, where no path is known
+/// (a blob a ref names directly, one no ref reaches), every rule applies. A history
+/// names a file of a tree only a tag holds `ref:path`, judged on `path`.
+pub fn place_judged<'a>(
+    detections: impl IntoIterator<Item = Detection> + 'a,
+    place: &'a str,
+    judged: Option<&'a str>,
+    rules: &'a RuleSet,
+) -> impl Iterator<Item = Finding> + 'a {
+    let applies = move |d: &Detection| {
+        let (Some(path), Some(rule)) = (judged, rules.get(&d.rule_id)) else {
+            return true;
+        };
+        match d.member.as_str() {
+            "" => rule.applies_to(path),
+            member => rule.applies_to(&format!("{path}{member}")),
+        }
+    };
     detections
         .into_iter()
-        .map(move |d| Finding::new(d, repo_path))
-        .filter(move |f| rules.get(&f.rule_id).is_none_or(|r| r.applies_to(&f.repo_path)))
+        .filter(applies)
+        .map(move |d| Finding::new(d, place))
 }
 
 #[derive(Default)]

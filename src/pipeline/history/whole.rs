@@ -24,8 +24,9 @@ use crate::git::objects::{commit_header, EntryKind, Id, TreeEntries};
 use crate::git::odb::ObjectStore;
 use crate::git::packs::Kind;
 use crate::model::Outcome;
-use crate::model::{hex, Detection, Finding};
+use crate::model::{hex, Detection};
 use crate::model::{Problem, Skip, SkipReason};
+use crate::pipeline::place_judged;
 use crate::progress::Progress;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
@@ -93,17 +94,6 @@ pub(super) fn scan_whole(
         selection.unreachable,
         problems,
     )
-}
-
-/// Whether the rule of a finding in a tree or blob a ref points at applies there.
-/// A tagged tree's file is at `ref:path` (a ref name holds no `:`), and its rule's
-/// `path` is judged on `path`, member included, as everywhere else
-/// ([`crate::pipeline::place`]); a blob a ref names directly has no path to judge.
-fn tagged_rule_applies(finding: &Finding, rules: &RuleSet) -> bool {
-    match finding.repo_path.split_once(':') {
-        Some((_, path)) => rules.get(&finding.rule_id).is_none_or(|r| r.applies_to(path)),
-        None => true,
-    }
 }
 
 /// Hands the memory a pass freed (its workers' batches, the delta tree of every
@@ -809,9 +799,11 @@ fn report(
                         &mut problems,
                     );
                     for place in places {
-                        let at = |d: &Detection| Finding::new(d.clone(), place);
-                        unreached.extend(findings.iter().map(at).filter(|f| tagged_rule_applies(f, rules)));
-                        outcome.add_inline(suppressed.iter().map(at).filter(|f| tagged_rule_applies(f, rules)));
+                        // `ref:path` in a tagged tree (a ref name holds no `:`);
+                        // a blob a ref names directly has no path.
+                        let judged = place.split_once(':').map(|(_, path)| path);
+                        unreached.extend(place_judged(findings.iter().cloned(), place, judged, rules));
+                        outcome.add_inline(place_judged(suppressed.iter().cloned(), place, judged, rules));
                     }
                 }
                 Scanned::Skipped(reason) => outcome.skipped.push(Skip {
@@ -824,7 +816,7 @@ fn report(
         if !reached {
             if let (true, Scanned::Read { findings, .. }) = (unreachable, result) {
                 let name = format!("(unreachable blob {})", ctx.hex(blob));
-                unreached.extend(findings.into_iter().map(|d| Finding::new(d, &name)));
+                unreached.extend(place_judged(findings, &name, None, rules));
             }
             continue;
         }
