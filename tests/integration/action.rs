@@ -469,17 +469,9 @@ fn the_action_applies_the_baseline_of_the_project_or_its_input() {
 /// A fake release on a loopback HTTP server: the archive `action.sh` expects (a
 /// stand-in binary inside) and a checksums file made by `checksums`.
 struct FakeRelease {
-    /// Held so the served files outlive the server.
+    /// Held so the served files outlive the test's requests.
     _dir: tempfile::TempDir,
-    server: std::process::Child,
     url: String,
-}
-
-impl Drop for FakeRelease {
-    fn drop(&mut self) {
-        let _ = self.server.kill();
-        let _ = self.server.wait();
-    }
 }
 
 fn fake_release(version: &str, checksums: impl Fn(&str, &str) -> String) -> FakeRelease {
@@ -516,26 +508,8 @@ fn fake_release(version: &str, checksums: impl Fn(&str, &str) -> String) -> Fake
         checksums(&sum, &archive),
     )
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let server = Command::new("python3")
-        .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string()])
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    FakeRelease { _dir: dir, server, url }
+    let url = crate::fake_api::serve_dir(dir.path().to_path_buf());
+    FakeRelease { _dir: dir, url }
 }
 
 /// `action.sh install` for `version` from `release`; (exit code, log, installed).

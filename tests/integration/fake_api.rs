@@ -142,3 +142,44 @@ impl FakeApi {
         self.seen().iter().filter(|(_, _, t)| t == token).count()
     }
 }
+
+/// Serves the files under `root` over HTTP/1.1 on 127.0.0.1 until the test process
+/// ends; returns its URL. The listener is bound before the URL is handed out, so a
+/// client can never race the server's start or another test for the port (a
+/// `python3 -m http.server` on a port picked beforehand could lose both races on a
+/// loaded CI machine).
+pub fn serve_dir(root: std::path::PathBuf) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+            let file = (!path.contains(".."))
+                .then(|| std::fs::read(root.join(path.trim_start_matches('/'))).ok())
+                .flatten();
+            let (status, body) = match file {
+                Some(body) => ("200 OK", body),
+                None => ("404 Not Found", Vec::new()),
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
