@@ -54,8 +54,11 @@ staged_repo() {
   fi
   git -C "$dir" reset -q --hard
   local file
-  file=$(git -C "$dir" ls-files '*.c' | awk 'NR == 1')
-  echo "/* staged change */" >>"$dir/$file"
+  # The first text file, whatever the repository's language (git grep -I skips
+  # binaries).
+  file=$(git -C "$dir" grep -I -l -e '' | awk 'NR == 1')
+  [[ -n $file ]] || die "$BENCH_REPO's HEAD holds no text file to change"
+  echo "staged change" >>"$dir/$file"
   git -C "$dir" add "$file"
   staged_dir=$dir
 }

@@ -78,7 +78,7 @@ cache_key() {
   case $version in
     path) digest=none ;;
     source)
-      digest=$(cd "$action_dir" && cat Cargo.toml Cargo.lock build.rs $(find src rules hooks -type f | sort) | sha256sum | cut -c1-32) ;;
+      digest=$(cd "$action_dir" && { cat Cargo.toml Cargo.lock build.rs; find src rules hooks -type f -print0 | sort -z | xargs -0 cat; } | sha256sum | cut -c1-32) ;;
     *) digest=$version ;;
   esac
   output key "wayscan-${RUNNER_OS:-local}-${RUNNER_ARCH:-x}-$digest"
