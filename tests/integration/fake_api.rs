@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -69,17 +69,11 @@ impl FakeApi {
                 let (script, counts, recorded) = (script.clone(), counts.clone(), recorded.clone());
                 let headers = all_headers.clone();
                 std::thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let mut request_line = String::new();
-                    if reader.read_line(&mut request_line).is_err() {
+                    let Some((request_line, head)) = read_head(&stream) else {
                         return;
-                    }
+                    };
                     let (mut token, mut header) = (String::new(), "");
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                            break;
-                        }
+                    for line in &head {
                         if let Some((name, value)) = line.split_once(':') {
                             if name.eq_ignore_ascii_case("authorization") {
                                 token = value.trim().trim_start_matches("Bearer ").to_string();
@@ -143,6 +137,22 @@ impl FakeApi {
     }
 }
 
+/// A request's head: its request line and its header lines, up to the blank line
+/// that ends them (the fakes read no bodies). None when nothing could be read.
+fn read_head(stream: &TcpStream) -> Option<(String, Vec<String>)> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let mut head = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            return Some((request_line, head));
+        }
+        head.push(line);
+    }
+}
+
 /// Serves the files under `root` over HTTP/1.1 on 127.0.0.1 until the test process
 /// ends; returns its URL. The listener is bound before the URL is handed out, so a
 /// client can never race the server's start or another test for the port (a
@@ -154,17 +164,9 @@ pub fn serve_dir(root: std::path::PathBuf) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
+            let Some((request_line, _)) = read_head(&stream) else {
                 continue;
-            }
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-            }
+            };
             let path = request_line.split_whitespace().nth(1).unwrap_or("/");
             let file = (!path.contains(".."))
                 .then(|| std::fs::read(root.join(path.trim_start_matches('/'))).ok())
